@@ -1,0 +1,2 @@
+//! Scan benchmark (written later in this session).
+fn main() {}

@@ -1,0 +1,183 @@
+//! Fixtures: small fake hosts, written in YAML, that every check is proven against.
+//!
+//! A fixture lists files (host path to contents), their modes and owners, symlinks and
+//! directories, and may extend other fixtures (later entries win). `ward controls test`
+//! materialises each fixture into a temporary directory, collects facts from it as a
+//! [`HostRoot`](crate::host_root::HostRoot) and checks that each check passes on its `pass`
+//! fixtures and fails on its `fail` fixtures. Keeping fixtures as YAML (like trivy's txtar
+//! roots) lets them ship inside the binary, carry modes git cannot, and stay reviewable.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use super::test::parse_mode;
+
+/// A fixture host.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Fixture {
+    /// What this host is and what it is built to show.
+    pub description: String,
+    /// Fixtures whose contents come first (this one's entries win).
+    #[serde(default)]
+    pub extends: Vec<String>,
+    /// Host path to file contents.
+    #[serde(default)]
+    pub files: BTreeMap<String, String>,
+    /// Host path to octal mode (default `0644` for files, `0755` for directories).
+    #[serde(default)]
+    pub modes: BTreeMap<String, String>,
+    /// Host path to `uid:gid` (needs root to apply; without root such cases are skipped).
+    #[serde(default)]
+    pub owners: BTreeMap<String, String>,
+    /// Host path to symlink target.
+    #[serde(default)]
+    pub symlinks: BTreeMap<String, String>,
+    /// Empty directories to create.
+    #[serde(default)]
+    pub dirs: Vec<String>,
+}
+
+/// Why a fixture could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum FixtureError {
+    #[error("fixture {name}: {message}")]
+    Invalid { name: String, message: String },
+    #[error("fixture {name}: {path}: {source}")]
+    Io {
+        name: String,
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// Applying an owner needs root; the case cannot be built by this user.
+    #[error("fixture {name}: setting the owner of {path} needs root")]
+    NeedsRoot { name: String, path: String },
+}
+
+impl Fixture {
+    /// Check paths, modes and owners; push one message per problem.
+    pub fn validate(&self, problems: &mut Vec<String>) {
+        let all_paths = self
+            .files
+            .keys()
+            .chain(self.modes.keys())
+            .chain(self.owners.keys())
+            .chain(self.symlinks.keys())
+            .chain(self.dirs.iter());
+        for p in all_paths {
+            if !p.starts_with('/') || p.split('/').any(|c| c == "..") || p == "/" {
+                problems.push(format!("path {p:?} must be absolute, below /, without `..`"));
+            }
+        }
+        for (p, m) in &self.modes {
+            if parse_mode(m).is_none() {
+                problems.push(format!("mode {m:?} of {p} is not octal"));
+            }
+        }
+        for (p, o) in &self.owners {
+            if parse_owner(o).is_none() {
+                problems.push(format!("owner {o:?} of {p} is not `uid:gid`"));
+            }
+        }
+    }
+
+    /// Merge this fixture over the fixtures it extends (depth-first, cycles refused).
+    pub fn resolved(
+        name: &str,
+        all: &BTreeMap<String, Fixture>,
+    ) -> Result<Fixture, FixtureError> {
+        fn walk(
+            name: &str,
+            all: &BTreeMap<String, Fixture>,
+            stack: &mut Vec<String>,
+            out: &mut Fixture,
+        ) -> Result<(), FixtureError> {
+            if stack.iter().any(|s| s == name) {
+                return Err(FixtureError::Invalid {
+                    name: name.to_string(),
+                    message: format!("`extends` cycle: {} -> {name}", stack.join(" -> ")),
+                });
+            }
+            let f = all.get(name).ok_or_else(|| FixtureError::Invalid {
+                name: name.to_string(),
+                message: "no such fixture".into(),
+            })?;
+            stack.push(name.to_string());
+            for parent in &f.extends {
+                walk(parent, all, stack, out)?;
+            }
+            stack.pop();
+            out.description = f.description.clone();
+            out.files.extend(f.files.clone());
+            out.modes.extend(f.modes.clone());
+            out.owners.extend(f.owners.clone());
+            out.symlinks.extend(f.symlinks.clone());
+            out.dirs.extend(f.dirs.iter().cloned());
+            Ok(())
+        }
+        let mut out = Fixture::default();
+        walk(name, all, &mut Vec::new(), &mut out)?;
+        Ok(out)
+    }
+
+    /// Write this (resolved) fixture under `dir`.
+    pub fn materialise(&self, name: &str, dir: &Path) -> Result<(), FixtureError> {
+        use std::os::unix::fs::PermissionsExt;
+        let io = |path: &str, source| FixtureError::Io {
+            name: name.to_string(),
+            path: path.to_string(),
+            source,
+        };
+        let real = |p: &str| dir.join(p.trim_start_matches('/'));
+        for d in &self.dirs {
+            std::fs::create_dir_all(real(d)).map_err(|e| io(d, e))?;
+        }
+        for (p, text) in &self.files {
+            let r = real(p);
+            if let Some(parent) = r.parent() {
+                std::fs::create_dir_all(parent).map_err(|e| io(p, e))?;
+            }
+            std::fs::write(&r, text).map_err(|e| io(p, e))?;
+        }
+        for (p, target) in &self.symlinks {
+            let r = real(p);
+            if let Some(parent) = r.parent() {
+                std::fs::create_dir_all(parent).map_err(|e| io(p, e))?;
+            }
+            std::os::unix::fs::symlink(target, &r).map_err(|e| io(p, e))?;
+        }
+        for (p, m) in &self.modes {
+            let mode = parse_mode(m).ok_or_else(|| FixtureError::Invalid {
+                name: name.to_string(),
+                message: format!("mode {m:?} of {p} is not octal"),
+            })?;
+            std::fs::set_permissions(real(p), std::fs::Permissions::from_mode(mode))
+                .map_err(|e| io(p, e))?;
+        }
+        for (p, o) in &self.owners {
+            let (uid, gid) = parse_owner(o).ok_or_else(|| FixtureError::Invalid {
+                name: name.to_string(),
+                message: format!("owner {o:?} of {p} is not `uid:gid`"),
+            })?;
+            match std::os::unix::fs::lchown(real(p), Some(uid), Some(gid)) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+                    return Err(FixtureError::NeedsRoot {
+                        name: name.to_string(),
+                        path: p.clone(),
+                    })
+                }
+                Err(e) => return Err(io(p, e)),
+            }
+        }
+        Ok(())
+    }
+}
+
+fn parse_owner(s: &str) -> Option<(u32, u32)> {
+    let (u, g) = s.split_once(':')?;
+    Some((u.trim().parse().ok()?, g.trim().parse().ok()?))
+}

@@ -1,0 +1,797 @@
+//! Control catalogues: loading, validating and planning from YAML.
+//!
+//! A catalogue has three layers (DESIGN.md): technical checks (`checks/*.yaml`), one file
+//! per framework edition mapping its requirements to checks (`frameworks/*.yaml`), and
+//! profiles selecting checks and frameworks for a purpose (`profiles/*.yaml`). Fixtures
+//! (`fixtures/*.yaml`) are small fake hosts each check is proven against.
+//!
+//! Loading never stops at the first problem: every file is parsed, every item validated, and
+//! all problems come back together, each with file, line and column. The built-in catalogue
+//! is compiled into the binary so `ward scan` works from any folder; `--catalogue DIR` adds
+//! to it, and an item with the same id as a built-in one replaces it.
+
+pub mod fixtures;
+pub mod test;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use serde_saphyr::Spanned;
+use sha2::{Digest, Sha256};
+
+pub use test::Test;
+
+use crate::facts::{ConfigQuery, LineQuery, Plan};
+
+/// How bad a failed check is.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    #[default]
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    /// All severities, most severe first.
+    pub const ALL: [Severity; 5] = [
+        Severity::Critical,
+        Severity::High,
+        Severity::Medium,
+        Severity::Low,
+        Severity::Info,
+    ];
+
+    /// The lower-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Critical => "critical",
+            Severity::High => "high",
+            Severity::Medium => "medium",
+            Severity::Low => "low",
+            Severity::Info => "info",
+        }
+    }
+}
+
+impl std::fmt::Display for Severity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Severity {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Severity, String> {
+        Severity::ALL
+            .into_iter()
+            .find(|v| v.as_str() == s.to_ascii_lowercase())
+            .ok_or_else(|| format!("unknown severity {s:?}; use critical, high, medium, low or info"))
+    }
+}
+
+/// How to fix a failed check.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Remediation {
+    /// What to change, in prose.
+    pub steps: String,
+    /// Commands per platform family (`debian`, `rhel`), run by the admin, never by Ward.
+    #[serde(default)]
+    pub commands: BTreeMap<String, String>,
+}
+
+/// The fixtures a check is proven against.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FixtureRefs {
+    #[serde(default)]
+    pub pass: Vec<String>,
+    #[serde(default)]
+    pub fail: Vec<String>,
+}
+
+/// A technical check, as written in `checks/*.yaml`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Check {
+    /// Stable id, `area.name` in lower case (`ssh.root-login`).
+    pub id: String,
+    pub title: String,
+    pub severity: Severity,
+    /// When this test fails, the check is not applicable (e.g. sshd not installed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub applies_if: Option<Test>,
+    pub test: Test,
+    /// Why the check matters, in a sentence or two.
+    pub rationale: String,
+    pub remediation: Remediation,
+    #[serde(default)]
+    pub fixtures: FixtureRefs,
+    /// Where the check is defined.
+    #[serde(skip_deserializing, default)]
+    pub origin: String,
+}
+
+/// Framework metadata.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FrameworkInfo {
+    /// Stable id, e.g. `dspt-caf-2024-25`.
+    pub id: String,
+    pub title: String,
+    pub edition: String,
+    /// Who publishes the framework.
+    pub publisher: String,
+    /// Where its official text is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// Notes on scope and on what could not be confirmed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
+}
+
+/// How much of a requirement a scan can evidence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Coverage {
+    /// The mapped checks evidence the requirement on this host.
+    Automated,
+    /// The checks evidence part; a person must attest the rest.
+    Partial,
+    /// Only a person can answer it.
+    Manual,
+}
+
+/// A check that evidences a requirement, and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckRef {
+    pub check: String,
+    pub why: String,
+}
+
+/// One framework requirement.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Requirement {
+    /// Official identifier, e.g. `B2.c`.
+    pub id: String,
+    /// Official title.
+    pub title: String,
+    /// The grouping it sits in (objective or principle), for reports.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    pub status: Coverage,
+    #[serde(default)]
+    pub checks: Vec<CheckRef>,
+    /// What an auditor must ask (partial and manual requirements).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub question: Option<String>,
+    /// The evidence expected in answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<String>,
+}
+
+/// A framework file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Framework {
+    pub framework: FrameworkInfo,
+    pub requirements: Vec<Requirement>,
+    #[serde(skip_deserializing, default)]
+    pub origin: String,
+}
+
+/// A profile: which checks and frameworks a scan uses, and severity overrides.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Profile {
+    pub id: String,
+    pub title: String,
+    pub description: String,
+    /// Frameworks reported (ids). Empty: all.
+    #[serde(default)]
+    pub frameworks: Vec<String>,
+    /// Check id patterns to include (`*` wildcards). Empty: every check the frameworks
+    /// map, or every check when no frameworks are named.
+    #[serde(default)]
+    pub include: Vec<String>,
+    /// Check id patterns to leave out.
+    #[serde(default)]
+    pub exclude: Vec<String>,
+    /// Severity overrides per check id.
+    #[serde(default)]
+    pub severity: BTreeMap<String, Severity>,
+    #[serde(skip_deserializing, default)]
+    pub origin: String,
+}
+
+/// One problem in a catalogue, located in its file.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Diagnostic {
+    pub file: String,
+    pub line: u64,
+    pub column: u64,
+    pub message: String,
+}
+
+impl std::fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}:{}:{}: {}",
+            self.file, self.line, self.column, self.message
+        )
+    }
+}
+
+/// A catalogue that failed to load, with every problem found.
+#[derive(Debug, thiserror::Error)]
+#[error("catalogue has {} problem(s):\n{}", .0.len(), .0.iter().map(|d| format!("  {d}")).collect::<Vec<_>>().join("\n"))]
+pub struct CatalogueError(pub Vec<Diagnostic>);
+
+/// A YAML source file of a catalogue.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    /// Path shown in messages: `builtin:checks/ssh.yaml` or a real path.
+    pub name: String,
+    /// Layer-relative path, `checks/ssh.yaml`.
+    pub rel: String,
+    pub text: String,
+}
+
+/// The built-in catalogue, compiled into the binary by `build.rs`.
+pub fn builtin_sources() -> Vec<SourceFile> {
+    include!(concat!(env!("OUT_DIR"), "/builtin_catalogue.rs"))
+        .iter()
+        .map(|(rel, text)| SourceFile {
+            name: format!("builtin:{rel}"),
+            rel: rel.to_string(),
+            text: text.to_string(),
+        })
+        .collect()
+}
+
+/// Read the YAML files of a catalogue directory (`checks/`, `frameworks/`, `profiles/`,
+/// `fixtures/`). Unreadable files are diagnostics, not panics.
+pub fn dir_sources(dir: &Path) -> Result<Vec<SourceFile>, CatalogueError> {
+    let mut out = Vec::new();
+    let mut problems = Vec::new();
+    let mut layers_found = 0;
+    for layer in ["checks", "frameworks", "profiles", "fixtures"] {
+        let ldir = dir.join(layer);
+        if !ldir.is_dir() {
+            continue;
+        }
+        layers_found += 1;
+        let walker = walkdir::WalkDir::new(&ldir)
+            .max_depth(4)
+            .follow_links(false)
+            .sort_by_file_name();
+        for entry in walker {
+            let entry = match entry {
+                Ok(e) => e,
+                Err(e) => {
+                    problems.push(diag(&ldir.display().to_string(), 0, 0, e.to_string()));
+                    continue;
+                }
+            };
+            let p = entry.path();
+            if !entry.file_type().is_file()
+                || !matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml"))
+            {
+                continue;
+            }
+            let rel = p
+                .strip_prefix(dir)
+                .unwrap_or(p)
+                .to_string_lossy()
+                .into_owned();
+            match std::fs::read(p) {
+                Ok(bytes) if bytes.len() > 4 * 1024 * 1024 => problems.push(diag(
+                    &p.display().to_string(),
+                    0,
+                    0,
+                    "file is over 4 MiB; not a catalogue file".into(),
+                )),
+                Ok(bytes) => match String::from_utf8(bytes) {
+                    Ok(text) => out.push(SourceFile {
+                        name: p.display().to_string(),
+                        rel,
+                        text,
+                    }),
+                    Err(_) => problems.push(diag(
+                        &p.display().to_string(),
+                        0,
+                        0,
+                        "not valid UTF-8".into(),
+                    )),
+                },
+                Err(e) => problems.push(diag(&p.display().to_string(), 0, 0, e.to_string())),
+            }
+        }
+    }
+    if layers_found == 0 {
+        problems.push(diag(
+            &dir.display().to_string(),
+            0,
+            0,
+            "no checks/, frameworks/, profiles/ or fixtures/ folder: not a catalogue directory"
+                .into(),
+        ));
+    }
+    if problems.is_empty() {
+        Ok(out)
+    } else {
+        Err(CatalogueError(problems))
+    }
+}
+
+fn diag(file: &str, line: u64, column: u64, message: String) -> Diagnostic {
+    Diagnostic {
+        file: file.to_string(),
+        line,
+        column,
+        message,
+    }
+}
+
+/// A loaded, validated catalogue. Never changed after loading.
+#[derive(Debug, Clone, Default)]
+pub struct Catalogue {
+    /// Checks by id, in id order.
+    pub checks: BTreeMap<String, Check>,
+    /// Frameworks by id.
+    pub frameworks: BTreeMap<String, Framework>,
+    /// Profiles by id.
+    pub profiles: BTreeMap<String, Profile>,
+    /// Fixtures by name.
+    pub fixtures: BTreeMap<String, fixtures::Fixture>,
+    /// SHA-256 over every source file's layer path and text, in path order.
+    pub digest: String,
+    /// Where the catalogue came from (`builtin`, directories).
+    pub sources: Vec<String>,
+}
+
+/// Where each item came from, for "duplicate id" and "replaces" messages.
+struct Loaded<T> {
+    item: T,
+    file: String,
+    line: u64,
+    column: u64,
+    layer_set: usize,
+}
+
+impl Catalogue {
+    /// Load the built-in catalogue only.
+    pub fn builtin() -> Result<Catalogue, CatalogueError> {
+        Catalogue::load(vec![("builtin".to_string(), builtin_sources())])
+    }
+
+    /// Load sets of sources in order; an item in a later set replaces an item with the same
+    /// id in an earlier set. Duplicates within one set are errors.
+    pub fn load(sets: Vec<(String, Vec<SourceFile>)>) -> Result<Catalogue, CatalogueError> {
+        let mut problems = Vec::new();
+        let mut checks: BTreeMap<String, Loaded<Check>> = BTreeMap::new();
+        let mut frameworks: BTreeMap<String, Loaded<Framework>> = BTreeMap::new();
+        let mut profiles: BTreeMap<String, Loaded<Profile>> = BTreeMap::new();
+        let mut fixture_map: BTreeMap<String, Loaded<fixtures::Fixture>> = BTreeMap::new();
+        let mut hasher = Sha256::new();
+        let mut sources = Vec::new();
+        for (set_index, (set_name, files)) in sets.iter().enumerate() {
+            sources.push(set_name.clone());
+            let mut files: Vec<&SourceFile> = files.iter().collect();
+            files.sort_by(|a, b| a.rel.cmp(&b.rel));
+            for f in files {
+                hasher.update(f.rel.as_bytes());
+                hasher.update([0]);
+                hasher.update(f.text.as_bytes());
+                hasher.update([0]);
+                let layer = f.rel.split(['/', '\\']).next().unwrap_or("");
+                match layer {
+                    "checks" => {
+                        let items: Option<Vec<Spanned<Check>>> = parse(f, &mut problems);
+                        for sp in items.into_iter().flatten() {
+                            let (line, column) = (sp.referenced.line(), sp.referenced.column());
+                            let mut c = sp.value;
+                            c.origin = format!("{}:{}", f.name, line);
+                            insert(
+                                &mut checks,
+                                c.id.clone(),
+                                Loaded {
+                                    item: c,
+                                    file: f.name.clone(),
+                                    line,
+                                    column,
+                                    layer_set: set_index,
+                                },
+                                "check",
+                                &mut problems,
+                            );
+                        }
+                    }
+                    "frameworks" => {
+                        let fw: Option<Spanned<Framework>> = parse(f, &mut problems);
+                        if let Some(sp) = fw {
+                            let (line, column) = (sp.referenced.line(), sp.referenced.column());
+                            let mut fw = sp.value;
+                            fw.origin = f.name.clone();
+                            insert(
+                                &mut frameworks,
+                                fw.framework.id.clone(),
+                                Loaded {
+                                    item: fw,
+                                    file: f.name.clone(),
+                                    line,
+                                    column,
+                                    layer_set: set_index,
+                                },
+                                "framework",
+                                &mut problems,
+                            );
+                        }
+                    }
+                    "profiles" => {
+                        let p: Option<Spanned<Profile>> = parse(f, &mut problems);
+                        if let Some(sp) = p {
+                            let (line, column) = (sp.referenced.line(), sp.referenced.column());
+                            let mut p = sp.value;
+                            p.origin = f.name.clone();
+                            insert(
+                                &mut profiles,
+                                p.id.clone(),
+                                Loaded {
+                                    item: p,
+                                    file: f.name.clone(),
+                                    line,
+                                    column,
+                                    layer_set: set_index,
+                                },
+                                "profile",
+                                &mut problems,
+                            );
+                        }
+                    }
+                    "fixtures" => {
+                        let fx: Option<Spanned<fixtures::Fixture>> = parse(f, &mut problems);
+                        if let Some(sp) = fx {
+                            let (line, column) = (sp.referenced.line(), sp.referenced.column());
+                            let name = Path::new(&f.rel)
+                                .file_stem()
+                                .map(|s| s.to_string_lossy().into_owned())
+                                .unwrap_or_default();
+                            insert(
+                                &mut fixture_map,
+                                name,
+                                Loaded {
+                                    item: sp.value,
+                                    file: f.name.clone(),
+                                    line,
+                                    column,
+                                    layer_set: set_index,
+                                },
+                                "fixture",
+                                &mut problems,
+                            );
+                        }
+                    }
+                    other => problems.push(diag(
+                        &f.name,
+                        0,
+                        0,
+                        format!(
+                            "file is in {other:?}, not one of checks/, frameworks/, profiles/, fixtures/"
+                        ),
+                    )),
+                }
+            }
+        }
+
+        // Item-level validation, all problems at once.
+        for (id, l) in &checks {
+            let at = |m: String| diag(&l.file, l.line, l.column, format!("check {id}: {m}"));
+            if !valid_id(id) {
+                problems.push(at(
+                    "id must be lower-case `area.name` (letters, digits, `-`, one or more `.`)"
+                        .into(),
+                ));
+            }
+            let mut msgs = Vec::new();
+            l.item.test.validate(&mut msgs);
+            if let Some(a) = &l.item.applies_if {
+                a.validate(&mut msgs);
+            }
+            for m in msgs {
+                problems.push(at(m));
+            }
+            if l.item.title.trim().is_empty() {
+                problems.push(at("title is empty".into()));
+            }
+            if l.item.rationale.trim().is_empty() {
+                problems.push(at("rationale is empty".into()));
+            }
+            if l.item.remediation.steps.trim().is_empty() {
+                problems.push(at("remediation steps are empty".into()));
+            }
+            for name in l.item.fixtures.pass.iter().chain(&l.item.fixtures.fail) {
+                if !fixture_map.contains_key(name) {
+                    problems.push(at(format!("fixture {name:?} does not exist in fixtures/")));
+                }
+            }
+        }
+        for (id, l) in &frameworks {
+            let mut seen = BTreeSet::new();
+            for r in &l.item.requirements {
+                let at = |m: String| {
+                    diag(
+                        &l.file,
+                        l.line,
+                        l.column,
+                        format!("framework {id}, requirement {}: {m}", r.id),
+                    )
+                };
+                if !seen.insert(r.id.clone()) {
+                    problems.push(at("duplicate requirement id".into()));
+                }
+                match r.status {
+                    Coverage::Manual if !r.checks.is_empty() => {
+                        problems.push(at("manual requirements map no checks".into()))
+                    }
+                    Coverage::Automated | Coverage::Partial if r.checks.is_empty() => problems
+                        .push(at(
+                            "automated and partial requirements must map at least one check"
+                                .into(),
+                        )),
+                    _ => {}
+                }
+                if matches!(r.status, Coverage::Manual | Coverage::Partial)
+                    && r.question.as_deref().is_none_or(|q| q.trim().is_empty())
+                {
+                    problems.push(at("needs the `question` an auditor must answer".into()));
+                }
+                for c in &r.checks {
+                    if !checks.contains_key(&c.check) {
+                        problems.push(at(format!("unknown check {:?}", c.check)));
+                    }
+                }
+            }
+        }
+        for (id, l) in &profiles {
+            let at = |m: String| diag(&l.file, l.line, l.column, format!("profile {id}: {m}"));
+            for f in &l.item.frameworks {
+                if !frameworks.contains_key(f) {
+                    problems.push(at(format!("unknown framework {f:?}")));
+                }
+            }
+            for pat in l.item.include.iter().chain(&l.item.exclude) {
+                if !checks.keys().any(|c| id_matches(pat, c)) {
+                    problems.push(at(format!("pattern {pat:?} matches no check")));
+                }
+            }
+            for c in l.item.severity.keys() {
+                if !checks.contains_key(c) {
+                    problems.push(at(format!("severity override for unknown check {c:?}")));
+                }
+            }
+        }
+        for (name, l) in &fixture_map {
+            let mut msgs = Vec::new();
+            l.item.validate(&mut msgs);
+            for e in &l.item.extends {
+                if !fixture_map.contains_key(e) {
+                    msgs.push(format!("extends unknown fixture {e:?}"));
+                }
+            }
+            for m in msgs {
+                problems.push(diag(&l.file, l.line, l.column, format!("fixture {name}: {m}")));
+            }
+        }
+
+        if !problems.is_empty() {
+            problems.sort();
+            problems.dedup();
+            return Err(CatalogueError(problems));
+        }
+        Ok(Catalogue {
+            checks: checks.into_iter().map(|(k, v)| (k, v.item)).collect(),
+            frameworks: frameworks.into_iter().map(|(k, v)| (k, v.item)).collect(),
+            profiles: profiles.into_iter().map(|(k, v)| (k, v.item)).collect(),
+            fixtures: fixture_map.into_iter().map(|(k, v)| (k, v.item)).collect(),
+            digest: format!("sha256:{}", hex::encode(hasher.finalize())),
+            sources,
+        })
+    }
+
+    /// What to collect for these checks beyond the fixed collectors.
+    pub fn plan<'a>(&self, checks: impl IntoIterator<Item = &'a Check>) -> Plan {
+        let mut files = BTreeSet::new();
+        let mut lines = BTreeSet::new();
+        let mut configs: BTreeMap<(String, crate::facts::keyvalue::Format), BTreeSet<String>> =
+            BTreeMap::new();
+        let mut sysctl_keys = BTreeSet::new();
+        for c in checks {
+            let mut probes = Vec::new();
+            c.test.probes(&mut probes);
+            if let Some(a) = &c.applies_if {
+                a.probes(&mut probes);
+            }
+            for p in probes {
+                match p {
+                    Test::File(f) => {
+                        files.insert(f.path.clone());
+                    }
+                    Test::Lines(l) => {
+                        lines.insert(LineQuery {
+                            path: l.path.clone(),
+                            pattern: l.matches.clone(),
+                        });
+                    }
+                    Test::Config(c) => {
+                        configs
+                            .entry((c.path.clone(), c.format))
+                            .or_default()
+                            .insert(c.key.clone());
+                    }
+                    Test::Sysctl(s) => {
+                        sysctl_keys.insert(s.key.clone());
+                    }
+                    _ => {}
+                }
+            }
+        }
+        Plan {
+            files: files.into_iter().collect(),
+            lines: lines.into_iter().collect(),
+            configs: configs
+                .into_iter()
+                .map(|((path, format), keys)| ConfigQuery {
+                    path,
+                    format,
+                    keys: keys.into_iter().collect(),
+                })
+                .collect(),
+            sysctl_keys: sysctl_keys.into_iter().collect(),
+        }
+    }
+
+    /// Select the checks and frameworks for a run: a profile (or all), narrowed to the
+    /// given framework ids when any are given.
+    pub fn select(
+        &self,
+        profile: Option<&str>,
+        frameworks: &[String],
+    ) -> Result<Selection, String> {
+        let profile = match profile {
+            Some(p) => Some(self.profiles.get(p).ok_or_else(|| {
+                format!(
+                    "unknown profile {p:?}; available: {}",
+                    self.profiles.keys().cloned().collect::<Vec<_>>().join(", ")
+                )
+            })?),
+            None => None,
+        };
+        for f in frameworks {
+            if !self.frameworks.contains_key(f) {
+                return Err(format!(
+                    "unknown framework {f:?}; available: {}",
+                    self.frameworks.keys().cloned().collect::<Vec<_>>().join(", ")
+                ));
+            }
+        }
+        let fw_ids: Vec<String> = if !frameworks.is_empty() {
+            frameworks.to_vec()
+        } else if let Some(p) = profile.filter(|p| !p.frameworks.is_empty()) {
+            p.frameworks.clone()
+        } else {
+            self.frameworks.keys().cloned().collect()
+        };
+        let mapped: BTreeSet<&str> = fw_ids
+            .iter()
+            .filter_map(|f| self.frameworks.get(f))
+            .flat_map(|f| f.requirements.iter())
+            .flat_map(|r| r.checks.iter().map(|c| c.check.as_str()))
+            .collect();
+        let narrowed = !frameworks.is_empty() || profile.is_some_and(|p| !p.frameworks.is_empty());
+        let mut checks = Vec::new();
+        for id in self.checks.keys() {
+            let included = match profile {
+                Some(p) if !p.include.is_empty() => p.include.iter().any(|pat| id_matches(pat, id)),
+                _ if narrowed => mapped.contains(id.as_str()),
+                _ => true,
+            };
+            let excluded = profile.is_some_and(|p| p.exclude.iter().any(|pat| id_matches(pat, id)));
+            // Naming frameworks on the command line narrows a profile's checks further.
+            let in_named = frameworks.is_empty() || mapped.contains(id.as_str());
+            if included && !excluded && in_named {
+                checks.push(id.clone());
+            }
+        }
+        Ok(Selection {
+            profile: profile.map(|p| p.id.clone()),
+            checks,
+            frameworks: fw_ids,
+            severity: profile.map(|p| p.severity.clone()).unwrap_or_default(),
+        })
+    }
+}
+
+/// The checks and frameworks a run uses.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Selection {
+    pub profile: Option<String>,
+    pub checks: Vec<String>,
+    pub frameworks: Vec<String>,
+    pub severity: BTreeMap<String, Severity>,
+}
+
+fn parse<T: for<'de> Deserialize<'de>>(f: &SourceFile, problems: &mut Vec<Diagnostic>) -> Option<T> {
+    match serde_saphyr::from_str::<T>(&f.text) {
+        Ok(v) => Some(v),
+        Err(e) => {
+            let (line, column) = e
+                .location()
+                .map(|l| (l.line(), l.column()))
+                .unwrap_or((0, 0));
+            problems.push(diag(&f.name, line, column, first_line(&e.to_string())));
+            None
+        }
+    }
+}
+
+/// serde-saphyr renders a source snippet after the message; keep the message line.
+fn first_line(s: &str) -> String {
+    s.lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("invalid YAML")
+        .to_string()
+}
+
+fn insert<T>(
+    map: &mut BTreeMap<String, Loaded<T>>,
+    id: String,
+    item: Loaded<T>,
+    what: &str,
+    problems: &mut Vec<Diagnostic>,
+) {
+    if let Some(prev) = map.get(&id) {
+        if prev.layer_set == item.layer_set {
+            problems.push(diag(
+                &item.file,
+                item.line,
+                item.column,
+                format!(
+                    "duplicate {what} id {id:?} (first defined at {}:{})",
+                    prev.file, prev.line
+                ),
+            ));
+            return;
+        }
+    }
+    map.insert(id, item);
+}
+
+/// Check ids: `area.name`, lower-case letters, digits and `-`, dot-separated.
+pub fn valid_id(id: &str) -> bool {
+    let parts: Vec<&str> = id.split('.').collect();
+    parts.len() >= 2
+        && parts.iter().all(|p| {
+            !p.is_empty()
+                && p.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        })
+}
+
+/// Match a check id against a pattern with `*` wildcards.
+pub fn id_matches(pattern: &str, id: &str) -> bool {
+    glob::Pattern::new(pattern)
+        .map(|p| p.matches(id))
+        .unwrap_or(false)
+}

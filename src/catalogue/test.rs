@@ -1,0 +1,567 @@
+//! The typed test vocabulary of a check: probes and the `all`/`any`/`none`/`not` combinators.
+//!
+//! Every probe is a closed struct that rejects unknown keys, and every comparison is one of
+//! a closed set of operators, so a typo in a catalogue is a load error with file, line and
+//! column, never a check that silently fails (or worse, passes). These types are both the
+//! YAML shape and the validated form: [`Test::validate`] checks what serde cannot (exactly one
+//! operator, regexes that compile, modes that parse) and collects every problem.
+
+use serde::{Deserialize, Deserializer, Serialize};
+
+/// A test: a probe of one kind of fact, or a combination of tests.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum Test {
+    /// Passes when every sub-test passes.
+    All(Vec<Test>),
+    /// Passes when at least one sub-test passes.
+    Any(Vec<Test>),
+    /// Passes when no sub-test passes (every one fails).
+    None(Vec<Test>),
+    /// Passes when the sub-test fails.
+    Not(Box<Test>),
+    /// File existence, kind, permissions and ownership.
+    File(FileTest),
+    /// Lines of a file matching a regular expression.
+    Lines(LinesTest),
+    /// A key of a key/value configuration file.
+    Config(ConfigTest),
+    /// A key of `/etc/login.defs`.
+    LoginDefs(KeyTest),
+    /// An effective sshd setting.
+    Sshd(SshdTest),
+    /// A kernel parameter, as configured and (on the live host) as running.
+    Sysctl(SysctlTest),
+    /// Whether a package is installed.
+    Package(PackageTest),
+    /// Whether a systemd unit is enabled.
+    Service(ServiceTest),
+    /// A query over local accounts and groups.
+    Account(AccountTest),
+}
+
+/// What a test means when the thing it looks at does not exist.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WhenMissing {
+    /// Absence passes (e.g. a forbidden file that is not there).
+    Pass,
+    /// Absence fails (the default: no evidence, no pass).
+    #[default]
+    Fail,
+    /// Absence means Ward cannot tell.
+    Error,
+}
+
+/// A comparison applied to a textual value. Set one or more operators; all must hold.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Compare {
+    /// Equal to this value (case-insensitive).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub equals: Option<Scalar>,
+    /// Equal to one of these values (case-insensitive).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub one_of: Option<Vec<Scalar>>,
+    /// Equal to none of these values (case-insensitive).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub none_of: Option<Vec<Scalar>>,
+    /// An integer at least this.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at_least: Option<i64>,
+    /// An integer at most this.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at_most: Option<i64>,
+    /// Matches this regular expression.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub matches: Option<String>,
+    /// A list (split on commas and whitespace) containing none of these items
+    /// (case-insensitive).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub includes_none: Option<Vec<Scalar>>,
+    /// A list (split on commas and whitespace) containing all of these items
+    /// (case-insensitive).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub includes_all: Option<Vec<Scalar>>,
+}
+
+/// A YAML scalar read as text: `2`, `yes` and `"no"` all become strings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct Scalar(pub String);
+
+impl<'de> Deserialize<'de> for Scalar {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Scalar, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = Scalar;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a string, number or boolean")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Scalar, E> {
+                Ok(Scalar(v.to_string()))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Scalar, E> {
+                Ok(Scalar(v.to_string()))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Scalar, E> {
+                Ok(Scalar(v.to_string()))
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Scalar, E> {
+                Ok(Scalar(v.to_string()))
+            }
+            fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<Scalar, E> {
+                Ok(Scalar(if v { "yes" } else { "no" }.to_string()))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl std::fmt::Display for Scalar {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A comparison and its subject, as written in YAML: `{ key: X, one_of: [..] }`.
+/// serde's `flatten` cannot be combined with `deny_unknown_fields`, so the operator fields
+/// are repeated in each keyed probe by this macro.
+macro_rules! keyed_probe {
+    ($(#[$m:meta])* $name:ident { $($(#[$fm:meta])* $field:ident : $ty:ty),* $(,)? }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+        #[serde(deny_unknown_fields)]
+        pub struct $name {
+            $($(#[$fm])* pub $field: $ty,)*
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub equals: Option<Scalar>,
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub one_of: Option<Vec<Scalar>>,
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub none_of: Option<Vec<Scalar>>,
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub at_least: Option<i64>,
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub at_most: Option<i64>,
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub matches: Option<String>,
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub includes_none: Option<Vec<Scalar>>,
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub includes_all: Option<Vec<Scalar>>,
+        }
+
+        impl $name {
+            /// The comparison part of this probe.
+            pub fn compare(&self) -> Compare {
+                Compare {
+                    equals: self.equals.clone(),
+                    one_of: self.one_of.clone(),
+                    none_of: self.none_of.clone(),
+                    at_least: self.at_least,
+                    at_most: self.at_most,
+                    matches: self.matches.clone(),
+                    includes_none: self.includes_none.clone(),
+                    includes_all: self.includes_all.clone(),
+                }
+            }
+        }
+    };
+}
+
+keyed_probe!(
+    /// A key of a well-known key/value file (`login_defs`).
+    KeyTest {
+        key: String,
+        /// What an unset key means (default: fail).
+        #[serde(default)]
+        when_missing: WhenMissing,
+    }
+);
+
+keyed_probe!(
+    /// A key of any key/value file.
+    ConfigTest {
+        path: String,
+        /// `spaces` (`KEY VALUE`) or `equals` (`key = value`).
+        format: crate::facts::keyvalue::Format,
+        key: String,
+        /// What an unset key or a missing file means (default: fail).
+        #[serde(default)]
+        when_missing: WhenMissing,
+    }
+);
+
+keyed_probe!(
+    /// An effective sshd setting. OpenSSH's default applies when nothing sets the keyword.
+    SshdTest {
+        key: String,
+        /// Also require every `Match` block that sets the keyword to satisfy the comparison
+        /// (default: true), so a `Match` override cannot hide a weak value.
+        #[serde(default = "yes")]
+        match_blocks: bool,
+    }
+);
+
+keyed_probe!(
+    /// A kernel parameter. The configured value (or `default` when nothing configures it)
+    /// must satisfy the comparison; on the live host the running value must too.
+    SysctlTest {
+        key: String,
+        /// The kernel's value when no configuration file sets the key. Without it, an unset
+        /// key fails on a scanned image (the live host still reports the running value).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        default: Option<Scalar>,
+    }
+);
+
+fn yes() -> bool {
+    true
+}
+
+/// File existence, kind, permissions and ownership. The path may end in a glob; every match
+/// must satisfy the test.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileTest {
+    pub path: String,
+    /// `true`: at least one file must exist; `false`: none may exist.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exists: Option<bool>,
+    /// Permission bits may not exceed this octal mode (e.g. `"0640"`): no bit outside it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode_at_most: Option<String>,
+    /// Owner name must be one of these.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<Vec<String>>,
+    /// Group name must be one of these.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<Vec<String>>,
+    /// What a missing file means when `exists` is not set (default: fail).
+    #[serde(default)]
+    pub when_missing: WhenMissing,
+}
+
+/// Lines of a file matching a regular expression.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinesTest {
+    /// Host path; the last component may be a glob (all matches are searched).
+    pub path: String,
+    /// Regular expression (Rust `regex` syntax) applied to each line.
+    pub matches: String,
+    /// `present`: some line must match; `absent`: no line may match.
+    pub expect: Presence,
+    /// What a missing file means (default: fail).
+    #[serde(default)]
+    pub when_missing: WhenMissing,
+}
+
+/// Whether something must be present or absent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Presence {
+    Present,
+    Absent,
+}
+
+/// Whether a package is installed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PackageTest {
+    /// Binary package name.
+    pub name: String,
+    /// `true`: must be installed; `false`: must not be.
+    pub installed: bool,
+}
+
+/// Whether a systemd unit is enabled.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceTest {
+    /// Full unit name, e.g. `ssh.service`, `telnet.socket`.
+    pub unit: String,
+    /// `true`: must be enabled; `false`: must not be (absent or masked also pass).
+    pub enabled: bool,
+}
+
+/// A query over local accounts. Set exactly one field.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountTest {
+    /// Only these accounts may have UID 0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uid_zero_only: Option<Vec<String>>,
+    /// No account may have an empty password (passwd or shadow).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub no_empty_passwords: Option<bool>,
+    /// Every passwd entry keeps its password in the shadow file (`x`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub all_shadowed: Option<bool>,
+    /// Every password hash (usable or locked) uses one of these algorithms.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hash_algorithms: Option<Vec<crate::facts::accounts::HashAlgorithm>>,
+    /// System accounts (UID below login.defs `UID_MIN`, root excepted) cannot log in:
+    /// their shell is a no-login shell or their password is unusable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub system_accounts_no_login: Option<bool>,
+    /// No two accounts share a UID, and no two groups share a GID.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unique_ids: Option<bool>,
+    /// No two accounts share a name, and no two groups share a name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unique_names: Option<bool>,
+    /// Every account's primary group exists in `/etc/group`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub primary_groups_exist: Option<bool>,
+    /// Only these accounts may belong to the named group (e.g. `{ group: sudo, allow: [] }`
+    /// lists the members found as evidence and fails when anyone else is a member).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group_members_only: Option<GroupMembers>,
+}
+
+/// Allowed members of a group.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GroupMembers {
+    pub group: String,
+    pub allow: Vec<String>,
+}
+
+impl AccountTest {
+    /// How many queries are set (a valid test sets exactly one).
+    pub fn query_count(&self) -> usize {
+        [
+            self.uid_zero_only.is_some(),
+            self.no_empty_passwords.is_some(),
+            self.all_shadowed.is_some(),
+            self.hash_algorithms.is_some(),
+            self.system_accounts_no_login.is_some(),
+            self.unique_ids.is_some(),
+            self.unique_names.is_some(),
+            self.primary_groups_exist.is_some(),
+            self.group_members_only.is_some(),
+        ]
+        .iter()
+        .filter(|b| **b)
+        .count()
+    }
+}
+
+impl Compare {
+    fn operator_count(&self) -> usize {
+        [
+            self.equals.is_some(),
+            self.one_of.is_some(),
+            self.none_of.is_some(),
+            self.at_least.is_some(),
+            self.at_most.is_some(),
+            self.matches.is_some(),
+            self.includes_none.is_some(),
+            self.includes_all.is_some(),
+        ]
+        .iter()
+        .filter(|b| **b)
+        .count()
+    }
+
+    /// Human text of what is expected, for evidence: `one of [no]`, `at most 4`.
+    pub fn describe(&self) -> String {
+        let list = |v: &Vec<Scalar>| {
+            v.iter()
+                .map(|s| s.0.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let mut parts = Vec::new();
+        if let Some(v) = &self.equals {
+            parts.push(format!("equals {v}"));
+        }
+        if let Some(v) = &self.one_of {
+            parts.push(format!("one of [{}]", list(v)));
+        }
+        if let Some(v) = &self.none_of {
+            parts.push(format!("none of [{}]", list(v)));
+        }
+        if let Some(v) = self.at_least {
+            parts.push(format!("at least {v}"));
+        }
+        if let Some(v) = self.at_most {
+            parts.push(format!("at most {v}"));
+        }
+        if let Some(v) = &self.matches {
+            parts.push(format!("matches /{v}/"));
+        }
+        if let Some(v) = &self.includes_none {
+            parts.push(format!("includes none of [{}]", list(v)));
+        }
+        if let Some(v) = &self.includes_all {
+            parts.push(format!("includes all of [{}]", list(v)));
+        }
+        parts.join(" and ")
+    }
+
+    fn validate(&self, at: &str, problems: &mut Vec<String>) {
+        if self.operator_count() == 0 {
+            problems.push(format!(
+                "{at}: no comparison given; set one of equals, one_of, none_of, at_least, \
+                 at_most, matches, includes_none, includes_all"
+            ));
+        }
+        if let Some(re) = &self.matches {
+            if let Err(e) = regex::Regex::new(re) {
+                problems.push(format!("{at}: invalid regular expression {re:?}: {e}"));
+            }
+        }
+        for (name, list) in [
+            ("one_of", &self.one_of),
+            ("none_of", &self.none_of),
+            ("includes_none", &self.includes_none),
+            ("includes_all", &self.includes_all),
+        ] {
+            if list.as_ref().is_some_and(Vec::is_empty) {
+                problems.push(format!("{at}: `{name}` is an empty list"));
+            }
+        }
+    }
+}
+
+/// Parse an octal mode string such as `"0640"` or `"640"`.
+pub fn parse_mode(s: &str) -> Option<u32> {
+    let s = s.trim();
+    if s.is_empty() || s.len() > 5 {
+        return None;
+    }
+    u32::from_str_radix(s, 8).ok().filter(|m| *m <= 0o7777)
+}
+
+impl Test {
+    /// Check what serde cannot; push one message per problem, naming the probe.
+    pub fn validate(&self, problems: &mut Vec<String>) {
+        match self {
+            Test::All(v) | Test::Any(v) | Test::None(v) => {
+                if v.is_empty() {
+                    problems.push("a combinator (all/any/none) has no sub-tests".to_string());
+                }
+                for t in v {
+                    t.validate(problems);
+                }
+            }
+            Test::Not(t) => t.validate(problems),
+            Test::File(f) => {
+                if let Some(m) = &f.mode_at_most {
+                    if parse_mode(m).is_none() {
+                        problems.push(format!(
+                            "file {}: mode_at_most {m:?} is not an octal mode such as \"0640\"",
+                            f.path
+                        ));
+                    }
+                }
+                if f.exists == Some(false)
+                    && (f.mode_at_most.is_some() || f.owner.is_some() || f.group.is_some())
+                {
+                    problems.push(format!(
+                        "file {}: `exists: false` cannot be combined with mode or ownership",
+                        f.path
+                    ));
+                }
+                if f.exists.is_none()
+                    && f.mode_at_most.is_none()
+                    && f.owner.is_none()
+                    && f.group.is_none()
+                {
+                    problems.push(format!(
+                        "file {}: nothing to test; set exists, mode_at_most, owner or group",
+                        f.path
+                    ));
+                }
+                check_path(&f.path, "file", problems);
+            }
+            Test::Lines(l) => {
+                if let Err(e) = regex::Regex::new(&l.matches) {
+                    problems.push(format!(
+                        "lines {}: invalid regular expression {:?}: {e}",
+                        l.path, l.matches
+                    ));
+                }
+                check_path(&l.path, "lines", problems);
+            }
+            Test::Config(c) => {
+                c.compare()
+                    .validate(&format!("config {} {}", c.path, c.key), problems);
+                check_path(&c.path, "config", problems);
+            }
+            Test::LoginDefs(k) => k
+                .compare()
+                .validate(&format!("login_defs {}", k.key), problems),
+            Test::Sshd(s) => {
+                s.compare()
+                    .validate(&format!("sshd {}", s.key), problems);
+                if s.key.is_empty() || s.key.contains(char::is_whitespace) {
+                    problems.push(format!("sshd: {:?} is not an sshd keyword", s.key));
+                }
+            }
+            Test::Sysctl(s) => {
+                s.compare()
+                    .validate(&format!("sysctl {}", s.key), problems);
+                if s.key.is_empty()
+                    || !s
+                        .key
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "._-/*".contains(c))
+                {
+                    problems.push(format!("sysctl: {:?} is not a sysctl key", s.key));
+                }
+            }
+            Test::Package(p) => {
+                if p.name.is_empty() || p.name.contains(char::is_whitespace) {
+                    problems.push(format!("package: {:?} is not a package name", p.name));
+                }
+            }
+            Test::Service(s) => {
+                if !s.unit.contains('.') {
+                    problems.push(format!(
+                        "service: {:?} needs its unit type suffix, e.g. \"ssh.service\"",
+                        s.unit
+                    ));
+                }
+            }
+            Test::Account(a) => {
+                if a.query_count() != 1 {
+                    problems.push(format!(
+                        "account: set exactly one query (found {})",
+                        a.query_count()
+                    ));
+                }
+            }
+        }
+    }
+
+    /// Walk every probe (leaf) of this test.
+    pub fn probes<'a>(&'a self, out: &mut Vec<&'a Test>) {
+        match self {
+            Test::All(v) | Test::Any(v) | Test::None(v) => v.iter().for_each(|t| t.probes(out)),
+            Test::Not(t) => t.probes(out),
+            leaf => out.push(leaf),
+        }
+    }
+}
+
+fn check_path(path: &str, probe: &str, problems: &mut Vec<String>) {
+    if !path.starts_with('/') {
+        problems.push(format!("{probe}: path {path:?} must be absolute"));
+    }
+    if let Some((dir, _)) = path.rsplit_once('/') {
+        if crate::host_root::has_glob_meta(dir) {
+            problems.push(format!(
+                "{probe}: path {path:?}: only the last component may contain a glob"
+            ));
+        }
+    }
+    if let Some((_, last)) = path.rsplit_once('/') {
+        if let Err(e) = glob::Pattern::new(last) {
+            problems.push(format!("{probe}: path {path:?}: invalid glob: {e}"));
+        }
+    }
+}

@@ -1,0 +1,391 @@
+//! Evaluation: facts plus a catalogue give findings, and findings give requirement results.
+//!
+//! A check passes only on positive evidence. Every probe returns an [`Outcome`] with the
+//! evidence it used (source file and line, observed value, expected value); a fact that
+//! could not be collected makes the probe `error` with the collector's reason, never `pass`
+//! or `fail`. Combinators follow three-valued logic: `all` fails if any part fails, else
+//! errors if any part errors; `any` passes if any part passes, else errors if any part
+//! errors; `not` swaps pass and fail and keeps error.
+//!
+//! Checks and facts are never changed here: evaluation returns new [`Finding`]s.
+
+mod probes;
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::catalogue::{Catalogue, Check, Coverage, Selection, Severity, Test};
+use crate::facts::Facts;
+
+/// The result of one check on one host.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// Positive evidence that the host meets the check.
+    Pass,
+    /// Evidence that the host does not meet the check.
+    Fail,
+    /// Ward could not tell: input unreadable, unparsable, or a collector failed.
+    Error,
+    /// The check's precondition is false (e.g. the service is not installed).
+    NotApplicable,
+    /// Needs a person to answer.
+    Manual,
+    /// Manual, answered with evidence, owner and expiry.
+    Attested,
+    /// A failure accepted with reason, approver and expiry.
+    Waived,
+}
+
+impl Outcome {
+    /// All outcomes, in report order.
+    pub const ALL: [Outcome; 7] = [
+        Outcome::Fail,
+        Outcome::Error,
+        Outcome::Pass,
+        Outcome::NotApplicable,
+        Outcome::Manual,
+        Outcome::Attested,
+        Outcome::Waived,
+    ];
+
+    /// The snake-case name used in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Pass => "pass",
+            Outcome::Fail => "fail",
+            Outcome::Error => "error",
+            Outcome::NotApplicable => "not_applicable",
+            Outcome::Manual => "manual",
+            Outcome::Attested => "attested",
+            Outcome::Waived => "waived",
+        }
+    }
+}
+
+impl std::fmt::Display for Outcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One piece of evidence behind a finding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Evidence {
+    /// Where it was read: a host path, `sshd default`, `/proc/sys/...`, `dpkg status`.
+    pub source: String,
+    /// Line in `source`, when one line holds it.
+    pub line: Option<usize>,
+    /// What Ward observed (never a secret).
+    pub observed: String,
+    /// What the check expected.
+    pub expected: String,
+}
+
+impl Evidence {
+    fn new(
+        source: impl Into<String>,
+        line: Option<usize>,
+        observed: impl Into<String>,
+        expected: impl Into<String>,
+    ) -> Evidence {
+        Evidence {
+            source: source.into(),
+            line,
+            observed: observed.into(),
+            expected: expected.into(),
+        }
+    }
+}
+
+/// The outcome of a test or probe, with its reason and evidence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verdict {
+    pub outcome: Outcome,
+    pub reason: String,
+    pub evidence: Vec<Evidence>,
+    /// The error came from the operating system refusing a read (root would help).
+    pub permission_denied: bool,
+}
+
+impl Verdict {
+    fn pass(reason: impl Into<String>, evidence: Vec<Evidence>) -> Verdict {
+        Verdict {
+            outcome: Outcome::Pass,
+            reason: reason.into(),
+            evidence,
+            permission_denied: false,
+        }
+    }
+
+    fn fail(reason: impl Into<String>, evidence: Vec<Evidence>) -> Verdict {
+        Verdict {
+            outcome: Outcome::Fail,
+            reason: reason.into(),
+            evidence,
+            permission_denied: false,
+        }
+    }
+
+    fn error(reason: impl Into<String>, permission_denied: bool) -> Verdict {
+        Verdict {
+            outcome: Outcome::Error,
+            reason: reason.into(),
+            evidence: Vec::new(),
+            permission_denied,
+        }
+    }
+
+    fn with(outcome: Outcome, reason: impl Into<String>, evidence: Vec<Evidence>) -> Verdict {
+        Verdict {
+            outcome,
+            reason: reason.into(),
+            evidence,
+            permission_denied: false,
+        }
+    }
+}
+
+/// A check's result on one host.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Finding {
+    pub check: String,
+    pub title: String,
+    pub severity: Severity,
+    pub outcome: Outcome,
+    pub reason: String,
+    pub evidence: Vec<Evidence>,
+    /// Running as root would likely turn this `error` into a result.
+    #[serde(default)]
+    pub needs_root: bool,
+}
+
+/// Evaluate a test against facts.
+pub fn evaluate_test(test: &Test, facts: &Facts) -> Verdict {
+    match test {
+        Test::All(parts) => combine_all(parts.iter().map(|t| evaluate_test(t, facts)).collect()),
+        Test::Any(parts) => combine_any(parts.iter().map(|t| evaluate_test(t, facts)).collect()),
+        Test::None(parts) => negate(combine_any(
+            parts.iter().map(|t| evaluate_test(t, facts)).collect(),
+        )),
+        Test::Not(t) => negate(evaluate_test(t, facts)),
+        leaf => probes::evaluate(leaf, facts),
+    }
+}
+
+fn combine_all(parts: Vec<Verdict>) -> Verdict {
+    let failed: Vec<&Verdict> = parts.iter().filter(|v| v.outcome == Outcome::Fail).collect();
+    if !failed.is_empty() {
+        return Verdict::fail(
+            join_reasons(&failed),
+            failed.iter().flat_map(|v| v.evidence.clone()).collect(),
+        );
+    }
+    let errors: Vec<&Verdict> = parts.iter().filter(|v| v.outcome == Outcome::Error).collect();
+    if !errors.is_empty() {
+        return Verdict {
+            permission_denied: errors.iter().any(|v| v.permission_denied),
+            ..Verdict::with(
+                Outcome::Error,
+                join_reasons(&errors),
+                errors.iter().flat_map(|v| v.evidence.clone()).collect(),
+            )
+        };
+    }
+    let all: Vec<&Verdict> = parts.iter().collect();
+    Verdict::pass(
+        join_reasons(&all),
+        parts.iter().flat_map(|v| v.evidence.clone()).collect(),
+    )
+}
+
+fn combine_any(parts: Vec<Verdict>) -> Verdict {
+    if let Some(p) = parts.iter().find(|v| v.outcome == Outcome::Pass) {
+        return p.clone();
+    }
+    let errors: Vec<&Verdict> = parts.iter().filter(|v| v.outcome == Outcome::Error).collect();
+    if !errors.is_empty() {
+        return Verdict {
+            permission_denied: errors.iter().any(|v| v.permission_denied),
+            ..Verdict::with(
+                Outcome::Error,
+                join_reasons(&errors),
+                errors.iter().flat_map(|v| v.evidence.clone()).collect(),
+            )
+        };
+    }
+    let all: Vec<&Verdict> = parts.iter().collect();
+    Verdict::fail(
+        join_reasons(&all),
+        parts.iter().flat_map(|v| v.evidence.clone()).collect(),
+    )
+}
+
+fn negate(v: Verdict) -> Verdict {
+    let outcome = match v.outcome {
+        Outcome::Pass => Outcome::Fail,
+        Outcome::Fail => Outcome::Pass,
+        other => other,
+    };
+    Verdict { outcome, ..v }
+}
+
+fn join_reasons(parts: &[&Verdict]) -> String {
+    let mut seen: Vec<&str> = Vec::new();
+    for p in parts {
+        if !p.reason.is_empty() && !seen.contains(&p.reason.as_str()) {
+            seen.push(&p.reason);
+        }
+    }
+    seen.join("; ")
+}
+
+/// Evaluate one check: its precondition, then its test.
+pub fn evaluate_check(check: &Check, severity: Severity, facts: &Facts) -> Finding {
+    let verdict = match &check.applies_if {
+        Some(pre) => {
+            let p = evaluate_test(pre, facts);
+            match p.outcome {
+                Outcome::Pass => evaluate_test(&check.test, facts),
+                Outcome::Fail => Verdict::with(
+                    Outcome::NotApplicable,
+                    format!("not applicable: {}", p.reason),
+                    p.evidence,
+                ),
+                _ => Verdict {
+                    reason: format!("could not tell whether the check applies: {}", p.reason),
+                    ..p
+                },
+            }
+        }
+        None => evaluate_test(&check.test, facts),
+    };
+    Finding {
+        check: check.id.clone(),
+        title: check.title.clone(),
+        severity,
+        outcome: verdict.outcome,
+        reason: verdict.reason,
+        evidence: verdict.evidence,
+        needs_root: verdict.outcome == Outcome::Error && verdict.permission_denied,
+    }
+}
+
+/// Evaluate every selected check.
+pub fn evaluate(catalogue: &Catalogue, selection: &Selection, facts: &Facts) -> Vec<Finding> {
+    selection
+        .checks
+        .iter()
+        .filter_map(|id| catalogue.checks.get(id))
+        .map(|c| {
+            let sev = selection.severity.get(&c.id).copied().unwrap_or(c.severity);
+            evaluate_check(c, sev, facts)
+        })
+        .collect()
+}
+
+/// A framework requirement's result on this host.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RequirementStatus {
+    /// Every mapped check passed and the requirement is fully automated.
+    Met,
+    /// At least one mapped check failed.
+    NotMet,
+    /// No check failed but at least one could not be evaluated.
+    Unknown,
+    /// A person must answer it (manual, or partial with the automated part clean).
+    NeedsAttestation,
+    /// Every mapped check was not applicable on this host.
+    NotApplicable,
+}
+
+/// Counts of mapped-check outcomes behind a requirement.
+pub type OutcomeCounts = BTreeMap<Outcome, usize>;
+
+/// Aggregate a requirement from its checks' findings: any fail gives not met; else any
+/// error gives unknown; manual requirements, and partial ones whose checks are clean, need
+/// attestation; all pass gives met. Checks outside the selection are left out and do not
+/// count toward the denominator.
+pub fn aggregate(coverage: Coverage, outcomes: &[Outcome]) -> (RequirementStatus, OutcomeCounts) {
+    let mut counts = OutcomeCounts::new();
+    for o in outcomes {
+        *counts.entry(*o).or_default() += 1;
+    }
+    let n = |o| counts.get(&o).copied().unwrap_or(0);
+    let status = if n(Outcome::Fail) > 0 {
+        RequirementStatus::NotMet
+    } else if n(Outcome::Error) > 0 {
+        RequirementStatus::Unknown
+    } else if coverage != Coverage::Automated {
+        RequirementStatus::NeedsAttestation
+    } else if outcomes.is_empty() {
+        // An automated requirement with none of its checks selected: nothing was shown.
+        RequirementStatus::Unknown
+    } else if n(Outcome::NotApplicable) == outcomes.len() {
+        RequirementStatus::NotApplicable
+    } else {
+        RequirementStatus::Met
+    };
+    (status, counts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(o: Outcome) -> Verdict {
+        Verdict::with(o, o.as_str(), vec![])
+    }
+
+    #[test]
+    fn three_valued_combinators() {
+        use Outcome::*;
+        assert_eq!(combine_all(vec![v(Pass), v(Error)]).outcome, Error);
+        assert_eq!(combine_all(vec![v(Fail), v(Error)]).outcome, Fail);
+        assert_eq!(combine_all(vec![v(Pass), v(Pass)]).outcome, Pass);
+        assert_eq!(combine_any(vec![v(Fail), v(Error)]).outcome, Error);
+        assert_eq!(combine_any(vec![v(Pass), v(Error)]).outcome, Pass);
+        assert_eq!(combine_any(vec![v(Fail), v(Fail)]).outcome, Fail);
+        assert_eq!(negate(v(Error)).outcome, Error);
+        assert_eq!(negate(v(Pass)).outcome, Fail);
+    }
+
+    #[test]
+    fn aggregation_rules() {
+        use Outcome::*;
+        assert_eq!(
+            aggregate(Coverage::Automated, &[Pass, Error, Fail]).0,
+            RequirementStatus::NotMet
+        );
+        assert_eq!(
+            aggregate(Coverage::Automated, &[Pass, Error]).0,
+            RequirementStatus::Unknown
+        );
+        assert_eq!(
+            aggregate(Coverage::Automated, &[Pass, Pass]).0,
+            RequirementStatus::Met
+        );
+        assert_eq!(
+            aggregate(Coverage::Automated, &[NotApplicable]).0,
+            RequirementStatus::NotApplicable
+        );
+        assert_eq!(
+            aggregate(Coverage::Partial, &[Pass]).0,
+            RequirementStatus::NeedsAttestation
+        );
+        assert_eq!(
+            aggregate(Coverage::Partial, &[Fail]).0,
+            RequirementStatus::NotMet
+        );
+        assert_eq!(
+            aggregate(Coverage::Manual, &[]).0,
+            RequirementStatus::NeedsAttestation
+        );
+        assert_eq!(
+            aggregate(Coverage::Automated, &[]).0,
+            RequirementStatus::Unknown
+        );
+    }
+}

@@ -1,0 +1,870 @@
+//! One evaluator per probe kind. Each reads only the facts bundle and returns a verdict with
+//! evidence; a missing or failed fact is `error`, never `pass`.
+
+use super::{Evidence, Outcome, Verdict};
+use crate::catalogue::test::{
+    parse_mode, AccountTest, Compare, ConfigTest, FileTest, KeyTest, LinesTest, PackageTest,
+    Presence, ServiceTest, SshdTest, SysctlTest, Test, WhenMissing,
+};
+use crate::facts::accounts::{Accounts, PasswordState};
+use crate::facts::keyvalue::KeyValues;
+use crate::facts::sshd::SettingSource;
+use crate::facts::systemd::UnitState;
+use crate::facts::{Fact, Facts};
+
+pub(super) fn evaluate(test: &Test, facts: &Facts) -> Verdict {
+    match test {
+        Test::File(t) => file(t, facts),
+        Test::Lines(t) => lines(t, facts),
+        Test::Config(t) => config(t, facts),
+        Test::LoginDefs(t) => login_defs(t, facts),
+        Test::Sshd(t) => sshd(t, facts),
+        Test::Sysctl(t) => sysctl(t, facts),
+        Test::Package(t) => package(t, facts),
+        Test::Service(t) => service(t, facts),
+        Test::Account(t) => account(t, facts),
+        Test::All(_) | Test::Any(_) | Test::None(_) | Test::Not(_) => {
+            super::evaluate_test(test, facts)
+        }
+    }
+}
+
+/// Unwrap a fact or return the error verdict.
+macro_rules! collected {
+    ($fact:expr, $what:expr) => {
+        match $fact {
+            Fact::Collected { value } => value,
+            Fact::Error {
+                reason,
+                permission_denied,
+            } => {
+                return Verdict::error(format!("{}: {}", $what, reason), *permission_denied);
+            }
+        }
+    };
+}
+
+fn not_collected(what: &str) -> Verdict {
+    Verdict::error(
+        format!(
+            "{what} was not collected: the facts bundle was made with a different catalogue; \
+             collect again with this one"
+        ),
+        false,
+    )
+}
+
+fn missing(policy: WhenMissing, reason: String, evidence: Vec<Evidence>) -> Verdict {
+    let outcome = match policy {
+        WhenMissing::Pass => Outcome::Pass,
+        WhenMissing::Fail => Outcome::Fail,
+        WhenMissing::Error => Outcome::Error,
+    };
+    Verdict::with(outcome, reason, evidence)
+}
+
+/// Apply a comparison to an observed value. `Err` when the value cannot be compared (not an
+/// integer where one is needed).
+pub(crate) fn compare(cmp: &Compare, observed: &str) -> Result<bool, String> {
+    let obs = observed.trim();
+    let eq = |s: &str| s.eq_ignore_ascii_case(obs);
+    let mut ok = true;
+    if let Some(v) = &cmp.equals {
+        ok &= eq(&v.0);
+    }
+    if let Some(v) = &cmp.one_of {
+        ok &= v.iter().any(|s| eq(&s.0));
+    }
+    if let Some(v) = &cmp.none_of {
+        ok &= !v.iter().any(|s| eq(&s.0));
+    }
+    if cmp.at_least.is_some() || cmp.at_most.is_some() {
+        let n: i64 = parse_int(obs).ok_or_else(|| format!("{obs:?} is not an integer"))?;
+        if let Some(min) = cmp.at_least {
+            ok &= n >= min;
+        }
+        if let Some(max) = cmp.at_most {
+            ok &= n <= max;
+        }
+    }
+    if let Some(re) = &cmp.matches {
+        let re = regex::Regex::new(re).map_err(|e| format!("invalid pattern: {e}"))?;
+        ok &= re.is_match(obs);
+    }
+    let items: Vec<String> = obs
+        .split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|s| !s.is_empty())
+        .map(|s| s.to_ascii_lowercase())
+        .collect();
+    if let Some(v) = &cmp.includes_none {
+        ok &= !v
+            .iter()
+            .any(|s| items.iter().any(|i| i.eq_ignore_ascii_case(&s.0)));
+    }
+    if let Some(v) = &cmp.includes_all {
+        ok &= v
+            .iter()
+            .all(|s| items.iter().any(|i| i.eq_ignore_ascii_case(&s.0)));
+    }
+    Ok(ok)
+}
+
+fn parse_int(s: &str) -> Option<i64> {
+    let s = s.trim();
+    if let Some(hex) = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
+        return i64::from_str_radix(hex, 16).ok();
+    }
+    s.parse().ok()
+}
+
+/// Compare one value and build the verdict.
+fn judge(
+    cmp: &Compare,
+    subject: &str,
+    observed: &str,
+    source: &str,
+    line: Option<usize>,
+) -> Verdict {
+    let expected = cmp.describe();
+    let ev = vec![Evidence::new(source, line, observed, expected.clone())];
+    match compare(cmp, observed) {
+        Ok(true) => Verdict::pass(format!("{subject} is {observed:?}"), ev),
+        Ok(false) => Verdict::fail(
+            format!("{subject} is {observed:?}; expected {expected}"),
+            ev,
+        ),
+        Err(e) => Verdict {
+            evidence: ev,
+            ..Verdict::error(format!("{subject}: {e}"), false)
+        },
+    }
+}
+
+fn file(t: &FileTest, facts: &Facts) -> Verdict {
+    let Some(fact) = facts.files.get(&t.path) else {
+        return not_collected(&format!("file {}", t.path));
+    };
+    let set = collected!(fact, t.path);
+    if set.entries.is_empty() {
+        let ev = vec![Evidence::new(&t.path, None, "absent", expected_file(t))];
+        return match t.exists {
+            Some(false) => Verdict::pass(format!("{} does not exist", t.path), ev),
+            Some(true) => Verdict::fail(format!("{} does not exist", t.path), ev),
+            None => missing(t.when_missing, format!("{} does not exist", t.path), ev),
+        };
+    }
+    if t.exists == Some(false) {
+        let ev: Vec<Evidence> = set
+            .entries
+            .iter()
+            .map(|e| Evidence::new(&e.path, None, "present", "absent"))
+            .collect();
+        let names: Vec<&str> = set.entries.iter().map(|e| e.path.as_str()).collect();
+        return Verdict::fail(format!("{} exists", names.join(", ")), ev);
+    }
+    let allowed = t.mode_at_most.as_deref().and_then(parse_mode);
+    let mut bad = Vec::new();
+    let mut good = Vec::new();
+    let mut errors = Vec::new();
+    let mut denied = false;
+    for e in &set.entries {
+        let stat = match &e.stat {
+            Fact::Collected { value } => value,
+            Fact::Error {
+                reason,
+                permission_denied,
+            } => {
+                denied |= *permission_denied;
+                errors.push(reason.clone());
+                continue;
+            }
+        };
+        let owner = stat
+            .owner
+            .clone()
+            .unwrap_or_else(|| format!("uid {}", stat.meta.uid));
+        let group = stat
+            .group
+            .clone()
+            .unwrap_or_else(|| format!("gid {}", stat.meta.gid));
+        let observed = format!("mode {:04o}, owner {owner}, group {group}", stat.meta.mode);
+        let mut problems = Vec::new();
+        if let Some(max) = allowed {
+            let extra = stat.meta.mode & !max;
+            if extra != 0 {
+                problems.push(format!(
+                    "mode {:04o} grants bits {:04o} beyond {:04o}",
+                    stat.meta.mode, extra, max
+                ));
+            }
+        }
+        if let Some(owners) = &t.owner {
+            if !stat.owner.as_ref().is_some_and(|o| owners.contains(o)) {
+                problems.push(format!("owner is {owner}"));
+            }
+        }
+        if let Some(groups) = &t.group {
+            if !stat.group.as_ref().is_some_and(|g| groups.contains(g)) {
+                problems.push(format!("group is {group}"));
+            }
+        }
+        let ev = Evidence::new(&e.path, None, observed, expected_file(t));
+        if problems.is_empty() {
+            good.push(ev);
+        } else {
+            bad.push((format!("{}: {}", e.path, problems.join(", ")), ev));
+        }
+    }
+    if !bad.is_empty() {
+        let reason = bad.iter().map(|b| b.0.clone()).collect::<Vec<_>>().join("; ");
+        return Verdict::fail(reason, bad.into_iter().map(|b| b.1).collect());
+    }
+    if !errors.is_empty() {
+        return Verdict {
+            evidence: good,
+            ..Verdict::error(errors.join("; "), denied)
+        };
+    }
+    let n = good.len();
+    Verdict::pass(
+        if n == 1 {
+            format!("{} meets the expected permissions", set.entries[0].path)
+        } else {
+            format!("all {n} files matching {} meet the expected permissions", t.path)
+        },
+        good,
+    )
+}
+
+fn expected_file(t: &FileTest) -> String {
+    let mut parts = Vec::new();
+    match t.exists {
+        Some(true) => parts.push("present".to_string()),
+        Some(false) => return "absent".to_string(),
+        None => {}
+    }
+    if let Some(m) = &t.mode_at_most {
+        parts.push(format!("mode at most {m}"));
+    }
+    if let Some(o) = &t.owner {
+        parts.push(format!("owner {}", o.join(" or ")));
+    }
+    if let Some(g) = &t.group {
+        parts.push(format!("group {}", g.join(" or ")));
+    }
+    parts.join(", ")
+}
+
+fn lines(t: &LinesTest, facts: &Facts) -> Verdict {
+    let Some(fact) = facts
+        .lines
+        .iter()
+        .find(|l| l.query.path == t.path && l.query.pattern == t.matches)
+    else {
+        return not_collected(&format!("lines of {} matching {:?}", t.path, t.matches));
+    };
+    let files = collected!(&fact.result, t.path);
+    let expected = match t.expect {
+        Presence::Present => format!("a line matching /{}/", t.matches),
+        Presence::Absent => format!("no line matching /{}/", t.matches),
+    };
+    if files.is_empty() {
+        return missing(
+            t.when_missing,
+            format!("{} does not exist", t.path),
+            vec![Evidence::new(&t.path, None, "file absent", expected)],
+        );
+    }
+    let mut hits = Vec::new();
+    let mut errors = Vec::new();
+    let mut denied = false;
+    for f in files {
+        match &f.matches {
+            Fact::Collected { value } => {
+                for m in value {
+                    hits.push(Evidence::new(&f.path, Some(m.line), &m.text, expected.clone()));
+                }
+            }
+            Fact::Error {
+                reason,
+                permission_denied,
+            } => {
+                denied |= *permission_denied;
+                errors.push(reason.clone());
+            }
+        }
+    }
+    let searched: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
+    match t.expect {
+        Presence::Present if !hits.is_empty() => Verdict::pass(
+            format!("found a line matching /{}/", t.matches),
+            hits,
+        ),
+        Presence::Absent if !hits.is_empty() => Verdict::fail(
+            format!("found {} line(s) matching /{}/", hits.len(), t.matches),
+            hits,
+        ),
+        _ if !errors.is_empty() => Verdict::error(errors.join("; "), denied),
+        Presence::Present => Verdict::fail(
+            format!("no line matches /{}/ in {}", t.matches, searched.join(", ")),
+            vec![Evidence::new(searched.join(", "), None, "no matching line", expected)],
+        ),
+        Presence::Absent => Verdict::pass(
+            format!("no line matches /{}/", t.matches),
+            vec![Evidence::new(searched.join(", "), None, "no matching line", expected)],
+        ),
+    }
+}
+
+fn key_value(
+    kv: &KeyValues,
+    key: &str,
+    cmp: &Compare,
+    when_missing: WhenMissing,
+) -> Verdict {
+    if !kv.present {
+        return missing(
+            when_missing,
+            format!("{} does not exist", kv.path),
+            vec![Evidence::new(&kv.path, None, "file absent", cmp.describe())],
+        );
+    }
+    match kv.effective(key) {
+        Some((value, origin)) => judge(cmp, key, value, &origin.path, origin.line),
+        None => missing(
+            when_missing,
+            format!("{key} is not set in {}", kv.path),
+            vec![Evidence::new(&kv.path, None, format!("{key} not set"), cmp.describe())],
+        ),
+    }
+}
+
+fn config(t: &ConfigTest, facts: &Facts) -> Verdict {
+    let Some(fact) = facts.configs.iter().find(|c| {
+        c.query.path == t.path && c.query.format == t.format && c.query.keys.contains(&t.key)
+    }) else {
+        return not_collected(&format!("{} {}", t.path, t.key));
+    };
+    let kv = collected!(&fact.result, t.path);
+    key_value(kv, &t.key, &t.compare(), t.when_missing)
+}
+
+fn login_defs(t: &KeyTest, facts: &Facts) -> Verdict {
+    let kv = collected!(&facts.login_defs, "/etc/login.defs");
+    key_value(kv, &t.key, &t.compare(), t.when_missing)
+}
+
+fn sshd(t: &SshdTest, facts: &Facts) -> Verdict {
+    let cfg = collected!(&facts.sshd, "sshd configuration");
+    if !cfg.present {
+        return Verdict::error(
+            "/etc/ssh/sshd_config does not exist; the sshd configuration is unknown",
+            false,
+        );
+    }
+    let key = t.key.to_ascii_lowercase();
+    let cmp = t.compare();
+    let Some(setting) = cfg.settings.get(&key) else {
+        return Verdict::error(
+            format!(
+                "{} is not set and Ward knows no OpenSSH default for it",
+                t.key
+            ),
+            false,
+        );
+    };
+    let (source, line) = match (&setting.origin, setting.source) {
+        (Some(o), _) => (o.path.clone(), o.line),
+        (None, SettingSource::Default) => ("OpenSSH default".to_string(), None),
+        (None, SettingSource::SshdT) => ("sshd -T".to_string(), None),
+        (None, SettingSource::File) => ("sshd_config".to_string(), None),
+    };
+    let global = judge(&cmp, &t.key, &setting.value, &source, line);
+    if !t.match_blocks || global.outcome == Outcome::Error {
+        return global;
+    }
+    let mut verdicts = vec![global];
+    for block in &cfg.match_blocks {
+        if let Some(s) = block.settings.get(&key) {
+            let origin = s.origin.clone().unwrap_or_else(|| block.origin.clone());
+            let mut v = judge(
+                &cmp,
+                &format!("{} in `Match {}`", t.key, block.criteria),
+                &s.value,
+                &origin.path,
+                origin.line,
+            );
+            if v.outcome == Outcome::Pass {
+                v.evidence.clear();
+            }
+            verdicts.push(v);
+        }
+    }
+    super::combine_all(verdicts)
+}
+
+fn sysctl(t: &SysctlTest, facts: &Facts) -> Verdict {
+    let s = collected!(&facts.sysctl, "sysctl configuration");
+    let key = t.key.replace('/', ".");
+    let cmp = t.compare();
+    let entry = s.entries.get(&key);
+    let configured = entry.and_then(|e| e.configured.as_ref());
+    let mut verdicts = Vec::new();
+    match (configured, &t.default) {
+        (Some(c), _) => verdicts.push(judge(
+            &cmp,
+            &format!("{key} (configured)"),
+            &c.value,
+            &c.origin.path,
+            c.origin.line,
+        )),
+        (None, Some(d)) => verdicts.push(judge(
+            &cmp,
+            &format!("{key} (kernel default, not configured)"),
+            &d.0,
+            "kernel default",
+            None,
+        )),
+        (None, None) => verdicts.push(Verdict::fail(
+            format!("{key} is not set in any sysctl configuration file"),
+            vec![Evidence::new(
+                "/etc/sysctl.conf, /etc/sysctl.d/*.conf",
+                None,
+                "not configured",
+                cmp.describe(),
+            )],
+        )),
+    }
+    if facts.host.live && s.runtime_read {
+        match entry {
+            Some(e) if e.runtime.is_some() => verdicts.push(judge(
+                &cmp,
+                &format!("{key} (running)"),
+                e.runtime.as_deref().unwrap_or_default(),
+                &format!("/proc/sys/{}", key.replace('.', "/")),
+                None,
+            )),
+            Some(e) if e.runtime_error.is_some() => verdicts.push(Verdict::error(
+                format!(
+                    "{key}: running value unreadable: {}",
+                    e.runtime_error.as_deref().unwrap_or_default()
+                ),
+                false,
+            )),
+            _ => verdicts.push(Verdict::error(
+                format!("{key}: running value was not collected"),
+                false,
+            )),
+        }
+    }
+    super::combine_all(verdicts)
+}
+
+fn package(t: &PackageTest, facts: &Facts) -> Verdict {
+    let pkgs = collected!(&facts.packages, "installed packages");
+    let found = pkgs.packages.iter().find(|p| p.name == t.name);
+    let expected = if t.installed { "installed" } else { "not installed" };
+    match (found, t.installed) {
+        (Some(p), want) => {
+            let ev = vec![Evidence::new(
+                &p.origin.path,
+                p.origin.line,
+                format!("{} {} ({}) installed", p.name, p.version, p.status),
+                expected,
+            )];
+            let reason = format!("{} {} is installed", p.name, p.version);
+            if want {
+                Verdict::pass(reason, ev)
+            } else {
+                Verdict::fail(reason, ev)
+            }
+        }
+        (None, want) => {
+            let ev = vec![Evidence::new(
+                &pkgs.database,
+                None,
+                format!("{} not installed", t.name),
+                expected,
+            )];
+            let reason = format!("{} is not installed", t.name);
+            if want {
+                Verdict::fail(reason, ev)
+            } else {
+                Verdict::pass(reason, ev)
+            }
+        }
+    }
+}
+
+fn service(t: &ServiceTest, facts: &Facts) -> Verdict {
+    let units = collected!(&facts.systemd, "systemd units");
+    let expected = if t.enabled { "enabled" } else { "not enabled" };
+    let Some(u) = units.units.get(&t.unit) else {
+        let ev = vec![Evidence::new(
+            "systemd unit directories",
+            None,
+            format!("{} not installed", t.unit),
+            expected,
+        )];
+        let reason = format!("{} is not installed", t.unit);
+        return if t.enabled {
+            Verdict::fail(reason, ev)
+        } else {
+            Verdict::pass(reason, ev)
+        };
+    };
+    let state = serde_json::to_value(u.state)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default();
+    let source = u
+        .enabled_by
+        .first()
+        .or(u.fragment.as_ref())
+        .cloned()
+        .unwrap_or_else(|| "systemd unit directories".to_string());
+    let ev = vec![Evidence::new(source, None, format!("{} is {state}", t.unit), expected)];
+    let enabled = matches!(
+        u.state,
+        UnitState::Enabled | UnitState::Indirect | UnitState::Alias
+    );
+    let reason = format!("{} is {state}", t.unit);
+    if enabled == t.enabled {
+        Verdict::pass(reason, ev)
+    } else {
+        Verdict::fail(reason, ev)
+    }
+}
+
+fn account(t: &AccountTest, facts: &Facts) -> Verdict {
+    let acc = collected!(&facts.accounts, "accounts");
+    if let Some(allow) = &t.uid_zero_only {
+        let offenders: Vec<Evidence> = acc
+            .users
+            .iter()
+            .filter(|u| u.uid == 0 && !allow.contains(&u.name))
+            .map(|u| {
+                Evidence::new(
+                    &u.origin.path,
+                    u.origin.line,
+                    format!("{} has UID 0", u.name),
+                    format!("only {} with UID 0", allow.join(", ")),
+                )
+            })
+            .collect();
+        return verdict_list(
+            offenders,
+            "no account other than the allowed ones has UID 0",
+            "account(s) other than root have UID 0",
+            "/etc/passwd",
+        );
+    }
+    if t.no_empty_passwords.is_some() {
+        return no_empty_passwords(acc);
+    }
+    if t.all_shadowed.is_some() {
+        let offenders: Vec<Evidence> = acc
+            .users
+            .iter()
+            .filter(|u| {
+                !matches!(
+                    u.passwd_field,
+                    PasswordState::Shadowed | PasswordState::NoPassword
+                )
+            })
+            .map(|u| {
+                Evidence::new(
+                    &u.origin.path,
+                    u.origin.line,
+                    format!("{}: password field is not `x`", u.name),
+                    "x (password kept in /etc/shadow)",
+                )
+            })
+            .collect();
+        return verdict_list(
+            offenders,
+            "every account keeps its password in /etc/shadow",
+            "account(s) keep a password in /etc/passwd",
+            "/etc/passwd",
+        );
+    }
+    if let Some(allowed) = &t.hash_algorithms {
+        let shadow = collected!(&acc.shadow, "/etc/shadow");
+        let names = allowed
+            .iter()
+            .map(|a| {
+                serde_json::to_value(a)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default()
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut offenders = Vec::new();
+        for (name, e) in shadow {
+            if let PasswordState::Hash { algorithm } | PasswordState::Locked { algorithm } =
+                &e.password
+            {
+                if !allowed.contains(algorithm) {
+                    let alg = serde_json::to_value(algorithm)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_string))
+                        .unwrap_or_default();
+                    offenders.push(Evidence::new(
+                        &e.origin.path,
+                        e.origin.line,
+                        format!("{name}: {alg} hash"),
+                        format!("one of {names}"),
+                    ));
+                }
+            }
+        }
+        return verdict_list(
+            offenders,
+            "every password hash uses an allowed algorithm",
+            "password hash(es) use a weak algorithm",
+            "/etc/shadow",
+        );
+    }
+    if t.system_accounts_no_login.is_some() {
+        return system_accounts_no_login(acc, facts);
+    }
+    if t.unique_ids.is_some() {
+        let mut ev = duplicates(acc.users.iter().map(|u| (u.uid.to_string(), &u.origin, &u.name)), "UID");
+        ev.extend(duplicates(
+            acc.groups.iter().map(|g| (g.gid.to_string(), &g.origin, &g.name)),
+            "GID",
+        ));
+        return verdict_list(ev, "UIDs and GIDs are unique", "duplicate UIDs or GIDs", "/etc/passwd, /etc/group");
+    }
+    if t.unique_names.is_some() {
+        let mut ev = duplicates(acc.users.iter().map(|u| (u.name.clone(), &u.origin, &u.name)), "account name");
+        ev.extend(duplicates(
+            acc.groups.iter().map(|g| (g.name.clone(), &g.origin, &g.name)),
+            "group name",
+        ));
+        return verdict_list(ev, "account and group names are unique", "duplicate names", "/etc/passwd, /etc/group");
+    }
+    if t.primary_groups_exist.is_some() {
+        let offenders: Vec<Evidence> = acc
+            .users
+            .iter()
+            .filter(|u| !acc.groups.iter().any(|g| g.gid == u.gid))
+            .map(|u| {
+                Evidence::new(
+                    &u.origin.path,
+                    u.origin.line,
+                    format!("{}: primary GID {} has no group", u.name, u.gid),
+                    "primary group listed in /etc/group",
+                )
+            })
+            .collect();
+        return verdict_list(
+            offenders,
+            "every primary group exists",
+            "account(s) have a primary group missing from /etc/group",
+            "/etc/passwd",
+        );
+    }
+    if let Some(gm) = &t.group_members_only {
+        let Some(g) = acc.groups.iter().find(|g| g.name == gm.group) else {
+            return Verdict::pass(
+                format!("group {} does not exist", gm.group),
+                vec![Evidence::new("/etc/group", None, format!("no group {}", gm.group), "")],
+            );
+        };
+        let mut members: Vec<&str> = g.members.iter().map(String::as_str).collect();
+        // Accounts whose primary group it is are members too.
+        members.extend(acc.users.iter().filter(|u| u.gid == g.gid).map(|u| u.name.as_str()));
+        let extra: Vec<&str> = members
+            .into_iter()
+            .filter(|m| !gm.allow.iter().any(|a| a == m))
+            .collect();
+        let ev = vec![Evidence::new(
+            &g.origin.path,
+            g.origin.line,
+            format!("members: {}", if extra.is_empty() { "none unexpected".to_string() } else { extra.join(", ") }),
+            format!("only {}", if gm.allow.is_empty() { "no one".to_string() } else { gm.allow.join(", ") }),
+        )];
+        return if extra.is_empty() {
+            Verdict::pass(format!("group {} has only allowed members", g.name), ev)
+        } else {
+            Verdict::fail(format!("group {} has unexpected members: {}", g.name, extra.join(", ")), ev)
+        };
+    }
+    Verdict::error("account test sets no query", false)
+}
+
+fn verdict_list(offenders: Vec<Evidence>, ok: &str, bad: &str, source: &str) -> Verdict {
+    if offenders.is_empty() {
+        Verdict::pass(ok, vec![Evidence::new(source, None, ok, ok)])
+    } else {
+        Verdict::fail(format!("{} {bad}", offenders.len()), offenders)
+    }
+}
+
+fn duplicates<'a>(
+    items: impl Iterator<Item = (String, &'a crate::facts::Origin, &'a String)>,
+    what: &str,
+) -> Vec<Evidence> {
+    let mut seen: std::collections::BTreeMap<String, &String> = std::collections::BTreeMap::new();
+    let mut out = Vec::new();
+    for (key, origin, name) in items {
+        if let Some(first) = seen.get(&key) {
+            out.push(Evidence::new(
+                &origin.path,
+                origin.line,
+                format!("{name} repeats {what} {key} of {first}"),
+                format!("unique {what}"),
+            ));
+        } else {
+            seen.insert(key, name);
+        }
+    }
+    out
+}
+
+fn no_empty_passwords(acc: &Accounts) -> Verdict {
+    let mut offenders: Vec<Evidence> = acc
+        .users
+        .iter()
+        .filter(|u| u.passwd_field == PasswordState::Empty)
+        .map(|u| {
+            Evidence::new(
+                &u.origin.path,
+                u.origin.line,
+                format!("{}: empty password field", u.name),
+                "a password or a locked field",
+            )
+        })
+        .collect();
+    let shadow = match &acc.shadow {
+        Fact::Collected { value } => value,
+        Fact::Error {
+            reason,
+            permission_denied,
+        } => {
+            if !offenders.is_empty() {
+                return Verdict::fail("account(s) have an empty password in /etc/passwd", offenders);
+            }
+            return Verdict::error(format!("/etc/shadow: {reason}"), *permission_denied);
+        }
+    };
+    for (name, e) in shadow {
+        if e.password == PasswordState::Empty {
+            offenders.push(Evidence::new(
+                &e.origin.path,
+                e.origin.line,
+                format!("{name}: empty password"),
+                "a password or a locked field",
+            ));
+        }
+    }
+    verdict_list(
+        offenders,
+        "no account has an empty password",
+        "account(s) can log in without a password",
+        "/etc/passwd, /etc/shadow",
+    )
+}
+
+fn system_accounts_no_login(acc: &Accounts, facts: &Facts) -> Verdict {
+    let uid_min = facts
+        .login_defs
+        .value()
+        .and_then(|kv| kv.effective("UID_MIN"))
+        .and_then(|(v, _)| v.parse::<u32>().ok())
+        .unwrap_or(1000);
+    let shadow = acc.shadow.value();
+    let no_login_shell = |s: &str| {
+        matches!(
+            s.rsplit('/').next().unwrap_or(s),
+            "nologin" | "false" | "sync" | "shutdown" | "halt"
+        ) || s.is_empty()
+    };
+    let mut offenders = Vec::new();
+    let mut unknown = Vec::new();
+    for u in &acc.users {
+        let is_system = u.uid != 0 && (u.uid < uid_min || u.name == "nobody");
+        if !is_system || no_login_shell(&u.shell) {
+            continue;
+        }
+        // A login shell is tolerable only when no password can be used.
+        let pw = match (&u.passwd_field, shadow) {
+            (PasswordState::Shadowed, Some(s)) => s.get(&u.name).map(|e| e.password.clone()),
+            (PasswordState::Shadowed, None) => {
+                unknown.push(u.name.clone());
+                continue;
+            }
+            (other, _) => Some(other.clone()),
+        };
+        let usable = match pw {
+            Some(PasswordState::Hash { .. }) | Some(PasswordState::Empty) => true,
+            Some(_) => false,
+            None => true,
+        };
+        if usable {
+            offenders.push(Evidence::new(
+                &u.origin.path,
+                u.origin.line,
+                format!("{} (UID {}) has shell {} and a usable password", u.name, u.uid, u.shell),
+                "a no-login shell or a locked password",
+            ));
+        }
+    }
+    if offenders.is_empty() && !unknown.is_empty() {
+        let (reason, denied) = match &acc.shadow {
+            Fact::Error {
+                reason,
+                permission_denied,
+            } => (reason.clone(), *permission_denied),
+            Fact::Collected { .. } => (String::new(), false),
+        };
+        return Verdict::error(
+            format!(
+                "system accounts with login shells ({}) and /etc/shadow unreadable: {reason}",
+                unknown.join(", ")
+            ),
+            denied,
+        );
+    }
+    verdict_list(
+        offenders,
+        "no system account can log in",
+        "system account(s) can log in",
+        "/etc/passwd",
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalogue::test::Scalar;
+
+    fn cmp() -> Compare {
+        Compare::default()
+    }
+
+    #[test]
+    fn comparisons() {
+        let c = Compare {
+            one_of: Some(vec![Scalar("no".into())]),
+            ..cmp()
+        };
+        assert_eq!(compare(&c, "No"), Ok(true));
+        assert_eq!(compare(&c, "yes"), Ok(false));
+        let c = Compare {
+            at_most: Some(4),
+            ..cmp()
+        };
+        assert_eq!(compare(&c, "4"), Ok(true));
+        assert_eq!(compare(&c, "6"), Ok(false));
+        assert!(compare(&c, "six").is_err());
+        let c = Compare {
+            includes_none: Some(vec![Scalar("3des-cbc".into())]),
+            ..cmp()
+        };
+        assert_eq!(compare(&c, "aes256-ctr,3des-cbc"), Ok(false));
+        assert_eq!(compare(&c, "aes256-ctr,aes128-ctr"), Ok(true));
+    }
+}

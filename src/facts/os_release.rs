@@ -1,0 +1,148 @@
+//! Operating-system identity from `os-release`.
+//!
+//! Follows os-release(5): `/etc/os-release` wins, `/usr/lib/os-release` is the fallback;
+//! lines are `KEY=value` with optional single or double quotes and backslash escapes inside
+//! double quotes; comments and blank lines are ignored. Debian also records its point
+//! release in `/etc/debian_version`, which is kept when present.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::{Fact, Origin};
+use crate::host_root::{HostRoot, ReadError};
+
+/// The operating system of a host.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OsRelease {
+    /// `ID`, e.g. `debian`, `almalinux`.
+    pub id: Option<String>,
+    /// `ID_LIKE`, split on spaces.
+    pub id_like: Vec<String>,
+    /// `VERSION_ID`, e.g. `12`.
+    pub version_id: Option<String>,
+    /// `VERSION_CODENAME`, e.g. `bookworm`.
+    pub version_codename: Option<String>,
+    /// `PRETTY_NAME`, e.g. `Debian GNU/Linux 12 (bookworm)`.
+    pub pretty_name: Option<String>,
+    /// Contents of `/etc/debian_version` (first line), when present.
+    pub debian_version: Option<String>,
+    /// The file read.
+    pub origin: Origin,
+    /// Every key read, for reports and later checks.
+    pub fields: BTreeMap<String, String>,
+}
+
+/// Collect `/etc/os-release` (or `/usr/lib/os-release`).
+pub fn collect(root: &HostRoot) -> Fact<OsRelease> {
+    let mut last_err = None;
+    for path in ["/etc/os-release", "/usr/lib/os-release"] {
+        match root.read_text(path) {
+            Ok(text) => {
+                let mut os = parse(&text, path);
+                os.debian_version = root
+                    .read_text("/etc/debian_version")
+                    .ok()
+                    .and_then(|t| t.lines().next().map(|l| l.trim().to_string()))
+                    .filter(|s| !s.is_empty());
+                return Fact::Collected { value: os };
+            }
+            Err(ReadError::NotFound { .. }) => continue,
+            Err(e) => {
+                last_err = Some(e);
+                break;
+            }
+        }
+    }
+    match last_err {
+        Some(e) => Fact::from_read_error(&e),
+        None => Fact::error("no /etc/os-release or /usr/lib/os-release: operating system unknown"),
+    }
+}
+
+/// Parse os-release text.
+pub fn parse(text: &str, path: &str) -> OsRelease {
+    let mut fields = BTreeMap::new();
+    for line in text.lines() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let Some((key, raw)) = line.split_once('=') else {
+            continue;
+        };
+        let key = key.trim();
+        if key.is_empty() || !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            continue;
+        }
+        fields.insert(key.to_string(), unquote(raw.trim()));
+    }
+    let get = |k: &str| fields.get(k).cloned().filter(|v: &String| !v.is_empty());
+    OsRelease {
+        id: get("ID"),
+        id_like: get("ID_LIKE")
+            .map(|s| s.split_whitespace().map(str::to_string).collect())
+            .unwrap_or_default(),
+        version_id: get("VERSION_ID"),
+        version_codename: get("VERSION_CODENAME"),
+        pretty_name: get("PRETTY_NAME"),
+        debian_version: None,
+        origin: Origin::file(path),
+        fields,
+    }
+}
+
+fn unquote(raw: &str) -> String {
+    let bytes = raw.as_bytes();
+    if bytes.len() >= 2 && bytes[0] == b'"' && bytes[bytes.len() - 1] == b'"' {
+        let inner = &raw[1..raw.len() - 1];
+        let mut out = String::with_capacity(inner.len());
+        let mut chars = inner.chars();
+        while let Some(c) = chars.next() {
+            if c == '\\' {
+                if let Some(n) = chars.next() {
+                    out.push(n);
+                }
+            } else {
+                out.push(c);
+            }
+        }
+        out
+    } else if bytes.len() >= 2 && bytes[0] == b'\'' && bytes[bytes.len() - 1] == b'\'' {
+        raw[1..raw.len() - 1].to_string()
+    } else {
+        raw.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_real_samples() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data/hosts/os-release");
+        let debian = std::fs::read_to_string(format!("{dir}/debian-12"))
+            .expect("../shared/data must sit beside the checkout");
+        let os = parse(&debian, "/etc/os-release");
+        assert_eq!(os.id.as_deref(), Some("debian"));
+        assert_eq!(os.version_id.as_deref(), Some("12"));
+        assert_eq!(os.version_codename.as_deref(), Some("bookworm"));
+        let alma = std::fs::read_to_string(format!("{dir}/almalinux-9.3")).unwrap();
+        let os = parse(&alma, "/etc/os-release");
+        assert_eq!(os.id.as_deref(), Some("almalinux"));
+        assert_eq!(os.id_like, vec!["rhel", "centos", "fedora"]);
+        assert_eq!(os.version_id.as_deref(), Some("9.3"));
+    }
+
+    #[test]
+    fn quoting_and_junk() {
+        let os = parse(
+            "# c\nID='x y'\nPRETTY_NAME=\"A \\\"B\\\"\"\nnot a line\n=novalue\nVERSION_ID=3\n",
+            "/p",
+        );
+        assert_eq!(os.id.as_deref(), Some("x y"));
+        assert_eq!(os.pretty_name.as_deref(), Some("A \"B\""));
+        assert_eq!(os.version_id.as_deref(), Some("3"));
+    }
+}

@@ -1,0 +1,598 @@
+//! Every read of the scanned host goes through a [`HostRoot`].
+//!
+//! Ward scans either the live host (`/`) or a directory that holds another host's
+//! filesystem: a mounted disk image, an exported container, a test fixture. In both cases a
+//! collector names host paths such as `/etc/ssh/sshd_config`, and this module turns them into
+//! real paths *inside the root*, the way `chroot` would: absolute symlinks are re-rooted,
+//! `..` never climbs above the root, and symlink loops are detected. A fixture symlink
+//! `etc/shadow -> /etc/shadow` therefore resolves to `<root>/etc/shadow`, never to the
+//! scanning machine's own shadow file.
+//!
+//! Reads are bounded: files larger than the read cap are refused (a silently truncated file
+//! could produce a false pass), FIFOs, sockets and devices are never opened, directory
+//! listings are capped, and the final open uses `O_NOFOLLOW | O_NONBLOCK` so a file swapped
+//! for a symlink or a FIFO after resolution cannot make Ward block or escape.
+
+use std::fs::{self, File};
+use std::io::{self, Read};
+use std::os::unix::fs::{FileTypeExt, MetadataExt, OpenOptionsExt};
+use std::path::{Component, Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+/// Largest file Ward reads whole (configuration, databases of installed packages).
+pub const DEFAULT_READ_CAP: u64 = 64 * 1024 * 1024;
+/// Symlinks followed while resolving one path before it counts as a loop (Linux uses 40).
+pub const MAX_SYMLINKS: usize = 40;
+/// Entries returned by one directory listing before it is cut short.
+pub const MAX_DIR_ENTRIES: usize = 10_000;
+
+/// What went wrong reading one host path. Each variant names the host path.
+#[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ReadError {
+    /// The path (or a directory on the way to it) does not exist.
+    #[error("{path}: not found")]
+    NotFound { path: String },
+    /// The operating system refused access; an unprivileged scan meets this on `/etc/shadow`.
+    #[error("{path}: permission denied (run as root to read it)")]
+    PermissionDenied { path: String },
+    /// The path is not a regular file (a FIFO, socket, device or directory) and is not read.
+    #[error("{path}: is a {kind}, not a regular file; not read")]
+    NotRegular { path: String, kind: FileKind },
+    /// The file is larger than the read cap.
+    #[error("{path}: file is {size} bytes, over the {cap}-byte read cap; not read")]
+    TooLarge { path: String, size: u64, cap: u64 },
+    /// Resolving the path followed too many symlinks.
+    #[error("{path}: symlink loop (more than {MAX_SYMLINKS} links followed)")]
+    SymlinkLoop { path: String },
+    /// The file is not valid UTF-8 text.
+    #[error("{path}:{line}: invalid UTF-8; the file is not read as text")]
+    InvalidUtf8 { path: String, line: usize },
+    /// Any other I/O failure.
+    #[error("{path}: {message}")]
+    Io { path: String, message: String },
+}
+
+impl ReadError {
+    /// True when running as root would likely have allowed the read.
+    pub fn is_permission_denied(&self) -> bool {
+        matches!(self, ReadError::PermissionDenied { .. })
+    }
+
+    /// True when the path simply does not exist.
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, ReadError::NotFound { .. })
+    }
+
+    /// The host path this error is about.
+    pub fn path(&self) -> &str {
+        match self {
+            ReadError::NotFound { path }
+            | ReadError::PermissionDenied { path }
+            | ReadError::NotRegular { path, .. }
+            | ReadError::TooLarge { path, .. }
+            | ReadError::SymlinkLoop { path }
+            | ReadError::InvalidUtf8 { path, .. }
+            | ReadError::Io { path, .. } => path,
+        }
+    }
+
+    fn from_io(path: &str, err: &io::Error) -> ReadError {
+        let path = path.to_string();
+        match err.kind() {
+            io::ErrorKind::NotFound => ReadError::NotFound { path },
+            io::ErrorKind::PermissionDenied => ReadError::PermissionDenied { path },
+            _ if err.raw_os_error() == Some(libc::ELOOP) => ReadError::SymlinkLoop { path },
+            _ if err.raw_os_error() == Some(libc::ENOTDIR) => ReadError::NotFound { path },
+            _ => ReadError::Io {
+                path,
+                message: err.to_string(),
+            },
+        }
+    }
+}
+
+/// The kind of a filesystem object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FileKind {
+    File,
+    Directory,
+    Symlink,
+    Fifo,
+    Socket,
+    BlockDevice,
+    CharDevice,
+    Unknown,
+}
+
+impl std::fmt::Display for FileKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            FileKind::File => "regular file",
+            FileKind::Directory => "directory",
+            FileKind::Symlink => "symlink",
+            FileKind::Fifo => "FIFO",
+            FileKind::Socket => "socket",
+            FileKind::BlockDevice => "block device",
+            FileKind::CharDevice => "character device",
+            FileKind::Unknown => "special file",
+        })
+    }
+}
+
+impl FileKind {
+    fn of(ft: fs::FileType) -> FileKind {
+        if ft.is_file() {
+            FileKind::File
+        } else if ft.is_dir() {
+            FileKind::Directory
+        } else if ft.is_symlink() {
+            FileKind::Symlink
+        } else if ft.is_fifo() {
+            FileKind::Fifo
+        } else if ft.is_socket() {
+            FileKind::Socket
+        } else if ft.is_block_device() {
+            FileKind::BlockDevice
+        } else if ft.is_char_device() {
+            FileKind::CharDevice
+        } else {
+            FileKind::Unknown
+        }
+    }
+}
+
+/// Metadata of one host path (after following symlinks inside the root).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Meta {
+    pub kind: FileKind,
+    /// Permission bits including setuid/setgid/sticky (`mode & 0o7777`).
+    pub mode: u32,
+    pub uid: u32,
+    pub gid: u32,
+    pub size: u64,
+    /// Modification time, seconds since the Unix epoch.
+    pub mtime: i64,
+}
+
+/// A directory entry returned by [`HostRoot::read_dir`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DirEntry {
+    /// File name (lossy UTF-8).
+    pub name: String,
+    /// Host path of the entry, e.g. `/etc/sysctl.d/99-ward.conf`.
+    pub path: String,
+    /// Kind of the entry itself (a symlink is reported as [`FileKind::Symlink`]).
+    pub kind: FileKind,
+}
+
+/// The filesystem Ward scans: `/` for the live host or a directory holding a host's files.
+#[derive(Debug, Clone)]
+pub struct HostRoot {
+    base: PathBuf,
+    live: bool,
+    read_cap: u64,
+}
+
+impl HostRoot {
+    /// The live host, rooted at `/`.
+    pub fn live() -> HostRoot {
+        HostRoot {
+            base: PathBuf::from("/"),
+            live: true,
+            read_cap: DEFAULT_READ_CAP,
+        }
+    }
+
+    /// A host filesystem under `dir`. A `dir` that canonicalises to `/` is the live host.
+    pub fn new(dir: impl AsRef<Path>) -> Result<HostRoot, ReadError> {
+        let dir = dir.as_ref();
+        let shown = dir.display().to_string();
+        let base = fs::canonicalize(dir).map_err(|e| ReadError::from_io(&shown, &e))?;
+        let meta = fs::metadata(&base).map_err(|e| ReadError::from_io(&shown, &e))?;
+        if !meta.is_dir() {
+            return Err(ReadError::NotRegular {
+                path: shown,
+                kind: FileKind::of(meta.file_type()),
+            });
+        }
+        let live = base == Path::new("/");
+        Ok(HostRoot {
+            base,
+            live,
+            read_cap: DEFAULT_READ_CAP,
+        })
+    }
+
+    /// Change the largest file size read whole.
+    pub fn with_read_cap(mut self, cap: u64) -> HostRoot {
+        self.read_cap = cap;
+        self
+    }
+
+    /// True when this is the running host, so runtime state (`/proc`, commands) is meaningful.
+    pub fn is_live(&self) -> bool {
+        self.live
+    }
+
+    /// The directory on the scanning machine that holds the host's `/`.
+    pub fn base(&self) -> &Path {
+        &self.base
+    }
+
+    /// The read cap in bytes.
+    pub fn read_cap(&self) -> u64 {
+        self.read_cap
+    }
+
+    /// Resolve a host path to a real path inside the root, following symlinks as a chroot
+    /// would. The final component is resolved too when it is a symlink.
+    pub fn resolve(&self, host_path: &str) -> Result<PathBuf, ReadError> {
+        self.resolve_inner(host_path, true)
+    }
+
+    fn resolve_inner(&self, host_path: &str, follow_last: bool) -> Result<PathBuf, ReadError> {
+        // `stack` holds the resolved components below the root; `pending` the components
+        // still to walk, in reverse order so `pop` yields the next one.
+        let mut stack: Vec<std::ffi::OsString> = Vec::new();
+        let mut pending: Vec<std::ffi::OsString> = components_rev(Path::new(host_path));
+        let mut links = 0usize;
+        while let Some(comp) = pending.pop() {
+            if comp == ".." {
+                stack.pop();
+                continue;
+            }
+            if comp == "." {
+                continue;
+            }
+            let mut candidate = self.base.clone();
+            candidate.extend(stack.iter());
+            candidate.push(&comp);
+            let is_last = pending.is_empty();
+            match fs::symlink_metadata(&candidate) {
+                Ok(meta) if meta.file_type().is_symlink() && (follow_last || !is_last) => {
+                    links += 1;
+                    if links > MAX_SYMLINKS {
+                        return Err(ReadError::SymlinkLoop {
+                            path: host_path.to_string(),
+                        });
+                    }
+                    let target = fs::read_link(&candidate)
+                        .map_err(|e| ReadError::from_io(host_path, &e))?;
+                    if target.is_absolute() {
+                        stack.clear();
+                    }
+                    pending.extend(components_rev(&target));
+                }
+                Ok(_) => stack.push(comp),
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                    // Keep walking lexically: the caller gets NotFound when it opens it.
+                    stack.push(comp);
+                }
+                Err(e) => return Err(ReadError::from_io(host_path, &e)),
+            }
+        }
+        let mut out = self.base.clone();
+        out.extend(stack.iter());
+        Ok(out)
+    }
+
+    /// Metadata of a host path, following symlinks inside the root.
+    pub fn metadata(&self, host_path: &str) -> Result<Meta, ReadError> {
+        let real = self.resolve(host_path)?;
+        let meta = fs::symlink_metadata(&real).map_err(|e| ReadError::from_io(host_path, &e))?;
+        Ok(meta_of(&meta))
+    }
+
+    /// Metadata of a host path without following a final symlink.
+    pub fn symlink_metadata(&self, host_path: &str) -> Result<Meta, ReadError> {
+        let real = self.resolve_inner(host_path, false)?;
+        let meta = fs::symlink_metadata(&real).map_err(|e| ReadError::from_io(host_path, &e))?;
+        Ok(meta_of(&meta))
+    }
+
+    /// The target of a symlink, as written in the link (not resolved).
+    pub fn read_link(&self, host_path: &str) -> Result<String, ReadError> {
+        let real = self.resolve_inner(host_path, false)?;
+        let target = fs::read_link(&real).map_err(|e| ReadError::from_io(host_path, &e))?;
+        Ok(target.to_string_lossy().into_owned())
+    }
+
+    /// True when the host path exists (after following symlinks inside the root).
+    pub fn exists(&self, host_path: &str) -> bool {
+        self.metadata(host_path).is_ok()
+    }
+
+    /// Read a regular file whole, refusing special files and files over the read cap.
+    pub fn read(&self, host_path: &str) -> Result<Vec<u8>, ReadError> {
+        let real = self.resolve(host_path)?;
+        // Check the kind before opening: opening a FIFO for reading can block.
+        let pre = fs::symlink_metadata(&real).map_err(|e| ReadError::from_io(host_path, &e))?;
+        let kind = FileKind::of(pre.file_type());
+        if kind != FileKind::File {
+            return Err(ReadError::NotRegular {
+                path: host_path.to_string(),
+                kind,
+            });
+        }
+        let file = fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_NOCTTY)
+            .open(&real)
+            .map_err(|e| ReadError::from_io(host_path, &e))?;
+        // Check again on the open handle: the path may have changed since the first look.
+        let meta = file
+            .metadata()
+            .map_err(|e| ReadError::from_io(host_path, &e))?;
+        let kind = FileKind::of(meta.file_type());
+        if kind != FileKind::File {
+            return Err(ReadError::NotRegular {
+                path: host_path.to_string(),
+                kind,
+            });
+        }
+        if meta.len() > self.read_cap {
+            return Err(ReadError::TooLarge {
+                path: host_path.to_string(),
+                size: meta.len(),
+                cap: self.read_cap,
+            });
+        }
+        read_capped(file, self.read_cap, host_path)
+    }
+
+    /// Read a regular file as UTF-8 text; invalid UTF-8 is an error naming the line.
+    pub fn read_text(&self, host_path: &str) -> Result<String, ReadError> {
+        let bytes = self.read(host_path)?;
+        String::from_utf8(bytes).map_err(|e| {
+            let upto = e.utf8_error().valid_up_to();
+            let line = e.as_bytes()[..upto].iter().filter(|b| **b == b'\n').count() + 1;
+            ReadError::InvalidUtf8 {
+                path: host_path.to_string(),
+                line,
+            }
+        })
+    }
+
+    /// Read a regular file as text, replacing invalid UTF-8 with U+FFFD. For databases such
+    /// as dpkg's status file, where old packages may carry Latin-1 descriptions.
+    pub fn read_lossy(&self, host_path: &str) -> Result<String, ReadError> {
+        let bytes = self.read(host_path)?;
+        Ok(String::from_utf8_lossy(&bytes).into_owned())
+    }
+
+    /// List a directory, sorted by name, at most [`MAX_DIR_ENTRIES`] entries.
+    pub fn read_dir(&self, host_path: &str) -> Result<Vec<DirEntry>, ReadError> {
+        let real = self.resolve(host_path)?;
+        let meta = fs::symlink_metadata(&real).map_err(|e| ReadError::from_io(host_path, &e))?;
+        if !meta.is_dir() {
+            return Err(ReadError::NotRegular {
+                path: host_path.to_string(),
+                kind: FileKind::of(meta.file_type()),
+            });
+        }
+        let mut out = Vec::new();
+        let iter = fs::read_dir(&real).map_err(|e| ReadError::from_io(host_path, &e))?;
+        for entry in iter {
+            let entry = entry.map_err(|e| ReadError::from_io(host_path, &e))?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let kind = entry
+                .file_type()
+                .map(FileKind::of)
+                .unwrap_or(FileKind::Unknown);
+            out.push(DirEntry {
+                path: join_host(host_path, &name),
+                name,
+                kind,
+            });
+            if out.len() >= MAX_DIR_ENTRIES {
+                break;
+            }
+        }
+        out.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(out)
+    }
+
+    /// Expand a host-path glob (`/etc/ssh/ssh_host_*_key`, `/etc/sysctl.d/*.conf`) inside the
+    /// root. Only the final component may contain wildcards; results are sorted host paths.
+    /// A missing directory gives an empty list.
+    pub fn glob(&self, pattern: &str) -> Result<Vec<String>, ReadError> {
+        let (dir, file_pat) = match pattern.rfind('/') {
+            Some(i) => (&pattern[..i.max(1)], &pattern[i + 1..]),
+            None => ("/", pattern),
+        };
+        if !has_glob_meta(file_pat) {
+            return Ok(if self.symlink_metadata(pattern).is_ok() {
+                vec![pattern.to_string()]
+            } else {
+                Vec::new()
+            });
+        }
+        let matcher = glob::Pattern::new(file_pat).map_err(|e| ReadError::Io {
+            path: pattern.to_string(),
+            message: format!("invalid glob: {e}"),
+        })?;
+        let opts = glob::MatchOptions {
+            case_sensitive: true,
+            require_literal_separator: true,
+            require_literal_leading_dot: true,
+        };
+        match self.read_dir(dir) {
+            Ok(entries) => Ok(entries
+                .into_iter()
+                .filter(|e| matcher.matches_with(&e.name, opts))
+                .map(|e| e.path)
+                .collect()),
+            Err(ReadError::NotFound { .. }) => Ok(Vec::new()),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+/// Whether a string has glob metacharacters.
+pub fn has_glob_meta(s: &str) -> bool {
+    s.contains(['*', '?', '['])
+}
+
+/// Join a host directory path and a name: `join_host("/etc", "passwd") == "/etc/passwd"`.
+pub fn join_host(dir: &str, name: &str) -> String {
+    if dir.ends_with('/') {
+        format!("{dir}{name}")
+    } else {
+        format!("{dir}/{name}")
+    }
+}
+
+fn components_rev(path: &Path) -> Vec<std::ffi::OsString> {
+    let mut v: Vec<std::ffi::OsString> = path
+        .components()
+        .filter_map(|c| match c {
+            Component::Normal(s) => Some(s.to_os_string()),
+            Component::ParentDir => Some("..".into()),
+            Component::CurDir => Some(".".into()),
+            Component::RootDir | Component::Prefix(_) => None,
+        })
+        .collect();
+    v.reverse();
+    v
+}
+
+fn meta_of(meta: &fs::Metadata) -> Meta {
+    Meta {
+        kind: FileKind::of(meta.file_type()),
+        mode: meta.mode() & 0o7777,
+        uid: meta.uid(),
+        gid: meta.gid(),
+        size: meta.size(),
+        mtime: meta.mtime(),
+    }
+}
+
+fn read_capped(file: File, cap: u64, host_path: &str) -> Result<Vec<u8>, ReadError> {
+    let mut buf = Vec::new();
+    // Read one byte past the cap so growth during the read is noticed.
+    file.take(cap + 1)
+        .read_to_end(&mut buf)
+        .map_err(|e| ReadError::from_io(host_path, &e))?;
+    if buf.len() as u64 > cap {
+        return Err(ReadError::TooLarge {
+            path: host_path.to_string(),
+            size: buf.len() as u64,
+            cap,
+        });
+    }
+    Ok(buf)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::symlink;
+
+    fn root() -> (tempfile::TempDir, HostRoot) {
+        let dir = tempfile::tempdir().unwrap();
+        let root = HostRoot::new(dir.path()).unwrap();
+        (dir, root)
+    }
+
+    #[test]
+    fn absolute_symlink_is_rerooted() {
+        let (dir, root) = root();
+        fs::create_dir_all(dir.path().join("etc")).unwrap();
+        fs::write(dir.path().join("etc/real"), "inside").unwrap();
+        symlink("/etc/real", dir.path().join("etc/link")).unwrap();
+        // A link to the scanning machine's own passwd must land inside the root.
+        symlink("/etc/passwd", dir.path().join("etc/escape")).unwrap();
+        assert_eq!(root.read_text("/etc/link").unwrap(), "inside");
+        assert!(root.read("/etc/escape").unwrap_err().is_not_found());
+        assert_eq!(
+            root.resolve("/etc/escape").unwrap(),
+            root.base().join("etc/passwd")
+        );
+    }
+
+    #[test]
+    fn dotdot_never_climbs_above_root() {
+        let (dir, root) = root();
+        fs::create_dir_all(dir.path().join("a")).unwrap();
+        symlink("../../../../../etc/hostname", dir.path().join("a/up")).unwrap();
+        assert_eq!(
+            root.resolve("/a/up").unwrap(),
+            root.base().join("etc/hostname")
+        );
+        assert_eq!(
+            root.resolve("/../../etc/x").unwrap(),
+            root.base().join("etc/x")
+        );
+    }
+
+    #[test]
+    fn symlink_loop_is_an_error() {
+        let (dir, root) = root();
+        symlink("/b", dir.path().join("a")).unwrap();
+        symlink("/a", dir.path().join("b")).unwrap();
+        assert!(matches!(
+            root.read("/a").unwrap_err(),
+            ReadError::SymlinkLoop { .. }
+        ));
+    }
+
+    #[test]
+    fn fifo_is_never_opened() {
+        let (dir, root) = root();
+        let p = dir.path().join("fifo");
+        let status = std::process::Command::new("mkfifo").arg(&p).status();
+        if status.map(|s| s.success()).unwrap_or(false) {
+            let err = root.read("/fifo").unwrap_err();
+            assert!(matches!(
+                err,
+                ReadError::NotRegular {
+                    kind: FileKind::Fifo,
+                    ..
+                }
+            ));
+        }
+    }
+
+    #[test]
+    fn oversized_file_is_refused() {
+        let (dir, root) = root();
+        let f = File::create(dir.path().join("big")).unwrap();
+        f.set_len(10_000).unwrap();
+        let root = root.with_read_cap(1000);
+        assert!(matches!(
+            root.read("/big").unwrap_err(),
+            ReadError::TooLarge { size: 10_000, .. }
+        ));
+    }
+
+    #[test]
+    fn invalid_utf8_names_the_line() {
+        let (dir, root) = root();
+        fs::write(dir.path().join("t"), b"ok\nstill ok\nbad \xff\n").unwrap();
+        assert_eq!(
+            root.read_text("/t").unwrap_err(),
+            ReadError::InvalidUtf8 {
+                path: "/t".into(),
+                line: 3
+            }
+        );
+        assert!(root.read_lossy("/t").unwrap().contains('\u{fffd}'));
+    }
+
+    #[test]
+    fn glob_lists_matching_names_sorted() {
+        let (dir, root) = root();
+        fs::create_dir_all(dir.path().join("etc/sysctl.d")).unwrap();
+        for n in ["20-b.conf", "10-a.conf", "README", ".hidden.conf"] {
+            fs::write(dir.path().join("etc/sysctl.d").join(n), "").unwrap();
+        }
+        assert_eq!(
+            root.glob("/etc/sysctl.d/*.conf").unwrap(),
+            vec!["/etc/sysctl.d/10-a.conf", "/etc/sysctl.d/20-b.conf"]
+        );
+        assert!(root.glob("/nope/*.conf").unwrap().is_empty());
+    }
+}

@@ -1,0 +1,332 @@
+//! The report model and its renderers.
+//!
+//! One serde type, [`Report`], holds everything a reader needs: host, catalogue digest,
+//! findings with evidence and remediation, per-framework requirement results with their
+//! denominators, and a summary. `report.json` is that type serialised; HTML and Markdown
+//! are rendered from it with tera templates, so every format says the same thing.
+//! The JSON field names are a contract documented in `docs/report-json.md`.
+
+pub mod render;
+pub mod terminal;
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::catalogue::{Catalogue, Coverage, Remediation, Selection, Severity};
+use crate::eval::{self, Evidence, Finding, Outcome, RequirementStatus};
+use crate::facts::Facts;
+use crate::ToolInfo;
+
+/// Version of the report JSON; bumped on incompatible changes.
+pub const REPORT_SCHEMA_VERSION: u32 = 1;
+
+/// A complete report of one host.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    pub schema_version: u32,
+    pub tool: ToolInfo,
+    /// When the report was generated (RFC 3339, UTC).
+    pub generated_at: String,
+    pub host: HostSection,
+    pub catalogue: CatalogueSection,
+    pub findings: Vec<ReportFinding>,
+    pub frameworks: Vec<FrameworkResult>,
+    pub summary: Summary,
+}
+
+/// The scanned host.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HostSection {
+    pub hostname: Option<String>,
+    /// Pretty OS name from os-release.
+    pub os: Option<String>,
+    /// Directory scanned (`/` for the live host).
+    pub root: String,
+    pub live: bool,
+    /// When the facts were collected.
+    pub collected_at: String,
+    /// Whether the collector ran as root.
+    pub privileged: bool,
+    /// Ward version that collected the facts.
+    pub collector_version: String,
+}
+
+/// The catalogue used.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CatalogueSection {
+    /// SHA-256 over the catalogue's files.
+    pub digest: String,
+    /// Where it came from (`builtin`, directories).
+    pub sources: Vec<String>,
+    /// Profile used, if any.
+    pub profile: Option<String>,
+    /// Number of checks evaluated.
+    pub checks: usize,
+}
+
+/// A finding with what a reader needs to act on it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportFinding {
+    pub check: String,
+    pub title: String,
+    pub severity: Severity,
+    pub outcome: Outcome,
+    pub reason: String,
+    pub evidence: Vec<Evidence>,
+    pub needs_root: bool,
+    pub rationale: String,
+    pub remediation: RemediationOut,
+    /// Framework requirements this check evidences, as `framework-id requirement-id`.
+    pub requirements: Vec<String>,
+}
+
+/// Remediation as reported.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RemediationOut {
+    pub steps: String,
+    pub commands: BTreeMap<String, String>,
+}
+
+impl From<&Remediation> for RemediationOut {
+    fn from(r: &Remediation) -> Self {
+        RemediationOut {
+            steps: r.steps.trim().to_string(),
+            commands: r.commands.clone(),
+        }
+    }
+}
+
+/// One framework's results.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FrameworkResult {
+    pub id: String,
+    pub title: String,
+    pub edition: String,
+    pub publisher: String,
+    pub notes: Option<String>,
+    pub requirements: Vec<RequirementResult>,
+    /// Requirements per status, with the total as denominator.
+    pub summary: FrameworkSummary,
+}
+
+/// Requirement counts of one framework.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FrameworkSummary {
+    pub total: usize,
+    pub met: usize,
+    pub not_met: usize,
+    pub unknown: usize,
+    pub needs_attestation: usize,
+    pub not_applicable: usize,
+}
+
+/// One requirement's result.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RequirementResult {
+    pub id: String,
+    pub title: String,
+    pub group: Option<String>,
+    /// How much a scan can evidence: automated, partial, manual.
+    pub coverage: Coverage,
+    pub status: RequirementStatus,
+    /// Mapped checks that were evaluated.
+    pub checks: Vec<String>,
+    /// Outcome counts over `checks` (the denominator is `checks.len()`).
+    pub counts: BTreeMap<Outcome, usize>,
+    pub question: Option<String>,
+    pub evidence_expected: Option<String>,
+}
+
+/// Counts over all findings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    pub total: usize,
+    pub pass: usize,
+    pub fail: usize,
+    pub error: usize,
+    pub not_applicable: usize,
+    pub manual: usize,
+    pub attested: usize,
+    pub waived: usize,
+    /// Failed checks per severity.
+    pub failed_by_severity: BTreeMap<Severity, usize>,
+    /// Checks that errored because reads were refused; running as root would evaluate them.
+    pub needs_root: Vec<String>,
+}
+
+impl Summary {
+    fn of(findings: &[ReportFinding]) -> Summary {
+        let n = |o: Outcome| findings.iter().filter(|f| f.outcome == o).count();
+        let mut failed_by_severity = BTreeMap::new();
+        for s in Severity::ALL {
+            failed_by_severity.insert(
+                s,
+                findings
+                    .iter()
+                    .filter(|f| f.outcome == Outcome::Fail && f.severity == s)
+                    .count(),
+            );
+        }
+        Summary {
+            total: findings.len(),
+            pass: n(Outcome::Pass),
+            fail: n(Outcome::Fail),
+            error: n(Outcome::Error),
+            not_applicable: n(Outcome::NotApplicable),
+            manual: n(Outcome::Manual),
+            attested: n(Outcome::Attested),
+            waived: n(Outcome::Waived),
+            failed_by_severity,
+            needs_root: findings
+                .iter()
+                .filter(|f| f.needs_root)
+                .map(|f| f.check.clone())
+                .collect(),
+        }
+    }
+}
+
+impl Report {
+    /// Build the report from a catalogue, the run's selection, the facts and the findings.
+    pub fn build(
+        catalogue: &Catalogue,
+        selection: &Selection,
+        facts: &Facts,
+        findings: Vec<Finding>,
+    ) -> Report {
+        let mut req_index: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+        for fid in &selection.frameworks {
+            if let Some(fw) = catalogue.frameworks.get(fid) {
+                for r in &fw.requirements {
+                    for c in &r.checks {
+                        req_index
+                            .entry(c.check.as_str())
+                            .or_default()
+                            .push(format!("{} {}", fw.framework.id, r.id));
+                    }
+                }
+            }
+        }
+        let mut findings: Vec<ReportFinding> = findings
+            .into_iter()
+            .filter_map(|f| {
+                let check = catalogue.checks.get(&f.check)?;
+                Some(ReportFinding {
+                    requirements: req_index.get(f.check.as_str()).cloned().unwrap_or_default(),
+                    rationale: check.rationale.trim().to_string(),
+                    remediation: (&check.remediation).into(),
+                    check: f.check,
+                    title: f.title,
+                    severity: f.severity,
+                    outcome: f.outcome,
+                    reason: f.reason,
+                    evidence: f.evidence,
+                    needs_root: f.needs_root,
+                })
+            })
+            .collect();
+        // Most urgent first: failures by severity, then errors, then the rest; id breaks ties.
+        findings.sort_by(|a, b| {
+            outcome_rank(a.outcome)
+                .cmp(&outcome_rank(b.outcome))
+                .then(b.severity.cmp(&a.severity))
+                .then(a.check.cmp(&b.check))
+        });
+
+        let frameworks = selection
+            .frameworks
+            .iter()
+            .filter_map(|fid| catalogue.frameworks.get(fid))
+            .map(|fw| {
+                let requirements: Vec<RequirementResult> = fw
+                    .requirements
+                    .iter()
+                    .map(|r| {
+                        let mapped: Vec<&ReportFinding> = r
+                            .checks
+                            .iter()
+                            .filter_map(|c| findings.iter().find(|f| f.check == c.check))
+                            .collect();
+                        let outcomes: Vec<Outcome> = mapped.iter().map(|f| f.outcome).collect();
+                        let (status, counts) = eval::aggregate(r.status, &outcomes);
+                        RequirementResult {
+                            id: r.id.clone(),
+                            title: r.title.clone(),
+                            group: r.group.clone(),
+                            coverage: r.status,
+                            status,
+                            checks: mapped.iter().map(|f| f.check.clone()).collect(),
+                            counts,
+                            question: r.question.clone(),
+                            evidence_expected: r.evidence.clone(),
+                        }
+                    })
+                    .collect();
+                let n = |s: RequirementStatus| requirements.iter().filter(|r| r.status == s).count();
+                FrameworkResult {
+                    id: fw.framework.id.clone(),
+                    title: fw.framework.title.clone(),
+                    edition: fw.framework.edition.clone(),
+                    publisher: fw.framework.publisher.clone(),
+                    notes: fw.framework.notes.clone(),
+                    summary: FrameworkSummary {
+                        total: requirements.len(),
+                        met: n(RequirementStatus::Met),
+                        not_met: n(RequirementStatus::NotMet),
+                        unknown: n(RequirementStatus::Unknown),
+                        needs_attestation: n(RequirementStatus::NeedsAttestation),
+                        not_applicable: n(RequirementStatus::NotApplicable),
+                    },
+                    requirements,
+                }
+            })
+            .collect();
+
+        Report {
+            schema_version: REPORT_SCHEMA_VERSION,
+            tool: ToolInfo::current(),
+            generated_at: jiff::Timestamp::now().to_string(),
+            host: HostSection {
+                hostname: facts.host.hostname.clone(),
+                os: facts
+                    .os_release
+                    .value()
+                    .and_then(|o| o.pretty_name.clone().or(o.id.clone())),
+                root: facts.host.root.clone(),
+                live: facts.host.live,
+                collected_at: facts.collected_at.clone(),
+                privileged: facts.host.collector_uid == 0,
+                collector_version: facts.tool.version.clone(),
+            },
+            catalogue: CatalogueSection {
+                digest: catalogue.digest.clone(),
+                sources: catalogue.sources.clone(),
+                profile: selection.profile.clone(),
+                checks: findings.len(),
+            },
+            summary: Summary::of(&findings),
+            findings,
+            frameworks,
+        }
+    }
+
+    /// Whether any failure is at or above `threshold`.
+    pub fn has_failure_at_or_above(&self, threshold: Severity) -> bool {
+        self.findings
+            .iter()
+            .any(|f| f.outcome == Outcome::Fail && f.severity >= threshold)
+    }
+}
+
+fn outcome_rank(o: Outcome) -> u8 {
+    match o {
+        Outcome::Fail => 0,
+        Outcome::Error => 1,
+        Outcome::Waived => 2,
+        Outcome::Manual => 3,
+        Outcome::Attested => 4,
+        Outcome::Pass => 5,
+        Outcome::NotApplicable => 6,
+    }
+}
