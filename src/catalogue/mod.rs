@@ -795,3 +795,47 @@ pub fn id_matches(pattern: &str, id: &str) -> bool {
         .map(|p| p.matches(id))
         .unwrap_or(false)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_catalogue_loads_without_problems() {
+        if let Err(e) = Catalogue::builtin() {
+            panic!("{e}");
+        }
+    }
+
+    fn src(rel: &str, text: &str) -> SourceFile {
+        SourceFile {
+            name: format!("test:{rel}"),
+            rel: rel.to_string(),
+            text: text.to_string(),
+        }
+    }
+
+    #[test]
+    fn unknown_keys_and_operators_are_located() {
+        let bad = "- id: a.b\n  title: t\n  severity: high\n  test:\n    sshd: { key: X, won_of: [no] }\n  rationale: r\n  remediation: { steps: s }\n";
+        let err = Catalogue::load(vec![("t".into(), vec![src("checks/a.yaml", bad)])]).unwrap_err();
+        assert_eq!(err.0.len(), 1, "{err}");
+        assert_eq!(err.0[0].line, 5, "{err}");
+        assert!(err.0[0].message.contains("won_of"), "{err}");
+    }
+
+    #[test]
+    fn every_problem_is_reported_at_once() {
+        let a = "- id: a.b\n  title: t\n  severity: severe\n  test: { package: { name: x, installed: false } }\n  rationale: r\n  remediation: { steps: s }\n";
+        let b = "- id: c.d\n  title: t\n  severity: high\n  test: { sshd: { key: X } }\n  rationale: r\n  remediation: { steps: s }\n  fixtures: { pass: [nope] }\n";
+        let err = Catalogue::load(vec![(
+            "t".into(),
+            vec![src("checks/a.yaml", a), src("checks/b.yaml", b)],
+        )])
+        .unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("test:checks/a.yaml:3"), "{text}");
+        assert!(text.contains("no comparison given"), "{text}");
+        assert!(text.contains("fixture \"nope\" does not exist"), "{text}");
+    }
+}
