@@ -123,8 +123,14 @@ impl Fixture {
         Ok(out)
     }
 
-    /// Write this (resolved) fixture under `dir`.
-    pub fn materialise(&self, name: &str, dir: &Path) -> Result<(), FixtureError> {
+    /// Write this (resolved) fixture under `dir`. Owners are applied only when
+    /// `apply_owners` is set (it needs root).
+    pub fn materialise(
+        &self,
+        name: &str,
+        dir: &Path,
+        apply_owners: bool,
+    ) -> Result<(), FixtureError> {
         use std::os::unix::fs::PermissionsExt;
         let io = |path: &str, source| FixtureError::Io {
             name: name.to_string(),
@@ -157,7 +163,7 @@ impl Fixture {
             std::fs::set_permissions(real(p), std::fs::Permissions::from_mode(mode))
                 .map_err(|e| io(p, e))?;
         }
-        for (p, o) in &self.owners {
+        for (p, o) in self.owners.iter().filter(|_| apply_owners) {
             let (uid, gid) = parse_owner(o).ok_or_else(|| FixtureError::Invalid {
                 name: name.to_string(),
                 message: format!("owner {o:?} of {p} is not `uid:gid`"),

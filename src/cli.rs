@@ -1,0 +1,544 @@
+//! Command-line parsing and the commands behind it.
+//!
+//! Arguments are parsed by clap into plain structs, then turned into a catalogue, a
+//! selection and a host root before any work starts, so usage and catalogue problems are
+//! reported (exit 2) before anything is read from the host. Each command returns the exit
+//! code: 0 when nothing failed at or above `--fail-on`, 1 when something did, 2 for usage,
+//! catalogue or run errors (and for scans where some checks could not be evaluated and none
+//! failed: "could not tell" is never reported as success).
+
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{bail, Context, Result};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use ward::catalogue::selftest::{self, CaseStatus};
+use ward::catalogue::{dir_sources, Catalogue, Selection, Severity};
+use ward::eval::{self, Outcome};
+use ward::facts::{self, Facts};
+use ward::host_root::HostRoot;
+use ward::report::render::{Format, Renderer};
+use ward::report::{terminal, Report};
+
+const SCAN_EXAMPLES: &str = "\
+Examples:
+  ward scan                                  scan this host, write ./ward-report/report.{html,md,json}
+  ward scan --root /mnt/image --output out   scan a mounted disk image
+  ward scan --profile dspt-technical --fail-on high
+  ward scan --framework dspt-caf-2024-25 --format json
+  ward collect --root / --output facts.json  collect only; evaluate elsewhere with `ward evaluate`";
+
+/// Ward: compliance-audit scanner for healthcare IT (NHS DSPT, HICP).
+#[derive(Debug, Parser)]
+#[command(name = "ward", version, about, long_about = None, after_help = SCAN_EXAMPLES)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Collect facts from a host and evaluate them: `collect` then `evaluate`.
+    #[command(after_help = SCAN_EXAMPLES)]
+    Scan {
+        #[command(flatten)]
+        host: HostArgs,
+        #[command(flatten)]
+        catalogue: CatalogueArgs,
+        #[command(flatten)]
+        select: SelectArgs,
+        #[command(flatten)]
+        output: OutputArgs,
+    },
+    /// Collect facts from a host into a JSON bundle, without evaluating them.
+    #[command(after_help = "Examples:\n  ward collect --output facts.json\n  ward collect --root /mnt/image --output - | ssh auditor 'cat > host1.json'")]
+    Collect {
+        #[command(flatten)]
+        host: HostArgs,
+        #[command(flatten)]
+        catalogue: CatalogueArgs,
+        #[command(flatten)]
+        select: SelectArgs,
+        /// Where to write the facts bundle (`-` for standard output).
+        #[arg(long, short, default_value = "ward-facts.json")]
+        output: PathBuf,
+    },
+    /// Evaluate a facts bundle written by `ward collect`, and write the reports.
+    #[command(after_help = "Examples:\n  ward evaluate host1.json --output reports/host1\n  ward evaluate host1.json --framework dspt-caf-2024-25 --format json")]
+    Evaluate {
+        /// The facts bundle (`-` for standard input).
+        facts: PathBuf,
+        #[command(flatten)]
+        catalogue: CatalogueArgs,
+        #[command(flatten)]
+        select: SelectArgs,
+        #[command(flatten)]
+        output: OutputArgs,
+    },
+    /// Inspect, lint and test control catalogues.
+    Controls {
+        #[command(subcommand)]
+        command: ControlsCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ControlsCommand {
+    /// List the checks (id, severity, title).
+    #[command(after_help = "Examples:\n  ward controls list\n  ward controls list --profile dspt-technical --json")]
+    List {
+        #[command(flatten)]
+        catalogue: CatalogueArgs,
+        #[command(flatten)]
+        select: SelectArgs,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one check in full: test, rationale, remediation, fixtures, requirements.
+    #[command(after_help = "Example:\n  ward controls show ssh.root-login")]
+    Show {
+        /// The check id.
+        id: String,
+        #[command(flatten)]
+        catalogue: CatalogueArgs,
+    },
+    /// Load a catalogue directory with every validation and report all problems.
+    #[command(after_help = "Examples:\n  ward controls lint            lint the built-in catalogue\n  ward controls lint ./controls lint a catalogue directory (on top of the built-in one)")]
+    Lint {
+        /// Catalogue directory (with checks/, frameworks/, profiles/, fixtures/).
+        dir: Option<PathBuf>,
+        /// Lint the directory alone, without the built-in catalogue.
+        #[arg(long)]
+        no_builtin: bool,
+    },
+    /// Run every check against its pass and fail fixtures.
+    #[command(after_help = "Examples:\n  ward controls test\n  ward controls test 'ssh.*'")]
+    Test {
+        /// Only checks whose id matches this pattern (`*` wildcards).
+        pattern: Option<String>,
+        #[command(flatten)]
+        catalogue: CatalogueArgs,
+    },
+}
+
+#[derive(Debug, Args)]
+struct HostArgs {
+    /// Scan the host filesystem under DIR (a mounted image, a container export, a fixture)
+    /// instead of the live host.
+    #[arg(long, value_name = "DIR")]
+    root: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+struct CatalogueArgs {
+    /// Add a catalogue directory (checks/, frameworks/, profiles/, fixtures/); items with a
+    /// built-in id replace the built-in ones. Repeatable.
+    #[arg(long = "catalogue", value_name = "DIR")]
+    catalogues: Vec<PathBuf>,
+    /// Do not load the built-in catalogue (use only --catalogue directories).
+    #[arg(long)]
+    no_builtin: bool,
+}
+
+#[derive(Debug, Args)]
+struct SelectArgs {
+    /// Use a profile (a selection of checks and frameworks), e.g. dspt-technical.
+    #[arg(long, value_name = "NAME")]
+    profile: Option<String>,
+    /// Report this framework (repeatable or comma-separated); narrows the checks to those
+    /// it maps.
+    #[arg(long = "framework", value_name = "ID", value_delimiter = ',')]
+    frameworks: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+struct OutputArgs {
+    /// Report formats to write, comma-separated: html, md, json.
+    #[arg(long, value_delimiter = ',', default_value = "html,md,json", value_parser = parse_format)]
+    format: Vec<Format>,
+    /// Directory for report.html, report.md and report.json.
+    #[arg(long, short, default_value = "ward-report", value_name = "DIR")]
+    output: PathBuf,
+    /// Directory with report.html.tera and/or report.md.tera overriding the built-in templates.
+    #[arg(long, value_name = "DIR")]
+    templates: Option<PathBuf>,
+    /// Exit 1 only when a check of at least this severity fails (default: any failure).
+    #[arg(long, value_enum, default_value = "info", value_name = "SEVERITY")]
+    fail_on: SeverityArg,
+    /// Colour the terminal summary.
+    #[arg(long, value_enum, default_value = "auto")]
+    color: ColorArg,
+    /// Print nothing on success (reports are still written).
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+fn parse_format(s: &str) -> Result<Format, String> {
+    s.parse()
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum SeverityArg {
+    Critical,
+    High,
+    Medium,
+    Low,
+    Info,
+}
+
+impl From<SeverityArg> for Severity {
+    fn from(s: SeverityArg) -> Severity {
+        match s {
+            SeverityArg::Critical => Severity::Critical,
+            SeverityArg::High => Severity::High,
+            SeverityArg::Medium => Severity::Medium,
+            SeverityArg::Low => Severity::Low,
+            SeverityArg::Info => Severity::Info,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum ColorArg {
+    Auto,
+    Always,
+    Never,
+}
+
+/// Parse the command line and run it.
+pub fn run() -> Result<ExitCode> {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            // clap prints help/version to stdout (exit 0) and usage errors to stderr (exit 2).
+            let code = if e.use_stderr() { 2 } else { 0 };
+            e.print().context("writing usage")?;
+            return Ok(ExitCode::from(code));
+        }
+    };
+    match cli.command {
+        Command::Scan {
+            host,
+            catalogue,
+            select,
+            output,
+        } => {
+            let cat = load_catalogue(&catalogue)?;
+            let selection = select_checks(&cat, &select)?;
+            let root = host_root(&host)?;
+            check_output_outside_root(&root, &output.output)?;
+            let plan = cat.plan(selection.checks.iter().filter_map(|id| cat.checks.get(id)));
+            let facts = facts::collect(&root, &plan);
+            finish(&cat, &selection, &facts, &output)
+        }
+        Command::Collect {
+            host,
+            catalogue,
+            select,
+            output,
+        } => {
+            let cat = load_catalogue(&catalogue)?;
+            let selection = select_checks(&cat, &select)?;
+            let root = host_root(&host)?;
+            if output != Path::new("-") {
+                check_output_outside_root(&root, output.parent().unwrap_or(Path::new(".")))?;
+            }
+            let plan = cat.plan(selection.checks.iter().filter_map(|id| cat.checks.get(id)));
+            let facts = facts::collect(&root, &plan);
+            let json = serde_json::to_string_pretty(&facts)? + "\n";
+            if output == Path::new("-") {
+                std::io::stdout().write_all(json.as_bytes())?;
+            } else {
+                std::fs::write(&output, json)
+                    .with_context(|| format!("writing {}", output.display()))?;
+                eprintln!("ward: facts written to {}", output.display());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Evaluate {
+            facts,
+            catalogue,
+            select,
+            output,
+        } => {
+            let cat = load_catalogue(&catalogue)?;
+            let selection = select_checks(&cat, &select)?;
+            let text = if facts == Path::new("-") {
+                let mut s = String::new();
+                std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)?;
+                s
+            } else {
+                std::fs::read_to_string(&facts)
+                    .with_context(|| format!("reading {}", facts.display()))?
+            };
+            let bundle: Facts = serde_json::from_str(&text).with_context(|| {
+                format!("{} is not a Ward facts bundle", facts.display())
+            })?;
+            if bundle.schema_version != facts::FACTS_SCHEMA_VERSION {
+                bail!(
+                    "{}: facts bundle schema {} is not supported (this Ward reads {})",
+                    facts.display(),
+                    bundle.schema_version,
+                    facts::FACTS_SCHEMA_VERSION
+                );
+            }
+            finish(&cat, &selection, &bundle, &output)
+        }
+        Command::Controls { command } => controls(command),
+    }
+}
+
+fn load_catalogue(args: &CatalogueArgs) -> Result<Catalogue> {
+    let mut sets = Vec::new();
+    if !args.no_builtin {
+        sets.push(("builtin".to_string(), ward::catalogue::builtin_sources()));
+    }
+    for dir in &args.catalogues {
+        let files = dir_sources(dir)?;
+        sets.push((dir.display().to_string(), files));
+    }
+    if sets.is_empty() {
+        bail!("--no-builtin needs at least one --catalogue DIR");
+    }
+    Ok(Catalogue::load(sets)?)
+}
+
+fn select_checks(cat: &Catalogue, args: &SelectArgs) -> Result<Selection> {
+    cat.select(args.profile.as_deref(), &args.frameworks)
+        .map_err(anyhow::Error::msg)
+}
+
+fn host_root(args: &HostArgs) -> Result<HostRoot> {
+    match &args.root {
+        None => Ok(HostRoot::live()),
+        Some(dir) => HostRoot::new(dir).with_context(|| format!("--root {}", dir.display())),
+    }
+}
+
+/// Refuse to write reports inside a scanned image: the scan must leave it unchanged.
+fn check_output_outside_root(root: &HostRoot, out: &Path) -> Result<()> {
+    if root.is_live() {
+        return Ok(());
+    }
+    let abs = if out.is_absolute() {
+        out.to_path_buf()
+    } else {
+        std::env::current_dir()?.join(out)
+    };
+    // Compare against the nearest existing ancestor, canonicalised.
+    let mut probe = abs.as_path();
+    let existing = loop {
+        if let Ok(c) = std::fs::canonicalize(probe) {
+            break c;
+        }
+        match probe.parent() {
+            Some(p) => probe = p,
+            None => break abs.clone(),
+        }
+    };
+    if existing.starts_with(root.base()) {
+        bail!(
+            "output {} is inside the scanned root {}; Ward never writes to the host it scans — choose another --output",
+            out.display(),
+            root.base().display()
+        );
+    }
+    Ok(())
+}
+
+fn finish(cat: &Catalogue, selection: &Selection, facts: &Facts, out: &OutputArgs) -> Result<ExitCode> {
+    let findings = eval::evaluate(cat, selection, facts);
+    let report = Report::build(cat, selection, facts, findings);
+    let renderer = Renderer::new(out.templates.as_deref())?;
+    std::fs::create_dir_all(&out.output)
+        .with_context(|| format!("creating {}", out.output.display()))?;
+    let mut formats = out.format.clone();
+    formats.sort();
+    formats.dedup();
+    let mut written = Vec::new();
+    for f in formats {
+        let text = renderer.render(&report, f)?;
+        let path = out.output.join(f.file_name());
+        std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
+        written.push(path.display().to_string());
+    }
+    let failed = report.has_failure_at_or_above(out.fail_on.into());
+    let errored = report.summary.error > 0;
+    if !out.quiet || failed || errored {
+        let color = match out.color {
+            ColorArg::Always => true,
+            ColorArg::Never => false,
+            ColorArg::Auto => {
+                std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+            }
+        };
+        let mut stdout = std::io::stdout().lock();
+        stdout.write_all(terminal::summary(&report, color).as_bytes())?;
+        writeln!(stdout, "Reports: {}", written.join(", "))?;
+    }
+    Ok(if failed {
+        ExitCode::from(1)
+    } else if errored {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn controls(cmd: ControlsCommand) -> Result<ExitCode> {
+    let mut out = std::io::stdout().lock();
+    match cmd {
+        ControlsCommand::List {
+            catalogue,
+            select,
+            json,
+        } => {
+            let cat = load_catalogue(&catalogue)?;
+            let selection = select_checks(&cat, &select)?;
+            let checks: Vec<_> = selection
+                .checks
+                .iter()
+                .filter_map(|id| cat.checks.get(id))
+                .collect();
+            if json {
+                let rows: Vec<serde_json::Value> = checks
+                    .iter()
+                    .map(|c| {
+                        serde_json::json!({
+                            "id": c.id, "severity": c.severity, "title": c.title, "origin": c.origin
+                        })
+                    })
+                    .collect();
+                writeln!(out, "{}", serde_json::to_string_pretty(&rows)?)?;
+            } else {
+                let w = checks.iter().map(|c| c.id.len()).max().unwrap_or(2);
+                for c in &checks {
+                    writeln!(out, "{:<w$}  {:<8}  {}", c.id, c.severity.as_str(), c.title)?;
+                }
+                writeln!(out, "{} checks", checks.len())?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        ControlsCommand::Show { id, catalogue } => {
+            let cat = load_catalogue(&catalogue)?;
+            let Some(c) = cat.checks.get(&id) else {
+                bail!("no check {id:?}; `ward controls list` shows the ids");
+            };
+            writeln!(out, "{}  [{}]\n{}\n", c.id, c.severity, c.title)?;
+            writeln!(out, "Defined at: {}", c.origin)?;
+            writeln!(out, "\nWhy: {}", c.rationale.trim())?;
+            if let Some(a) = &c.applies_if {
+                writeln!(out, "\nApplies if:\n{}", indent(&serde_saphyr::to_string(a)?))?;
+            }
+            writeln!(out, "\nTest:\n{}", indent(&serde_saphyr::to_string(&c.test)?))?;
+            writeln!(out, "Remediation: {}", c.remediation.steps.trim())?;
+            for (platform, cmd) in &c.remediation.commands {
+                writeln!(out, "  {platform}: {cmd}")?;
+            }
+            writeln!(
+                out,
+                "\nFixtures: pass [{}], fail [{}]",
+                c.fixtures.pass.join(", "),
+                c.fixtures.fail.join(", ")
+            )?;
+            let reqs: Vec<String> = cat
+                .frameworks
+                .values()
+                .flat_map(|f| {
+                    f.requirements
+                        .iter()
+                        .filter(|r| r.checks.iter().any(|x| x.check == c.id))
+                        .map(move |r| format!("{} {} {}", f.framework.id, r.id, r.title))
+                })
+                .collect();
+            if !reqs.is_empty() {
+                writeln!(out, "\nEvidences:")?;
+                for r in reqs {
+                    writeln!(out, "  {r}")?;
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        ControlsCommand::Lint { dir, no_builtin } => {
+            let args = CatalogueArgs {
+                catalogues: dir.into_iter().collect(),
+                no_builtin,
+            };
+            let cat = match load_catalogue(&args) {
+                Ok(c) => c,
+                Err(e) => {
+                    match e.downcast_ref::<ward::catalogue::CatalogueError>() {
+                        Some(ce) => {
+                            for d in &ce.0 {
+                                writeln!(out, "{d}")?;
+                            }
+                            writeln!(out, "{} problem(s)", ce.0.len())?;
+                        }
+                        None => writeln!(out, "{e:#}")?,
+                    }
+                    return Ok(ExitCode::from(1));
+                }
+            };
+            let problems = ward::catalogue::lint(&cat);
+            for p in &problems {
+                writeln!(out, "{p}")?;
+            }
+            writeln!(
+                out,
+                "{} checks, {} frameworks, {} profiles, {} fixtures: {} problem(s)",
+                cat.checks.len(),
+                cat.frameworks.len(),
+                cat.profiles.len(),
+                cat.fixtures.len(),
+                problems.len()
+            )?;
+            Ok(if problems.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
+        ControlsCommand::Test { pattern, catalogue } => {
+            let cat = load_catalogue(&catalogue)?;
+            let cases = selftest::run(&cat, pattern.as_deref());
+            let (mut ok, mut failed, mut skipped) = (0, 0, 0);
+            for c in &cases {
+                let got = c.got.map(Outcome::as_str).unwrap_or("-");
+                match c.status {
+                    CaseStatus::Ok => ok += 1,
+                    CaseStatus::Failed => {
+                        failed += 1;
+                        writeln!(
+                            out,
+                            "FAIL {} on {}: expected {}, got {}: {}",
+                            c.check,
+                            if c.fixture.is_empty() { "-" } else { &c.fixture },
+                            c.expected,
+                            got,
+                            c.detail
+                        )?;
+                    }
+                    CaseStatus::Skipped => {
+                        skipped += 1;
+                        writeln!(out, "skip {} on {}: {}", c.check, c.fixture, c.detail)?;
+                    }
+                }
+            }
+            writeln!(out, "fixtures: {ok} passed, {failed} failed, {skipped} skipped")?;
+            Ok(if failed == 0 {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
+    }
+}
+
+fn indent(s: &str) -> String {
+    s.lines().map(|l| format!("  {l}\n")).collect()
+}
