@@ -405,7 +405,7 @@ fn sshd(t: &SshdTest, facts: &Facts) -> Verdict {
 
 fn sysctl(t: &SysctlTest, facts: &Facts) -> Verdict {
     let s = collected!(&facts.sysctl, "sysctl configuration");
-    let key = t.key.replace('/', ".");
+    let key = crate::facts::sysctl::normalize_key(&t.key);
     let cmp = t.compare();
     let entry = s.entries.get(&key);
     let configured = entry.and_then(|e| e.configured.as_ref());
@@ -524,10 +524,18 @@ fn service(t: &ServiceTest, facts: &Facts) -> Verdict {
         .cloned()
         .unwrap_or_else(|| "systemd unit directories".to_string());
     let ev = vec![Evidence::new(source, None, format!("{} is {state}", t.unit), expected)];
-    let enabled = matches!(
-        u.state,
-        UnitState::Enabled | UnitState::Indirect | UnitState::Alias
-    );
+    // An alias is as enabled as the unit it names (`sshd.service -> ssh.service`).
+    let effective = match u.state {
+        UnitState::Alias => u
+            .fragment
+            .as_deref()
+            .and_then(|f| f.rsplit('/').next())
+            .and_then(|target| units.units.get(target))
+            .map(|t| t.state)
+            .unwrap_or(UnitState::Alias),
+        s => s,
+    };
+    let enabled = effective == UnitState::Enabled;
     let reason = format!("{} is {state}", t.unit);
     if enabled == t.enabled {
         Verdict::pass(reason, ev)

@@ -390,7 +390,7 @@ fn read_runtime(root: &HostRoot, key: &str) -> Result<String, String> {
 
 /// Normalise a sysctl key to the dotted form, following sysctl.d(5): when the first
 /// separator is a slash, slashes become dots and dots become slashes.
-fn normalize_key(raw: &str) -> String {
+pub fn normalize_key(raw: &str) -> String {
     let s = raw.trim();
     let slash_form = s
         .find(['.', '/'])

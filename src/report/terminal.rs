@@ -14,7 +14,7 @@ use std::fmt::Write as _;
 
 use anstyle::{AnsiColor, Style};
 
-use super::{ReportFinding, Report};
+use super::{Report, ReportFinding};
 use crate::catalogue::Severity;
 use crate::eval::Outcome;
 
@@ -34,8 +34,18 @@ pub fn summary(report: &Report, color: bool) -> String {
     let mut out = String::new();
 
     // Header: host, OS, checks.
-    let host = report.host.hostname.as_deref().map(clean).unwrap_or_else(|| "unknown host".into());
-    let os = report.host.os.as_deref().map(clean).unwrap_or_else(|| "unknown OS".into());
+    let host = report
+        .host
+        .hostname
+        .as_deref()
+        .map(clean)
+        .unwrap_or_else(|| "unknown host".into());
+    let os = report
+        .host
+        .os
+        .as_deref()
+        .map(clean)
+        .unwrap_or_else(|| "unknown OS".into());
     let mode = if report.host.live {
         "live".to_string()
     } else {
@@ -48,7 +58,11 @@ pub fn summary(report: &Report, color: bool) -> String {
         p.paint(BOLD, &host),
         s.total,
         plural(s.total, "check", "checks"),
-        if report.host.privileged { "" } else { ", not as root" },
+        if report.host.privileged {
+            ""
+        } else {
+            ", not as root"
+        },
     );
 
     // Counts per outcome; pass, fail and error always, the rest when present.
@@ -59,7 +73,11 @@ pub fn summary(report: &Report, color: bool) -> String {
             continue;
         }
         let text = format!("{n} {}", outcome_label(o));
-        parts.push(if n == 0 { text } else { p.paint(outcome_style(o), &text) });
+        parts.push(if n == 0 {
+            text
+        } else {
+            p.paint(outcome_style(o), &text)
+        });
     }
     let _ = writeln!(out, "  {} of {}", parts.join(", "), s.total);
 
@@ -89,18 +107,31 @@ pub fn summary(report: &Report, color: bool) -> String {
     failed.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.check.cmp(&b.check)));
     if !failed.is_empty() {
         let _ = writeln!(out, "\n{}", p.paint(BOLD, "Failed checks:"));
-        let width = failed.iter().map(|f| f.check.chars().count()).max().unwrap_or(0);
+        let width = failed
+            .iter()
+            .map(|f| f.check.chars().count())
+            .max()
+            .unwrap_or(0);
         for f in failed.iter().take(MAX_FAILED) {
             let sev = format!("{:<8}", f.severity.as_str().to_uppercase());
             let id = format!("{:<width$}", clean(&f.check));
-            let mut line = format!("  {} {}  {}", p.paint(severity_style(f.severity), &sev), id, clean(&f.title));
+            let mut line = format!(
+                "  {} {}  {}",
+                p.paint(severity_style(f.severity), &sev),
+                id,
+                clean(&f.title)
+            );
             if let Some(e) = f.evidence.first() {
                 let _ = write!(line, "  ({})", p.paint(DIM, &evidence_location(e)));
             }
             let _ = writeln!(out, "{line}");
         }
         if failed.len() > MAX_FAILED {
-            let _ = writeln!(out, "  ... and {} more (see the full report)", failed.len() - MAX_FAILED);
+            let _ = writeln!(
+                out,
+                "  ... and {} more (see the full report)",
+                failed.len() - MAX_FAILED
+            );
         }
     }
 
@@ -111,7 +142,11 @@ pub fn summary(report: &Report, color: bool) -> String {
         .filter(|f| f.outcome == Outcome::Error)
         .collect();
     if !errors.is_empty() {
-        let _ = writeln!(out, "\n{}", p.paint(BOLD, "Checks that could not be evaluated:"));
+        let _ = writeln!(
+            out,
+            "\n{}",
+            p.paint(BOLD, "Checks that could not be evaluated:")
+        );
         for f in errors.iter().take(MAX_ERRORS) {
             let _ = writeln!(
                 out,
@@ -122,13 +157,22 @@ pub fn summary(report: &Report, color: bool) -> String {
             );
         }
         if errors.len() > MAX_ERRORS {
-            let _ = writeln!(out, "  ... and {} more (see the full report)", errors.len() - MAX_ERRORS);
+            let _ = writeln!(
+                out,
+                "  ... and {} more (see the full report)",
+                errors.len() - MAX_ERRORS
+            );
         }
     }
 
     // Needs root.
     if !s.needs_root.is_empty() {
-        let mut ids: Vec<String> = s.needs_root.iter().take(MAX_NEEDS_ROOT).map(|c| clean(c)).collect();
+        let mut ids: Vec<String> = s
+            .needs_root
+            .iter()
+            .take(MAX_NEEDS_ROOT)
+            .map(|c| clean(c))
+            .collect();
         if s.needs_root.len() > MAX_NEEDS_ROOT {
             ids.push(format!("and {} more", s.needs_root.len() - MAX_NEEDS_ROOT));
         }
