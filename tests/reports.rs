@@ -1,0 +1,740 @@
+//! Report renderers on a synthetic report: the JSON contract, HTML escaping and
+//! self-containment, snapshots of every format, and a real browser parsing the HTML.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use ward::catalogue::{Coverage, Severity};
+use ward::eval::{Evidence, Outcome, RequirementStatus};
+use ward::report::render::{Format, Renderer};
+use ward::report::{
+    terminal, CatalogueSection, FrameworkResult, FrameworkSummary, HostSection, RemediationOut,
+    Report, ReportFinding, RequirementResult, Summary,
+};
+use ward::ToolInfo;
+
+/// A check reason carrying markup, a table separator and line breaks.
+const HOSTILE_REASON: &str =
+    "PermitRootLogin is yes <script>alert(1)</script> | set in\r\nthe main config";
+/// Evidence read from a host file that tries to run a script in the report.
+const HOSTILE_OBSERVED: &str =
+    "Banner <script>document.title='pwned'</script> [x](http://evil.example) `tick`";
+
+fn ev(source: &str, line: Option<usize>, observed: &str, expected: &str) -> Evidence {
+    Evidence {
+        source: source.into(),
+        line,
+        observed: observed.into(),
+        expected: expected.into(),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn finding(
+    check: &str,
+    title: &str,
+    severity: Severity,
+    outcome: Outcome,
+    reason: &str,
+    evidence: Vec<Evidence>,
+    needs_root: bool,
+    requirements: &[&str],
+) -> ReportFinding {
+    let mut commands = BTreeMap::new();
+    commands.insert(
+        "debian".to_string(),
+        format!("sudo ward-fix {check}\nsudo systemctl reload ssh"),
+    );
+    commands.insert("rhel".to_string(), format!("sudo ward-fix {check}"));
+    ReportFinding {
+        check: check.into(),
+        title: title.into(),
+        severity,
+        outcome,
+        reason: reason.into(),
+        evidence,
+        needs_root,
+        rationale: format!("Why {check} matters: attackers & auditors both look here."),
+        remediation: RemediationOut {
+            steps: format!("Change the setting checked by {check}.\nThen reload the service."),
+            commands,
+        },
+        requirements: requirements.iter().map(|s| s.to_string()).collect(),
+    }
+}
+
+fn counts(pairs: &[(Outcome, usize)]) -> BTreeMap<Outcome, usize> {
+    pairs.iter().copied().collect()
+}
+
+/// A small report: one framework with three requirements, one finding per outcome (two
+/// failures), hostile strings from the host, fixed timestamps.
+fn synthetic() -> Report {
+    use Outcome::*;
+    let findings = vec![
+        finding(
+            "ssh.root-login",
+            "SSH does not permit root login",
+            Severity::Critical,
+            Fail,
+            HOSTILE_REASON,
+            vec![ev(
+                "/etc/ssh/sshd_config",
+                Some(32),
+                "PermitRootLogin yes",
+                "no | prohibit-password",
+            )],
+            false,
+            &["dspt-test 1.1"],
+        ),
+        finding(
+            "ssh.banner",
+            "SSH shows the approved banner",
+            Severity::Low,
+            Fail,
+            "the banner is not the approved text",
+            vec![
+                ev(
+                    "/etc/issue.net",
+                    Some(1),
+                    HOSTILE_OBSERVED,
+                    "Authorised use only",
+                ),
+                ev("sshd default", None, "Banner none", "Banner /etc/issue.net"),
+            ],
+            false,
+            &[],
+        ),
+        finding(
+            "audit.rules",
+            "Audit rules are loaded",
+            Severity::High,
+            Error,
+            "reading /etc/audit/audit.rules: permission denied",
+            vec![],
+            true,
+            &["dspt-test 1.2"],
+        ),
+        finding(
+            "ssh.password-auth",
+            "SSH does not accept passwords",
+            Severity::High,
+            Pass,
+            "PasswordAuthentication is no",
+            vec![ev(
+                "/etc/ssh/sshd_config",
+                Some(58),
+                "PasswordAuthentication no",
+                "no",
+            )],
+            false,
+            &["dspt-test 1.1"],
+        ),
+        finding(
+            "web.tls-protocols",
+            "Web server offers only TLS 1.2 and later",
+            Severity::Medium,
+            NotApplicable,
+            "nginx is not installed",
+            vec![ev(
+                "dpkg status",
+                None,
+                "nginx: not installed",
+                "nginx installed",
+            )],
+            false,
+            &[],
+        ),
+        finding(
+            "backup.offsite",
+            "Backups are kept off site",
+            Severity::Medium,
+            Manual,
+            "needs a person to answer",
+            vec![],
+            false,
+            &[],
+        ),
+        finding(
+            "staff.training",
+            "Staff have completed data security training",
+            Severity::Info,
+            Attested,
+            "attested by J. Smith until 2025-12-31",
+            vec![],
+            false,
+            &[],
+        ),
+        finding(
+            "net.ipv6-disabled",
+            "IPv6 is disabled where unused",
+            Severity::Medium,
+            Waived,
+            "waived: clinical devices need IPv6 (approved by CISO until 2025-06-30)",
+            vec![ev(
+                "/proc/sys/net/ipv6/conf/all/disable_ipv6",
+                None,
+                "0",
+                "1",
+            )],
+            false,
+            &[],
+        ),
+    ];
+    let requirements = vec![
+        RequirementResult {
+            id: "1.1".into(),
+            title: "Privileged access is restricted".into(),
+            group: Some("Managing access".into()),
+            coverage: Coverage::Automated,
+            status: RequirementStatus::NotMet,
+            checks: vec!["ssh.root-login".into(), "ssh.password-auth".into()],
+            counts: counts(&[(Fail, 1), (Pass, 1)]),
+            question: None,
+            evidence_expected: None,
+        },
+        RequirementResult {
+            id: "1.2".into(),
+            title: "Privileged actions are logged".into(),
+            group: Some("Managing access".into()),
+            coverage: Coverage::Partial,
+            status: RequirementStatus::Unknown,
+            checks: vec!["audit.rules".into()],
+            counts: counts(&[(Error, 1)]),
+            question: Some("Are audit logs reviewed every month?".into()),
+            evidence_expected: Some("The review log for the last three months.".into()),
+        },
+        RequirementResult {
+            id: "2.1".into(),
+            title: "Staff complete data security training".into(),
+            group: Some("Staff <responsibilities>".into()),
+            coverage: Coverage::Manual,
+            status: RequirementStatus::NeedsAttestation,
+            checks: vec![],
+            counts: BTreeMap::new(),
+            question: Some(
+                "Have 95% of staff completed training this year?\nWho keeps the records?".into(),
+            ),
+            evidence_expected: Some("Training records & the <LMS> export.".into()),
+        },
+    ];
+    let mut failed_by_severity = BTreeMap::new();
+    for s in Severity::ALL {
+        failed_by_severity.insert(s, 0);
+    }
+    failed_by_severity.insert(Severity::Critical, 1);
+    failed_by_severity.insert(Severity::Low, 1);
+    Report {
+        schema_version: 1,
+        tool: ToolInfo {
+            name: "ward".into(),
+            version: "0.0.0-test".into(),
+        },
+        generated_at: "2025-01-15T10:30:00Z".into(),
+        host: HostSection {
+            hostname: Some("pas-db01 | <b>prod</b>".into()),
+            os: Some("Debian GNU/Linux 12 (bookworm)".into()),
+            root: "/".into(),
+            live: true,
+            collected_at: "2025-01-15T10:29:41Z".into(),
+            privileged: false,
+            collector_version: "0.0.0-test".into(),
+        },
+        catalogue: CatalogueSection {
+            digest: "sha256:3f1c6a0e9b2d4c5e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f9a8b7c6d5e"
+                .into(),
+            sources: vec!["builtin".into(), "/etc/ward/controls".into()],
+            profile: Some("gp-practice".into()),
+            checks: findings.len(),
+        },
+        summary: Summary {
+            total: 8,
+            pass: 1,
+            fail: 2,
+            error: 1,
+            not_applicable: 1,
+            manual: 1,
+            attested: 1,
+            waived: 1,
+            failed_by_severity,
+            needs_root: vec!["audit.rules".into()],
+        },
+        findings,
+        frameworks: vec![FrameworkResult {
+            id: "dspt-test".into(),
+            title: "Test Toolkit".into(),
+            edition: "2024-25".into(),
+            publisher: "Example Publisher".into(),
+            notes: Some("Synthetic framework for tests.".into()),
+            summary: FrameworkSummary {
+                total: 3,
+                met: 0,
+                not_met: 1,
+                unknown: 1,
+                needs_attestation: 1,
+                not_applicable: 0,
+            },
+            requirements,
+        }],
+    }
+}
+
+fn render(report: &Report, format: Format) -> String {
+    Renderer::new(None)
+        .expect("built-in templates compile")
+        .render(report, format)
+        .expect("report renders")
+}
+
+fn keys(v: &Value) -> BTreeSet<&str> {
+    v.as_object()
+        .unwrap_or_else(|| panic!("expected an object, got {v}"))
+        .keys()
+        .map(String::as_str)
+        .collect()
+}
+
+#[track_caller]
+fn assert_keys(v: &Value, what: &str, expected: &[&str]) {
+    let expected: BTreeSet<&str> = expected.iter().copied().collect();
+    assert_eq!(keys(v), expected, "field names of {what}");
+}
+
+#[test]
+fn json_has_exactly_the_contract_field_names() {
+    let report = synthetic();
+    let text = render(&report, Format::Json);
+    let v: Value = serde_json::from_str(&text).unwrap();
+
+    assert_keys(
+        &v,
+        "the report",
+        &[
+            "schema_version",
+            "tool",
+            "generated_at",
+            "host",
+            "catalogue",
+            "findings",
+            "frameworks",
+            "summary",
+        ],
+    );
+    assert_eq!(v["schema_version"], 1);
+    assert_keys(&v["tool"], "tool", &["name", "version"]);
+    assert_keys(
+        &v["host"],
+        "host",
+        &[
+            "hostname",
+            "os",
+            "root",
+            "live",
+            "collected_at",
+            "privileged",
+            "collector_version",
+        ],
+    );
+    assert_keys(
+        &v["catalogue"],
+        "catalogue",
+        &["digest", "sources", "profile", "checks"],
+    );
+
+    let findings = v["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 8);
+    for f in findings {
+        assert_keys(
+            f,
+            "a finding",
+            &[
+                "check",
+                "title",
+                "severity",
+                "outcome",
+                "reason",
+                "evidence",
+                "needs_root",
+                "rationale",
+                "remediation",
+                "requirements",
+            ],
+        );
+        assert_keys(&f["remediation"], "remediation", &["steps", "commands"]);
+        for e in f["evidence"].as_array().unwrap() {
+            assert_keys(e, "evidence", &["source", "line", "observed", "expected"]);
+        }
+    }
+    // Enum values are the documented snake-case strings.
+    let outcomes: BTreeSet<&str> = findings
+        .iter()
+        .map(|f| f["outcome"].as_str().unwrap())
+        .collect();
+    let expected: BTreeSet<&str> = [
+        "pass",
+        "fail",
+        "error",
+        "not_applicable",
+        "manual",
+        "attested",
+        "waived",
+    ]
+    .into();
+    assert_eq!(outcomes, expected);
+    assert_eq!(findings[0]["severity"], "critical");
+    assert_eq!(findings[0]["evidence"][0]["line"], 32);
+    assert_eq!(findings[1]["evidence"][1]["line"], Value::Null);
+    assert_eq!(findings[0]["reason"], HOSTILE_REASON);
+
+    let frameworks = v["frameworks"].as_array().unwrap();
+    assert_eq!(frameworks.len(), 1);
+    let fw = &frameworks[0];
+    assert_keys(
+        fw,
+        "a framework",
+        &[
+            "id",
+            "title",
+            "edition",
+            "publisher",
+            "notes",
+            "requirements",
+            "summary",
+        ],
+    );
+    assert_keys(
+        &fw["summary"],
+        "a framework summary",
+        &[
+            "total",
+            "met",
+            "not_met",
+            "unknown",
+            "needs_attestation",
+            "not_applicable",
+        ],
+    );
+    for r in fw["requirements"].as_array().unwrap() {
+        assert_keys(
+            r,
+            "a requirement",
+            &[
+                "id",
+                "title",
+                "group",
+                "coverage",
+                "status",
+                "checks",
+                "counts",
+                "question",
+                "evidence_expected",
+            ],
+        );
+    }
+    let statuses: Vec<&str> = fw["requirements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["not_met", "unknown", "needs_attestation"]);
+    assert_eq!(fw["requirements"][0]["coverage"], "automated");
+    assert_eq!(fw["requirements"][0]["counts"]["fail"], 1);
+    assert_eq!(fw["requirements"][0]["counts"]["pass"], 1);
+
+    assert_keys(
+        &v["summary"],
+        "summary",
+        &[
+            "total",
+            "pass",
+            "fail",
+            "error",
+            "not_applicable",
+            "manual",
+            "attested",
+            "waived",
+            "failed_by_severity",
+            "needs_root",
+        ],
+    );
+    assert_keys(
+        &v["summary"]["failed_by_severity"],
+        "failed_by_severity",
+        &["critical", "high", "medium", "low", "info"],
+    );
+    assert_eq!(v["summary"]["total"], 8);
+    assert_eq!(v["summary"]["needs_root"][0], "audit.rules");
+
+    // The JSON reads back into the same report.
+    let back: Report = serde_json::from_str(&text).unwrap();
+    assert_eq!(back, report);
+}
+
+#[test]
+fn html_escapes_report_data_and_is_self_contained() {
+    let html = render(&synthetic(), Format::Html);
+    assert!(
+        !html.contains("<script"),
+        "no script element may reach the HTML"
+    );
+    assert!(
+        html.contains("&lt;script&gt;alert(1)&lt;&#x2F;script&gt;"),
+        "reason shown as text"
+    );
+    assert!(
+        html.contains("&lt;script&gt;document.title="),
+        "evidence shown as text"
+    );
+    assert!(!html.contains("<b>prod</b>"), "host name markup is escaped");
+    assert!(html.contains("pas-db01 | &lt;b&gt;prod&lt;&#x2F;b&gt;"));
+    for external in [
+        "src=\"http",
+        "src='http",
+        "href=\"http",
+        "href='http",
+        "@import",
+        "url(",
+        "<link",
+        "<img",
+        "<iframe",
+    ] {
+        assert!(
+            !html.contains(external),
+            "HTML must not reference {external}"
+        );
+    }
+    // Frameworks link to findings, and findings to requirements.
+    for anchor in [
+        "id=\"finding-ssh.root-login\"",
+        "href=\"#finding-ssh.root-login\"",
+        "id=\"req-dspt-test-1.1\"",
+        "href=\"#req-dspt-test-1.1\"",
+        "id=\"framework-dspt-test\"",
+        "id=\"outcome-fail\"",
+        "id=\"needs-root\"",
+    ] {
+        assert!(html.contains(anchor), "missing {anchor}");
+    }
+    // Failures come first, then errors, then passes.
+    let pos = |s: &str| html.find(s).unwrap_or_else(|| panic!("missing {s}"));
+    assert!(pos("id=\"outcome-fail\"") < pos("id=\"outcome-error\""));
+    assert!(pos("id=\"outcome-error\"") < pos("id=\"outcome-pass\""));
+    assert!(pos("id=\"outcome-pass\"") < pos("id=\"outcome-not_applicable\""));
+    assert!(pos("id=\"outcome-not_applicable\"") < pos("id=\"outcome-manual\""));
+}
+
+#[test]
+fn markdown_keeps_tables_intact() {
+    let md = render(&synthetic(), Format::Markdown);
+    assert!(
+        !md.contains("<script"),
+        "raw HTML from report data must not reach Markdown"
+    );
+    assert!(!md.contains('\r'));
+    // Each evidence and requirement row is one line with the right number of cells.
+    for line in md.lines().filter(|l| l.starts_with("| ")) {
+        let cells = line.replace("\\|", "").matches('|').count();
+        assert!(
+            cells == 3 || cells == 4 || cells == 7,
+            "row with a broken cell count: {line}"
+        );
+    }
+    assert!(md.contains("alert(1)&lt;/script> \\| set in  the main config"));
+}
+
+#[test]
+fn empty_report_renders_in_every_format() {
+    let mut report = synthetic();
+    report.host.hostname = None;
+    report.host.os = None;
+    report.host.live = false;
+    report.host.root = "/mnt/image".into();
+    report.host.privileged = true;
+    report.catalogue.profile = None;
+    report.catalogue.sources.clear();
+    report.catalogue.checks = 0;
+    report.findings.clear();
+    report.frameworks.clear();
+    report.summary = Summary {
+        total: 0,
+        pass: 0,
+        fail: 0,
+        error: 0,
+        not_applicable: 0,
+        manual: 0,
+        attested: 0,
+        waived: 0,
+        failed_by_severity: Severity::ALL.iter().map(|s| (*s, 0)).collect(),
+        needs_root: vec![],
+    };
+    let html = render(&report, Format::Html);
+    assert!(html.contains("Unnamed host") && html.contains("No checks were evaluated."));
+    assert!(!html.contains("id=\"needs-root\""));
+    let md = render(&report, Format::Markdown);
+    assert!(md.contains("No checks were evaluated."));
+    assert!(!md.contains("Needs root"));
+    let term = terminal::summary(&report, false);
+    assert!(
+        term.contains("unknown host") && term.contains("0 checks"),
+        "{term}"
+    );
+    assert!(
+        !term.contains("Failed checks") && !term.contains("Frameworks"),
+        "{term}"
+    );
+    let json: Value = serde_json::from_str(&render(&report, Format::Json)).unwrap();
+    assert_eq!(json["host"]["hostname"], Value::Null);
+}
+
+#[test]
+fn snapshot_markdown() {
+    insta::assert_snapshot!("report_md", render(&synthetic(), Format::Markdown));
+}
+
+#[test]
+fn snapshot_html() {
+    insta::assert_snapshot!("report_html", render(&synthetic(), Format::Html));
+}
+
+#[test]
+fn snapshot_terminal() {
+    insta::assert_snapshot!("terminal_summary", terminal::summary(&synthetic(), false));
+}
+
+#[test]
+fn terminal_colour_is_optional_and_host_escapes_are_neutralised() {
+    let mut report = synthetic();
+    report.findings[0].title = "evil \x1b]0;owned\x07 title".into();
+    let plain = terminal::summary(&report, false);
+    assert!(
+        !plain.contains('\x1b'),
+        "plain output has no escape sequences:\n{plain}"
+    );
+    assert!(plain.contains("evil \\u{1b}]0;owned\\u{7} title"));
+    let coloured = terminal::summary(&report, true);
+    assert!(
+        coloured.contains("\x1b["),
+        "coloured output has ANSI styles"
+    );
+    assert!(
+        !coloured.contains("\x1b]0;"),
+        "host data cannot inject escapes"
+    );
+    assert_eq!(strip_ansi(&coloured), plain);
+}
+
+#[test]
+fn terminal_caps_long_lists() {
+    let mut report = synthetic();
+    let template = report.findings[0].clone();
+    for i in 0..30 {
+        let mut f = template.clone();
+        f.check = format!("extra.fail-{i:02}");
+        report.findings.push(f);
+    }
+    let out = terminal::summary(&report, false);
+    assert!(out.contains("... and 12 more"), "{out}");
+    let listed = out
+        .lines()
+        .filter(|l| l.starts_with("  CRITICAL") || l.starts_with("  LOW"))
+        .count();
+    assert_eq!(listed, 20, "{out}");
+}
+
+fn strip_ansi(s: &str) -> String {
+    let mut out = String::new();
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\x1b' && chars.peek() == Some(&'[') {
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Run a command, killing it if it outlives `limit`; returns its stdout.
+fn run_with_timeout(cmd: &mut Command, limit: Duration) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let out_path = dir.path().join("stdout");
+    let out_file = std::fs::File::create(&out_path).unwrap();
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(out_file)
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("starting chromium");
+    let start = Instant::now();
+    loop {
+        match child.try_wait().unwrap() {
+            Some(status) => {
+                assert!(status.success(), "chromium exited with {status}");
+                break;
+            }
+            None if start.elapsed() > limit => {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("chromium did not finish within {limit:?}");
+            }
+            None => std::thread::sleep(Duration::from_millis(100)),
+        }
+    }
+    std::fs::read_to_string(&out_path).unwrap()
+}
+
+#[test]
+#[allow(clippy::print_stderr)]
+fn browser_shows_hostile_strings_as_text() {
+    let chromium = Path::new("/usr/bin/chromium");
+    if !chromium.exists() {
+        if std::env::var_os("CI").is_some() {
+            panic!("/usr/bin/chromium is missing: scripts/test must install chromium for the browser test");
+        }
+        eprintln!("note: /usr/bin/chromium not found; skipping the browser test");
+        return;
+    }
+    let html = render(&synthetic(), Format::Html);
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("report.html");
+    std::fs::write(&page, &html).unwrap();
+    let profile = tempfile::tempdir().unwrap();
+    let dom = run_with_timeout(
+        Command::new(chromium)
+            .arg("--headless")
+            .arg("--no-sandbox")
+            .arg("--disable-gpu")
+            .arg("--disable-background-networking")
+            .arg("--disable-component-update")
+            .arg("--disable-sync")
+            .arg("--no-first-run")
+            .arg(format!("--user-data-dir={}", profile.path().display()))
+            .arg("--dump-dom")
+            .arg(format!("file://{}", page.display())),
+        Duration::from_secs(60),
+    );
+    assert!(dom.contains("<body"), "chromium returned no DOM:\n{dom}");
+    // The hostile strings are text nodes, serialised escaped; no script element exists.
+    assert!(
+        dom.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+        "reason missing as text"
+    );
+    assert!(dom.contains("&lt;script&gt;document.title='pwned'&lt;/script&gt;"));
+    assert!(!dom.contains("<script"), "a script element reached the DOM");
+    let title_start = dom.find("<title>").expect("DOM has a title") + "<title>".len();
+    let title_end = dom[title_start..].find("</title>").unwrap() + title_start;
+    let title = &dom[title_start..title_end];
+    assert!(!title.contains("pwned"), "title was changed: {title}");
+    assert!(
+        title.starts_with("Ward compliance report: pas-db01 | &lt;b&gt;prod&lt;/b&gt;"),
+        "{title}"
+    );
+}
