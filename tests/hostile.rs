@@ -68,8 +68,9 @@ fn hostile_root(root: &Path, outside: &Path) {
         root.join("etc/systemd/system/multi-user.target.wants/loop.service"),
     )
     .unwrap();
-    // Crontab escaping with `..`: resolves inside the root, where it does not exist.
-    symlink("../../../../../../etc/crontab", root.join("etc/crontab")).unwrap();
+    // Crontab escaping with `..` towards the real /etc/hosts: clamped at the root, where
+    // etc/hosts does not exist.
+    symlink("../../../../../../etc/hosts", root.join("etc/crontab")).unwrap();
 }
 
 fn finding<'a>(report: &'a Value, id: &str) -> &'a Value {
@@ -136,7 +137,7 @@ fn hostile_root_completes_with_errors_where_due() {
     assert_eq!(telnet["outcome"], "fail");
     assert_eq!(telnet["evidence"][0]["source"], "/var/lib/dpkg/status");
     assert!(telnet["evidence"][0]["line"].as_u64().is_some());
-    // The crontab escape resolves inside the root: the file is absent, so not applicable.
+    // The crontab escape resolves inside the root: the target is absent, so not applicable.
     assert_eq!(
         finding(&report, "files.crontab-permissions")["outcome"],
         "not_applicable"
