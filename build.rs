@@ -14,7 +14,12 @@ fn main() {
     for rel in &files {
         println!("cargo:rerun-if-changed={}", root.join(rel).display());
         let abs = root.join(rel);
-        writeln!(out, "    ({rel:?}, include_str!({:?})),", abs.display().to_string()).unwrap();
+        writeln!(
+            out,
+            "    ({rel:?}, include_str!({:?})),",
+            abs.display().to_string()
+        )
+        .unwrap();
     }
     out.push(']');
     let dest = Path::new(&std::env::var("OUT_DIR").unwrap()).join("builtin_catalogue.rs");
@@ -31,7 +36,12 @@ fn collect(base: &Path, dir: &Path, out: &mut Vec<String>) {
             println!("cargo:rerun-if-changed={}", p.display());
             collect(base, &p, out);
         } else if matches!(p.extension().and_then(|x| x.to_str()), Some("yaml" | "yml")) {
-            out.push(p.strip_prefix(base).unwrap().to_string_lossy().replace('\\', "/"));
+            out.push(
+                p.strip_prefix(base)
+                    .unwrap()
+                    .to_string_lossy()
+                    .replace('\\', "/"),
+            );
         }
     }
 }

@@ -55,7 +55,9 @@ enum Command {
         output: OutputArgs,
     },
     /// Collect facts from a host into a JSON bundle, without evaluating them.
-    #[command(after_help = "Examples:\n  ward collect --output facts.json\n  ward collect --root /mnt/image --output - | ssh auditor 'cat > host1.json'")]
+    #[command(
+        after_help = "Examples:\n  ward collect --output facts.json\n  ward collect --root /mnt/image --output - | ssh auditor 'cat > host1.json'"
+    )]
     Collect {
         #[command(flatten)]
         host: HostArgs,
@@ -68,7 +70,9 @@ enum Command {
         output: PathBuf,
     },
     /// Evaluate a facts bundle written by `ward collect`, and write the reports.
-    #[command(after_help = "Examples:\n  ward evaluate host1.json --output reports/host1\n  ward evaluate host1.json --framework dspt-caf-2024-25 --format json")]
+    #[command(
+        after_help = "Examples:\n  ward evaluate host1.json --output reports/host1\n  ward evaluate host1.json --framework dspt-caf-2024-25 --format json"
+    )]
     Evaluate {
         /// The facts bundle (`-` for standard input).
         facts: PathBuf,
@@ -89,7 +93,9 @@ enum Command {
 #[derive(Debug, Subcommand)]
 enum ControlsCommand {
     /// List the checks (id, severity, title).
-    #[command(after_help = "Examples:\n  ward controls list\n  ward controls list --profile dspt-technical --json")]
+    #[command(
+        after_help = "Examples:\n  ward controls list\n  ward controls list --profile dspt-technical --json"
+    )]
     List {
         #[command(flatten)]
         catalogue: CatalogueArgs,
@@ -108,7 +114,9 @@ enum ControlsCommand {
         catalogue: CatalogueArgs,
     },
     /// Load a catalogue directory with every validation and report all problems.
-    #[command(after_help = "Examples:\n  ward controls lint            lint the built-in catalogue\n  ward controls lint ./controls lint a catalogue directory (on top of the built-in one)")]
+    #[command(
+        after_help = "Examples:\n  ward controls lint            lint the built-in catalogue\n  ward controls lint ./controls lint a catalogue directory (on top of the built-in one)"
+    )]
     Lint {
         /// Catalogue directory (with checks/, frameworks/, profiles/, fixtures/).
         dir: Option<PathBuf>,
@@ -276,9 +284,8 @@ pub fn run() -> Result<ExitCode> {
                 std::fs::read_to_string(&facts)
                     .with_context(|| format!("reading {}", facts.display()))?
             };
-            let bundle: Facts = serde_json::from_str(&text).with_context(|| {
-                format!("{} is not a Ward facts bundle", facts.display())
-            })?;
+            let bundle: Facts = serde_json::from_str(&text)
+                .with_context(|| format!("{} is not a Ward facts bundle", facts.display()))?;
             if bundle.schema_version != facts::FACTS_SCHEMA_VERSION {
                 bail!(
                     "{}: facts bundle schema {} is not supported (this Ward reads {})",
@@ -351,7 +358,12 @@ fn check_output_outside_root(root: &HostRoot, out: &Path) -> Result<()> {
     Ok(())
 }
 
-fn finish(cat: &Catalogue, selection: &Selection, facts: &Facts, out: &OutputArgs) -> Result<ExitCode> {
+fn finish(
+    cat: &Catalogue,
+    selection: &Selection,
+    facts: &Facts,
+    out: &OutputArgs,
+) -> Result<ExitCode> {
     let findings = eval::evaluate(cat, selection, facts);
     let report = Report::build(cat, selection, facts, findings);
     let renderer = Renderer::new(out.templates.as_deref())?;
@@ -433,9 +445,17 @@ fn controls(cmd: ControlsCommand) -> Result<ExitCode> {
             writeln!(out, "Defined at: {}", c.origin)?;
             writeln!(out, "\nWhy: {}", c.rationale.trim())?;
             if let Some(a) = &c.applies_if {
-                writeln!(out, "\nApplies if:\n{}", indent(&serde_saphyr::to_string(a)?))?;
+                writeln!(
+                    out,
+                    "\nApplies if:\n{}",
+                    indent(&serde_saphyr::to_string(a)?)
+                )?;
             }
-            writeln!(out, "\nTest:\n{}", indent(&serde_saphyr::to_string(&c.test)?))?;
+            writeln!(
+                out,
+                "\nTest:\n{}",
+                indent(&serde_saphyr::to_string(&c.test)?)
+            )?;
             writeln!(out, "Remediation: {}", c.remediation.steps.trim())?;
             for (platform, cmd) in &c.remediation.commands {
                 writeln!(out, "  {platform}: {cmd}")?;
@@ -517,7 +537,11 @@ fn controls(cmd: ControlsCommand) -> Result<ExitCode> {
                             out,
                             "FAIL {} on {}: expected {}, got {}: {}",
                             c.check,
-                            if c.fixture.is_empty() { "-" } else { &c.fixture },
+                            if c.fixture.is_empty() {
+                                "-"
+                            } else {
+                                &c.fixture
+                            },
                             c.expected,
                             got,
                             c.detail
@@ -529,7 +553,10 @@ fn controls(cmd: ControlsCommand) -> Result<ExitCode> {
                     }
                 }
             }
-            writeln!(out, "fixtures: {ok} passed, {failed} failed, {skipped} skipped")?;
+            writeln!(
+                out,
+                "fixtures: {ok} passed, {failed} failed, {skipped} skipped"
+            )?;
             Ok(if failed == 0 {
                 ExitCode::SUCCESS
             } else {

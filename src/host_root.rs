@@ -259,8 +259,8 @@ impl HostRoot {
                             path: host_path.to_string(),
                         });
                     }
-                    let target = fs::read_link(&candidate)
-                        .map_err(|e| ReadError::from_io(host_path, &e))?;
+                    let target =
+                        fs::read_link(&candidate).map_err(|e| ReadError::from_io(host_path, &e))?;
                     if target.is_absolute() {
                         stack.clear();
                     }

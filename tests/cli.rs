@@ -137,8 +137,14 @@ fn collect_then_evaluate_matches_scan() {
         .success();
     let bundle = fs::read_to_string(&facts).unwrap();
     // No password hash from the weak host's shadow ever reaches the bundle.
-    assert!(!bundle.contains("$6$"), "a hash leaked into the facts bundle");
-    assert!(!bundle.contains("$1$"), "a hash leaked into the facts bundle");
+    assert!(
+        !bundle.contains("$6$"),
+        "a hash leaked into the facts bundle"
+    );
+    assert!(
+        !bundle.contains("$1$"),
+        "a hash leaked into the facts bundle"
+    );
 
     let a = tmp.path().join("a");
     let b = tmp.path().join("b");
@@ -194,7 +200,14 @@ fn fail_on_threshold_and_formats() {
     let tmp = tempfile::tempdir().unwrap();
     // The weak host fails critical checks, so even --fail-on critical exits 1.
     ward()
-        .args(["scan", "--fail-on", "critical", "--format", "json", "--root"])
+        .args([
+            "scan",
+            "--fail-on",
+            "critical",
+            "--format",
+            "json",
+            "--root",
+        ])
         .arg(weak_host())
         .arg("--output")
         .arg(tmp.path())

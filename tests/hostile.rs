@@ -107,7 +107,10 @@ fn hostile_root_completes_with_errors_where_due() {
     let html = fs::read_to_string(out.path().join("report.html")).unwrap();
     let md = fs::read_to_string(out.path().join("report.md")).unwrap();
     for text in [&json, &html, &md, &stdout.to_string()] {
-        assert!(!text.contains(CANARY), "content from outside the root leaked");
+        assert!(
+            !text.contains(CANARY),
+            "content from outside the root leaked"
+        );
     }
     let report: Value = serde_json::from_str(&json).unwrap();
     assert!(report["host"]["hostname"].is_null());

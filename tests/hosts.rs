@@ -205,9 +205,15 @@ fn fingerprint(root: &Path) -> BTreeMap<PathBuf, (String, u32, u64, i64, String)
         let ft = meta.file_type();
         let (kind, digest) = if ft.is_symlink() {
             let t = fs::read_link(entry.path()).unwrap();
-            ("link", hex::encode(Sha256::digest(t.as_os_str().as_encoded_bytes())))
+            (
+                "link",
+                hex::encode(Sha256::digest(t.as_os_str().as_encoded_bytes())),
+            )
         } else if ft.is_file() {
-            ("file", hex::encode(Sha256::digest(fs::read(entry.path()).unwrap())))
+            (
+                "file",
+                hex::encode(Sha256::digest(fs::read(entry.path()).unwrap())),
+            )
         } else if ft.is_dir() {
             ("dir", String::new())
         } else {
@@ -215,7 +221,13 @@ fn fingerprint(root: &Path) -> BTreeMap<PathBuf, (String, u32, u64, i64, String)
         };
         out.insert(
             entry.path().to_path_buf(),
-            (kind.to_string(), meta.mode(), meta.size(), meta.mtime(), digest),
+            (
+                kind.to_string(),
+                meta.mode(),
+                meta.size(),
+                meta.mtime(),
+                digest,
+            ),
         );
     }
     out

@@ -45,7 +45,11 @@ fn scan_live(wrapper: &[&str]) -> (Option<i32>, String, Value) {
     assert!(!stderr.contains("panicked"), "{stderr}");
     let json = std::fs::read_to_string(out.path().join("report.json"))
         .unwrap_or_else(|e| panic!("no report.json ({e}); stdout:\n{stdout}\nstderr:\n{stderr}"));
-    (output.status.code(), stdout, serde_json::from_str(&json).unwrap())
+    (
+        output.status.code(),
+        stdout,
+        serde_json::from_str(&json).unwrap(),
+    )
 }
 
 #[test]

@@ -69,7 +69,9 @@ impl Fixture {
             .chain(self.dirs.iter());
         for p in all_paths {
             if !p.starts_with('/') || p.split('/').any(|c| c == "..") || p == "/" {
-                problems.push(format!("path {p:?} must be absolute, below /, without `..`"));
+                problems.push(format!(
+                    "path {p:?} must be absolute, below /, without `..`"
+                ));
             }
         }
         for (p, m) in &self.modes {
@@ -85,10 +87,7 @@ impl Fixture {
     }
 
     /// Merge this fixture over the fixtures it extends (depth-first, cycles refused).
-    pub fn resolved(
-        name: &str,
-        all: &BTreeMap<String, Fixture>,
-    ) -> Result<Fixture, FixtureError> {
+    pub fn resolved(name: &str, all: &BTreeMap<String, Fixture>) -> Result<Fixture, FixtureError> {
         fn walk(
             name: &str,
             all: &BTreeMap<String, Fixture>,

@@ -73,7 +73,9 @@ impl std::str::FromStr for Severity {
         Severity::ALL
             .into_iter()
             .find(|v| v.as_str() == s.to_ascii_lowercase())
-            .ok_or_else(|| format!("unknown severity {s:?}; use critical, high, medium, low or info"))
+            .ok_or_else(|| {
+                format!("unknown severity {s:?}; use critical, high, medium, low or info")
+            })
     }
 }
 
@@ -547,8 +549,7 @@ impl Catalogue {
                     }
                     Coverage::Automated | Coverage::Partial if r.checks.is_empty() => problems
                         .push(at(
-                            "automated and partial requirements must map at least one check"
-                                .into(),
+                            "automated and partial requirements must map at least one check".into(),
                         )),
                     _ => {}
                 }
@@ -591,7 +592,12 @@ impl Catalogue {
                 }
             }
             for m in msgs {
-                problems.push(diag(&l.file, l.line, l.column, format!("fixture {name}: {m}")));
+                problems.push(diag(
+                    &l.file,
+                    l.line,
+                    l.column,
+                    format!("fixture {name}: {m}"),
+                ));
             }
         }
 
@@ -682,7 +688,11 @@ impl Catalogue {
             if !self.frameworks.contains_key(f) {
                 return Err(format!(
                     "unknown framework {f:?}; available: {}",
-                    self.frameworks.keys().cloned().collect::<Vec<_>>().join(", ")
+                    self.frameworks
+                        .keys()
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ));
             }
         }
@@ -732,7 +742,10 @@ pub struct Selection {
     pub severity: BTreeMap<String, Severity>,
 }
 
-fn parse<T: for<'de> Deserialize<'de>>(f: &SourceFile, problems: &mut Vec<Diagnostic>) -> Option<T> {
+fn parse<T: for<'de> Deserialize<'de>>(
+    f: &SourceFile,
+    problems: &mut Vec<Diagnostic>,
+) -> Option<T> {
     match serde_saphyr::from_str::<T>(&f.text) {
         Ok(v) => Some(v),
         Err(e) => {
@@ -809,10 +822,11 @@ pub fn lint(cat: &Catalogue) -> Vec<String> {
                 c.origin, c.id
             ));
         }
-        let mapped = cat
-            .frameworks
-            .values()
-            .any(|f| f.requirements.iter().any(|r| r.checks.iter().any(|x| x.check == c.id)));
+        let mapped = cat.frameworks.values().any(|f| {
+            f.requirements
+                .iter()
+                .any(|r| r.checks.iter().any(|x| x.check == c.id))
+        });
         if !mapped {
             out.push(format!(
                 "{}: check {} evidences no framework requirement",
@@ -834,10 +848,19 @@ pub fn lint(cat: &Catalogue) -> Vec<String> {
     }
     for name in cat.fixtures.keys() {
         let used = cat.checks.values().any(|c| {
-            c.fixtures.pass.iter().chain(&c.fixtures.fail).any(|f| f == name)
-        }) || cat.fixtures.values().any(|f| f.extends.iter().any(|e| e == name));
+            c.fixtures
+                .pass
+                .iter()
+                .chain(&c.fixtures.fail)
+                .any(|f| f == name)
+        }) || cat
+            .fixtures
+            .values()
+            .any(|f| f.extends.iter().any(|e| e == name));
         if !used {
-            out.push(format!("fixture {name}: used by no check and extended by no fixture"));
+            out.push(format!(
+                "fixture {name}: used by no check and extended by no fixture"
+            ));
         }
     }
     out

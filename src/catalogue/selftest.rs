@@ -93,8 +93,7 @@ pub fn run(catalogue: &Catalogue, filter: Option<&str>) -> Vec<Case> {
                     Err(e) => case.detail = e.to_string(),
                     Ok((_, owners_dropped)) if *owners_dropped && looks_at_ownership(c) => {
                         case.status = CaseStatus::Skipped;
-                        case.detail =
-                            "the fixture sets file owners, which needs root".to_string();
+                        case.detail = "the fixture sets file owners, which needs root".to_string();
                     }
                     Ok((facts, _)) => {
                         let finding = eval::evaluate_check(c, c.severity, facts);
@@ -106,10 +105,11 @@ pub fn run(catalogue: &Catalogue, filter: Option<&str>) -> Vec<Case> {
                     }
                 }
                 // The same fixture listed twice for one check yields one case.
-                if !cases
-                    .iter()
-                    .any(|x: &Case| x.check == case.check && x.fixture == case.fixture && x.expected == case.expected)
-                {
+                if !cases.iter().any(|x: &Case| {
+                    x.check == case.check
+                        && x.fixture == case.fixture
+                        && x.expected == case.expected
+                }) {
                     cases.push(case);
                 }
             }

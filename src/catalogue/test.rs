@@ -496,15 +496,13 @@ impl Test {
                 .compare()
                 .validate(&format!("login_defs {}", k.key), problems),
             Test::Sshd(s) => {
-                s.compare()
-                    .validate(&format!("sshd {}", s.key), problems);
+                s.compare().validate(&format!("sshd {}", s.key), problems);
                 if s.key.is_empty() || s.key.contains(char::is_whitespace) {
                     problems.push(format!("sshd: {:?} is not an sshd keyword", s.key));
                 }
             }
             Test::Sysctl(s) => {
-                s.compare()
-                    .validate(&format!("sysctl {}", s.key), problems);
+                s.compare().validate(&format!("sysctl {}", s.key), problems);
                 if s.key.is_empty()
                     || !s
                         .key

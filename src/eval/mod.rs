@@ -175,14 +175,20 @@ pub fn evaluate_test(test: &Test, facts: &Facts) -> Verdict {
 }
 
 fn combine_all(parts: Vec<Verdict>) -> Verdict {
-    let failed: Vec<&Verdict> = parts.iter().filter(|v| v.outcome == Outcome::Fail).collect();
+    let failed: Vec<&Verdict> = parts
+        .iter()
+        .filter(|v| v.outcome == Outcome::Fail)
+        .collect();
     if !failed.is_empty() {
         return Verdict::fail(
             join_reasons(&failed),
             failed.iter().flat_map(|v| v.evidence.clone()).collect(),
         );
     }
-    let errors: Vec<&Verdict> = parts.iter().filter(|v| v.outcome == Outcome::Error).collect();
+    let errors: Vec<&Verdict> = parts
+        .iter()
+        .filter(|v| v.outcome == Outcome::Error)
+        .collect();
     if !errors.is_empty() {
         return Verdict {
             permission_denied: errors.iter().any(|v| v.permission_denied),
@@ -204,7 +210,10 @@ fn combine_any(parts: Vec<Verdict>) -> Verdict {
     if let Some(p) = parts.iter().find(|v| v.outcome == Outcome::Pass) {
         return p.clone();
     }
-    let errors: Vec<&Verdict> = parts.iter().filter(|v| v.outcome == Outcome::Error).collect();
+    let errors: Vec<&Verdict> = parts
+        .iter()
+        .filter(|v| v.outcome == Outcome::Error)
+        .collect();
     if !errors.is_empty() {
         return Verdict {
             permission_denied: errors.iter().any(|v| v.permission_denied),

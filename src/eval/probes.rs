@@ -216,7 +216,11 @@ fn file(t: &FileTest, facts: &Facts) -> Verdict {
         }
     }
     if !bad.is_empty() {
-        let reason = bad.iter().map(|b| b.0.clone()).collect::<Vec<_>>().join("; ");
+        let reason = bad
+            .iter()
+            .map(|b| b.0.clone())
+            .collect::<Vec<_>>()
+            .join("; ");
         return Verdict::fail(reason, bad.into_iter().map(|b| b.1).collect());
     }
     if !errors.is_empty() {
@@ -230,7 +234,10 @@ fn file(t: &FileTest, facts: &Facts) -> Verdict {
         if n == 1 {
             format!("{} meets the expected permissions", set.entries[0].path)
         } else {
-            format!("all {n} files matching {} meet the expected permissions", t.path)
+            format!(
+                "all {n} files matching {} meet the expected permissions",
+                t.path
+            )
         },
         good,
     )
@@ -282,7 +289,12 @@ fn lines(t: &LinesTest, facts: &Facts) -> Verdict {
         match &f.matches {
             Fact::Collected { value } => {
                 for m in value {
-                    hits.push(Evidence::new(&f.path, Some(m.line), &m.text, expected.clone()));
+                    hits.push(Evidence::new(
+                        &f.path,
+                        Some(m.line),
+                        &m.text,
+                        expected.clone(),
+                    ));
                 }
             }
             Fact::Error {
@@ -296,10 +308,9 @@ fn lines(t: &LinesTest, facts: &Facts) -> Verdict {
     }
     let searched: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
     match t.expect {
-        Presence::Present if !hits.is_empty() => Verdict::pass(
-            format!("found a line matching /{}/", t.matches),
-            hits,
-        ),
+        Presence::Present if !hits.is_empty() => {
+            Verdict::pass(format!("found a line matching /{}/", t.matches), hits)
+        }
         Presence::Absent if !hits.is_empty() => Verdict::fail(
             format!("found {} line(s) matching /{}/", hits.len(), t.matches),
             hits,
@@ -307,21 +318,26 @@ fn lines(t: &LinesTest, facts: &Facts) -> Verdict {
         _ if !errors.is_empty() => Verdict::error(errors.join("; "), denied),
         Presence::Present => Verdict::fail(
             format!("no line matches /{}/ in {}", t.matches, searched.join(", ")),
-            vec![Evidence::new(searched.join(", "), None, "no matching line", expected)],
+            vec![Evidence::new(
+                searched.join(", "),
+                None,
+                "no matching line",
+                expected,
+            )],
         ),
         Presence::Absent => Verdict::pass(
             format!("no line matches /{}/", t.matches),
-            vec![Evidence::new(searched.join(", "), None, "no matching line", expected)],
+            vec![Evidence::new(
+                searched.join(", "),
+                None,
+                "no matching line",
+                expected,
+            )],
         ),
     }
 }
 
-fn key_value(
-    kv: &KeyValues,
-    key: &str,
-    cmp: &Compare,
-    when_missing: WhenMissing,
-) -> Verdict {
+fn key_value(kv: &KeyValues, key: &str, cmp: &Compare, when_missing: WhenMissing) -> Verdict {
     if !kv.present {
         return missing(
             when_missing,
@@ -334,7 +350,12 @@ fn key_value(
         None => missing(
             when_missing,
             format!("{key} is not set in {}", kv.path),
-            vec![Evidence::new(&kv.path, None, format!("{key} not set"), cmp.describe())],
+            vec![Evidence::new(
+                &kv.path,
+                None,
+                format!("{key} not set"),
+                cmp.describe(),
+            )],
         ),
     }
 }
@@ -463,7 +484,11 @@ fn sysctl(t: &SysctlTest, facts: &Facts) -> Verdict {
 fn package(t: &PackageTest, facts: &Facts) -> Verdict {
     let pkgs = collected!(&facts.packages, "installed packages");
     let found = pkgs.packages.iter().find(|p| p.name == t.name);
-    let expected = if t.installed { "installed" } else { "not installed" };
+    let expected = if t.installed {
+        "installed"
+    } else {
+        "not installed"
+    };
     match (found, t.installed) {
         (Some(p), want) => {
             let ev = vec![Evidence::new(
@@ -523,7 +548,12 @@ fn service(t: &ServiceTest, facts: &Facts) -> Verdict {
         .or(u.fragment.as_ref())
         .cloned()
         .unwrap_or_else(|| "systemd unit directories".to_string());
-    let ev = vec![Evidence::new(source, None, format!("{} is {state}", t.unit), expected)];
+    let ev = vec![Evidence::new(
+        source,
+        None,
+        format!("{} is {state}", t.unit),
+        expected,
+    )];
     // An alias is as enabled as the unit it names (`sshd.service -> ssh.service`).
     let effective = match u.state {
         UnitState::Alias => u
@@ -638,20 +668,44 @@ fn account(t: &AccountTest, facts: &Facts) -> Verdict {
         return system_accounts_no_login(acc, facts);
     }
     if t.unique_ids.is_some() {
-        let mut ev = duplicates(acc.users.iter().map(|u| (u.uid.to_string(), &u.origin, &u.name)), "UID");
+        let mut ev = duplicates(
+            acc.users
+                .iter()
+                .map(|u| (u.uid.to_string(), &u.origin, &u.name)),
+            "UID",
+        );
         ev.extend(duplicates(
-            acc.groups.iter().map(|g| (g.gid.to_string(), &g.origin, &g.name)),
+            acc.groups
+                .iter()
+                .map(|g| (g.gid.to_string(), &g.origin, &g.name)),
             "GID",
         ));
-        return verdict_list(ev, "UIDs and GIDs are unique", "duplicate UIDs or GIDs", "/etc/passwd, /etc/group");
+        return verdict_list(
+            ev,
+            "UIDs and GIDs are unique",
+            "duplicate UIDs or GIDs",
+            "/etc/passwd, /etc/group",
+        );
     }
     if t.unique_names.is_some() {
-        let mut ev = duplicates(acc.users.iter().map(|u| (u.name.clone(), &u.origin, &u.name)), "account name");
+        let mut ev = duplicates(
+            acc.users
+                .iter()
+                .map(|u| (u.name.clone(), &u.origin, &u.name)),
+            "account name",
+        );
         ev.extend(duplicates(
-            acc.groups.iter().map(|g| (g.name.clone(), &g.origin, &g.name)),
+            acc.groups
+                .iter()
+                .map(|g| (g.name.clone(), &g.origin, &g.name)),
             "group name",
         ));
-        return verdict_list(ev, "account and group names are unique", "duplicate names", "/etc/passwd, /etc/group");
+        return verdict_list(
+            ev,
+            "account and group names are unique",
+            "duplicate names",
+            "/etc/passwd, /etc/group",
+        );
     }
     if t.primary_groups_exist.is_some() {
         let offenders: Vec<Evidence> = acc
@@ -678,12 +732,22 @@ fn account(t: &AccountTest, facts: &Facts) -> Verdict {
         let Some(g) = acc.groups.iter().find(|g| g.name == gm.group) else {
             return Verdict::pass(
                 format!("group {} does not exist", gm.group),
-                vec![Evidence::new("/etc/group", None, format!("no group {}", gm.group), "")],
+                vec![Evidence::new(
+                    "/etc/group",
+                    None,
+                    format!("no group {}", gm.group),
+                    "",
+                )],
             );
         };
         let mut members: Vec<&str> = g.members.iter().map(String::as_str).collect();
         // Accounts whose primary group it is are members too.
-        members.extend(acc.users.iter().filter(|u| u.gid == g.gid).map(|u| u.name.as_str()));
+        members.extend(
+            acc.users
+                .iter()
+                .filter(|u| u.gid == g.gid)
+                .map(|u| u.name.as_str()),
+        );
         let extra: Vec<&str> = members
             .into_iter()
             .filter(|m| !gm.allow.iter().any(|a| a == m))
@@ -691,13 +755,34 @@ fn account(t: &AccountTest, facts: &Facts) -> Verdict {
         let ev = vec![Evidence::new(
             &g.origin.path,
             g.origin.line,
-            format!("members: {}", if extra.is_empty() { "none unexpected".to_string() } else { extra.join(", ") }),
-            format!("only {}", if gm.allow.is_empty() { "no one".to_string() } else { gm.allow.join(", ") }),
+            format!(
+                "members: {}",
+                if extra.is_empty() {
+                    "none unexpected".to_string()
+                } else {
+                    extra.join(", ")
+                }
+            ),
+            format!(
+                "only {}",
+                if gm.allow.is_empty() {
+                    "no one".to_string()
+                } else {
+                    gm.allow.join(", ")
+                }
+            ),
         )];
         return if extra.is_empty() {
             Verdict::pass(format!("group {} has only allowed members", g.name), ev)
         } else {
-            Verdict::fail(format!("group {} has unexpected members: {}", g.name, extra.join(", ")), ev)
+            Verdict::fail(
+                format!(
+                    "group {} has unexpected members: {}",
+                    g.name,
+                    extra.join(", ")
+                ),
+                ev,
+            )
         };
     }
     Verdict::error("account test sets no query", false)
@@ -753,7 +838,10 @@ fn no_empty_passwords(acc: &Accounts) -> Verdict {
             permission_denied,
         } => {
             if !offenders.is_empty() {
-                return Verdict::fail("account(s) have an empty password in /etc/passwd", offenders);
+                return Verdict::fail(
+                    "account(s) have an empty password in /etc/passwd",
+                    offenders,
+                );
             }
             return Verdict::error(format!("/etc/shadow: {reason}"), *permission_denied);
         }
@@ -815,7 +903,10 @@ fn system_accounts_no_login(acc: &Accounts, facts: &Facts) -> Verdict {
             offenders.push(Evidence::new(
                 &u.origin.path,
                 u.origin.line,
-                format!("{} (UID {}) has shell {} and a usable password", u.name, u.uid, u.shell),
+                format!(
+                    "{} (UID {}) has shell {} and a usable password",
+                    u.name, u.uid, u.shell
+                ),
                 "a no-login shell or a locked password",
             ));
         }

@@ -120,10 +120,13 @@ pub fn parse(text: &str, path: &str, format: Format) -> KeyValues {
         if key.is_empty() || key.contains(char::is_whitespace) {
             continue;
         }
-        entries.entry(key.to_string()).or_default().push(Occurrence {
-            value: value.to_string(),
-            line: i + 1,
-        });
+        entries
+            .entry(key.to_string())
+            .or_default()
+            .push(Occurrence {
+                value: value.to_string(),
+                line: i + 1,
+            });
     }
     KeyValues {
         path: path.to_string(),

@@ -121,7 +121,10 @@ mod tests {
 
     #[test]
     fn parses_real_samples() {
-        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data/hosts/os-release");
+        let dir = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../shared/data/hosts/os-release"
+        );
         let debian = std::fs::read_to_string(format!("{dir}/debian-12"))
             .expect("../shared/data must sit beside the checkout");
         let os = parse(&debian, "/etc/os-release");

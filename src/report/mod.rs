@@ -263,7 +263,8 @@ impl Report {
                         }
                     })
                     .collect();
-                let n = |s: RequirementStatus| requirements.iter().filter(|r| r.status == s).count();
+                let n =
+                    |s: RequirementStatus| requirements.iter().filter(|r| r.status == s).count();
                 FrameworkResult {
                     id: fw.framework.id.clone(),
                     title: fw.framework.title.clone(),
