@@ -68,6 +68,32 @@ fn bench(c: &mut Criterion) {
     c.bench_function("collect_debian_root", |b| {
         b.iter(|| facts::collect(&root, &plan))
     });
+    let facts = facts::collect(&root, &plan);
+    c.bench_function("evaluate_and_build_report", |b| {
+        b.iter(|| {
+            let findings = eval::evaluate(&cat, &selection, &facts);
+            Report::build(&cat, &selection, &facts, findings)
+        })
+    });
+    let report = Report::build(
+        &cat,
+        &selection,
+        &facts,
+        eval::evaluate(&cat, &selection, &facts),
+    );
+    let renderer = Renderer::new(None).expect("templates");
+    for (name, format) in [
+        ("render_json", Format::Json),
+        ("render_html", Format::Html),
+        ("render_markdown", Format::Markdown),
+    ] {
+        c.bench_function(name, |b| {
+            b.iter(|| renderer.render(&report, format).expect("render"))
+        });
+    }
+    c.bench_function("templates_parse", |b| {
+        b.iter(|| Renderer::new(None).expect("templates"))
+    });
     c.bench_function("scan_end_to_end_with_reports", |b| {
         b.iter(|| scan_end_to_end(&root))
     });

@@ -595,4 +595,46 @@ mod tests {
         );
         assert!(root.glob("/nope/*.conf").unwrap().is_empty());
     }
+
+    mod props {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn component() -> impl Strategy<Value = String> {
+            prop_oneof![
+                Just("..".to_string()),
+                Just(".".to_string()),
+                Just("etc".to_string()),
+                Just("a".to_string()),
+                Just("up".to_string()),
+                Just("abs".to_string()),
+                Just("loop".to_string()),
+                "[a-z]{1,3}",
+            ]
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(256))]
+            /// Whatever path is asked for, through whatever links, resolution stays inside
+            /// the root and never panics.
+            #[test]
+            fn resolution_never_leaves_the_root(parts in proptest::collection::vec(component(), 0..8)) {
+                let dir = tempfile::tempdir().unwrap();
+                let b = dir.path();
+                fs::create_dir_all(b.join("etc/a")).unwrap();
+                symlink("../../../..", b.join("etc/up")).unwrap();
+                symlink("/etc", b.join("etc/a/abs")).unwrap();
+                symlink("/etc/loop", b.join("etc/loop")).unwrap();
+                symlink("/..", b.join("up")).unwrap();
+                let root = HostRoot::new(b).unwrap();
+                let path = format!("/{}", parts.join("/"));
+                if let Ok(real) = root.resolve(&path) {
+                    prop_assert!(real.starts_with(root.base()), "{path} -> {}", real.display());
+                }
+                let _ = root.read(&path);
+                let _ = root.metadata(&path);
+                let _ = root.read_dir(&path);
+            }
+        }
+    }
 }

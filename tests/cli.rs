@@ -232,3 +232,42 @@ fn refuses_to_write_inside_the_scanned_root() {
         .stderr(predicate::str::contains("inside the scanned root"));
     assert!(!root.path().join("reports").exists());
 }
+
+#[test]
+fn templates_dir_overrides_the_builtin_templates() {
+    let tpl = tempfile::tempdir().unwrap();
+    fs::write(
+        tpl.path().join("report.md.tera"),
+        "# Custom {{ summary.total }} checks on {{ host.hostname }}\n",
+    )
+    .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    ward()
+        .args(["scan", "--format", "md,html", "--templates"])
+        .arg(tpl.path())
+        .arg("--root")
+        .arg(weak_host())
+        .arg("--output")
+        .arg(out.path())
+        .assert()
+        .code(1);
+    let md = fs::read_to_string(out.path().join("report.md")).unwrap();
+    assert!(md.starts_with("# Custom "), "{md}");
+    assert!(md.contains("weak-host"), "{md}");
+    // The HTML template was not overridden: the built-in one is used.
+    let html = fs::read_to_string(out.path().join("report.html")).unwrap();
+    assert!(html.contains("<!DOCTYPE html>") || html.contains("<!doctype html>"));
+
+    // A broken template is a run error naming it.
+    fs::write(tpl.path().join("report.md.tera"), "{% if %}").unwrap();
+    ward()
+        .args(["scan", "--templates"])
+        .arg(tpl.path())
+        .arg("--root")
+        .arg(weak_host())
+        .arg("--output")
+        .arg(out.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("template"));
+}

@@ -50,6 +50,9 @@ pub struct HostSection {
     pub privileged: bool,
     /// Ward version that collected the facts.
     pub collector_version: String,
+    /// SHA-256 of the facts bundle (as JSON) the report was evaluated from, so a report can
+    /// be tied to one collection run.
+    pub facts_digest: String,
 }
 
 /// The catalogue used.
@@ -77,8 +80,26 @@ pub struct ReportFinding {
     pub needs_root: bool,
     pub rationale: String,
     pub remediation: RemediationOut,
-    /// Framework requirements this check evidences, as `framework-id requirement-id`.
-    pub requirements: Vec<String>,
+    /// Framework requirements this check evidences.
+    pub requirements: Vec<RequirementRef>,
+}
+
+/// A framework requirement a finding evidences.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequirementRef {
+    /// Framework id, e.g. `dspt-caf-2024-25`.
+    pub framework: String,
+    /// Requirement id, e.g. `B2.c`.
+    pub id: String,
+    pub title: String,
+}
+
+/// A check mapped to a requirement, with why it counts and what it found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MappedCheck {
+    pub check: String,
+    pub why: String,
+    pub outcome: Outcome,
 }
 
 /// Remediation as reported.
@@ -104,6 +125,8 @@ pub struct FrameworkResult {
     pub title: String,
     pub edition: String,
     pub publisher: String,
+    /// Where the framework's official text is.
+    pub url: Option<String>,
     pub notes: Option<String>,
     pub requirements: Vec<RequirementResult>,
     /// Requirements per status, with the total as denominator.
@@ -130,8 +153,10 @@ pub struct RequirementResult {
     /// How much a scan can evidence: automated, partial, manual.
     pub coverage: Coverage,
     pub status: RequirementStatus,
-    /// Mapped checks that were evaluated.
+    /// Mapped checks that were evaluated (ids).
     pub checks: Vec<String>,
+    /// The same checks with why each counts and its outcome.
+    pub mapped: Vec<MappedCheck>,
     /// Outcome counts over `checks` (the denominator is `checks.len()`).
     pub counts: BTreeMap<Outcome, usize>,
     pub question: Option<String>,
@@ -195,7 +220,7 @@ impl Report {
         facts: &Facts,
         findings: Vec<Finding>,
     ) -> Report {
-        let mut req_index: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+        let mut req_index: BTreeMap<&str, Vec<RequirementRef>> = BTreeMap::new();
         for fid in &selection.frameworks {
             if let Some(fw) = catalogue.frameworks.get(fid) {
                 for r in &fw.requirements {
@@ -203,7 +228,11 @@ impl Report {
                         req_index
                             .entry(c.check.as_str())
                             .or_default()
-                            .push(format!("{} {}", fw.framework.id, r.id));
+                            .push(RequirementRef {
+                                framework: fw.framework.id.clone(),
+                                id: r.id.clone(),
+                                title: r.title.clone(),
+                            });
                     }
                 }
             }
@@ -234,6 +263,8 @@ impl Report {
                 .then(a.check.cmp(&b.check))
         });
 
+        let by_id: BTreeMap<&str, &ReportFinding> =
+            findings.iter().map(|f| (f.check.as_str(), f)).collect();
         let frameworks = selection
             .frameworks
             .iter()
@@ -243,12 +274,15 @@ impl Report {
                     .requirements
                     .iter()
                     .map(|r| {
-                        let mapped: Vec<&ReportFinding> = r
+                        let mapped: Vec<(&ReportFinding, &str)> = r
                             .checks
                             .iter()
-                            .filter_map(|c| findings.iter().find(|f| f.check == c.check))
+                            .filter_map(|c| {
+                                by_id.get(c.check.as_str()).map(|f| (*f, c.why.as_str()))
+                            })
                             .collect();
-                        let outcomes: Vec<Outcome> = mapped.iter().map(|f| f.outcome).collect();
+                        let outcomes: Vec<Outcome> =
+                            mapped.iter().map(|(f, _)| f.outcome).collect();
                         let (status, counts) = eval::aggregate(r.status, &outcomes);
                         RequirementResult {
                             id: r.id.clone(),
@@ -256,7 +290,15 @@ impl Report {
                             group: r.group.clone(),
                             coverage: r.status,
                             status,
-                            checks: mapped.iter().map(|f| f.check.clone()).collect(),
+                            checks: mapped.iter().map(|(f, _)| f.check.clone()).collect(),
+                            mapped: mapped
+                                .iter()
+                                .map(|(f, why)| MappedCheck {
+                                    check: f.check.clone(),
+                                    why: why.to_string(),
+                                    outcome: f.outcome,
+                                })
+                                .collect(),
                             counts,
                             question: r.question.clone(),
                             evidence_expected: r.evidence.clone(),
@@ -270,6 +312,7 @@ impl Report {
                     title: fw.framework.title.clone(),
                     edition: fw.framework.edition.clone(),
                     publisher: fw.framework.publisher.clone(),
+                    url: fw.framework.url.clone(),
                     notes: fw.framework.notes.clone(),
                     summary: FrameworkSummary {
                         total: requirements.len(),
@@ -299,6 +342,7 @@ impl Report {
                 collected_at: facts.collected_at.clone(),
                 privileged: facts.host.collector_uid == 0,
                 collector_version: facts.tool.version.clone(),
+                facts_digest: facts_digest(facts),
             },
             catalogue: CatalogueSection {
                 digest: catalogue.digest.clone(),
@@ -318,6 +362,13 @@ impl Report {
             .iter()
             .any(|f| f.outcome == Outcome::Fail && f.severity >= threshold)
     }
+}
+
+/// SHA-256 of the facts bundle as compact JSON.
+pub fn facts_digest(facts: &Facts) -> String {
+    use sha2::{Digest, Sha256};
+    let bytes = serde_json::to_vec(facts).unwrap_or_default();
+    format!("sha256:{}", hex::encode(Sha256::digest(bytes)))
 }
 
 fn outcome_rank(o: Outcome) -> u8 {
