@@ -28,7 +28,8 @@ fn hostile_root(root: &Path, outside: &Path) {
     fs::write(outside.join("hostname"), format!("{CANARY}\n")).unwrap();
     fs::create_dir_all(root.join("etc")).unwrap();
     symlink(outside.join("hostname"), root.join("etc/hostname")).unwrap();
-    // /etc/shadow -> the scanning machine's own shadow: must resolve inside the root.
+    // /etc/shadow -> the scanning machine's own shadow: re-rooted, the link names itself, a
+    // loop; the real /etc/shadow is never opened.
     symlink("/etc/shadow", root.join("etc/shadow")).unwrap();
     // passwd with malformed lines and invalid UTF-8 in a GECOS field.
     write(
@@ -115,6 +116,14 @@ fn hostile_root_completes_with_errors_where_due() {
     let report: Value = serde_json::from_str(&json).unwrap();
     assert!(report["host"]["hostname"].is_null());
 
+    // Every finding, whatever its outcome, carries evidence.
+    for f in report["findings"].as_array().unwrap() {
+        assert!(
+            !f["evidence"].as_array().unwrap().is_empty(),
+            "{} has no evidence",
+            f["check"]
+        );
+    }
     // The FIFO: every sshd check is an error that names it.
     let root_login = finding(&report, "ssh.root-login");
     assert_eq!(root_login["outcome"], "error");
@@ -122,7 +131,7 @@ fn hostile_root_completes_with_errors_where_due() {
         root_login["reason"].as_str().unwrap().contains("FIFO"),
         "{root_login}"
     );
-    // /etc/shadow resolved inside the root, where it is missing.
+    // /etc/shadow resolved inside the root (to itself: a loop), never to the real file.
     let empty = finding(&report, "accounts.empty-passwords");
     assert_eq!(empty["outcome"], "error", "{empty}");
     assert!(empty["reason"].as_str().unwrap().contains("/etc/shadow"));

@@ -128,11 +128,19 @@ impl Verdict {
         }
     }
 
-    fn error(reason: impl Into<String>, permission_denied: bool) -> Verdict {
+    /// Ward could not tell; `source` names what could not be read or evaluated, and becomes
+    /// the finding's evidence.
+    fn error(source: &str, reason: impl Into<String>, permission_denied: bool) -> Verdict {
+        let reason = reason.into();
         Verdict {
             outcome: Outcome::Error,
-            reason: reason.into(),
-            evidence: Vec::new(),
+            evidence: vec![Evidence::new(
+                source,
+                None,
+                reason.clone(),
+                "readable, well-formed input",
+            )],
+            reason,
             permission_denied,
         }
     }

@@ -38,7 +38,11 @@ macro_rules! collected {
                 reason,
                 permission_denied,
             } => {
-                return Verdict::error(format!("{}: {}", $what, reason), *permission_denied);
+                return Verdict::error(
+                    &$what.to_string(),
+                    format!("{}: {}", $what, reason),
+                    *permission_denied,
+                );
             }
         }
     };
@@ -46,6 +50,7 @@ macro_rules! collected {
 
 fn not_collected(what: &str) -> Verdict {
     Verdict::error(
+        "facts bundle",
         format!(
             "{what} was not collected: the facts bundle was made with a different catalogue; \
              collect again with this one"
@@ -135,7 +140,7 @@ fn judge(
         ),
         Err(e) => Verdict {
             evidence: ev,
-            ..Verdict::error(format!("{subject}: {e}"), false)
+            ..Verdict::error(source, format!("{subject}: {e}"), false)
         },
     }
 }
@@ -224,10 +229,9 @@ fn file(t: &FileTest, facts: &Facts) -> Verdict {
         return Verdict::fail(reason, bad.into_iter().map(|b| b.1).collect());
     }
     if !errors.is_empty() {
-        return Verdict {
-            evidence: good,
-            ..Verdict::error(errors.join("; "), denied)
-        };
+        let mut v = Verdict::error(&t.path, errors.join("; "), denied);
+        v.evidence.extend(good);
+        return v;
     }
     let n = good.len();
     Verdict::pass(
@@ -315,7 +319,7 @@ fn lines(t: &LinesTest, facts: &Facts) -> Verdict {
             format!("found {} line(s) matching /{}/", hits.len(), t.matches),
             hits,
         ),
-        _ if !errors.is_empty() => Verdict::error(errors.join("; "), denied),
+        _ if !errors.is_empty() => Verdict::error(&t.path, errors.join("; "), denied),
         Presence::Present => Verdict::fail(
             format!("no line matches /{}/ in {}", t.matches, searched.join(", ")),
             vec![Evidence::new(
@@ -379,6 +383,7 @@ fn sshd(t: &SshdTest, facts: &Facts) -> Verdict {
     let cfg = collected!(&facts.sshd, "sshd configuration");
     if !cfg.present {
         return Verdict::error(
+            "/etc/ssh/sshd_config",
             "/etc/ssh/sshd_config does not exist; the sshd configuration is unknown",
             false,
         );
@@ -387,6 +392,7 @@ fn sshd(t: &SshdTest, facts: &Facts) -> Verdict {
     let cmp = t.compare();
     let Some(setting) = cfg.settings.get(&key) else {
         return Verdict::error(
+            "/etc/ssh/sshd_config",
             format!(
                 "{} is not set and Ward knows no OpenSSH default for it",
                 t.key
@@ -457,15 +463,17 @@ fn sysctl(t: &SysctlTest, facts: &Facts) -> Verdict {
         )),
     }
     if facts.host.live && s.runtime_read {
+        let proc_path = format!("/proc/sys/{}", key.replace('.', "/"));
         match entry {
             Some(e) if e.runtime.is_some() => verdicts.push(judge(
                 &cmp,
                 &format!("{key} (running)"),
                 e.runtime.as_deref().unwrap_or_default(),
-                &format!("/proc/sys/{}", key.replace('.', "/")),
+                &proc_path,
                 None,
             )),
             Some(e) if e.runtime_error.is_some() => verdicts.push(Verdict::error(
+                &proc_path,
                 format!(
                     "{key}: running value unreadable: {}",
                     e.runtime_error.as_deref().unwrap_or_default()
@@ -473,6 +481,7 @@ fn sysctl(t: &SysctlTest, facts: &Facts) -> Verdict {
                 false,
             )),
             _ => verdicts.push(Verdict::error(
+                &proc_path,
                 format!("{key}: running value was not collected"),
                 false,
             )),
@@ -785,7 +794,7 @@ fn account(t: &AccountTest, facts: &Facts) -> Verdict {
             )
         };
     }
-    Verdict::error("account test sets no query", false)
+    Verdict::error("catalogue", "account test sets no query", false)
 }
 
 fn verdict_list(offenders: Vec<Evidence>, ok: &str, bad: &str, source: &str) -> Verdict {
@@ -843,7 +852,11 @@ fn no_empty_passwords(acc: &Accounts) -> Verdict {
                     offenders,
                 );
             }
-            return Verdict::error(format!("/etc/shadow: {reason}"), *permission_denied);
+            return Verdict::error(
+                "/etc/shadow",
+                format!("/etc/shadow: {reason}"),
+                *permission_denied,
+            );
         }
     };
     for (name, e) in shadow {
@@ -920,6 +933,7 @@ fn system_accounts_no_login(acc: &Accounts, facts: &Facts) -> Verdict {
             Fact::Collected { .. } => (String::new(), false),
         };
         return Verdict::error(
+            "/etc/shadow",
             format!(
                 "system accounts with login shells ({}) and /etc/shadow unreadable: {reason}",
                 unknown.join(", ")
