@@ -388,6 +388,8 @@ impl Catalogue {
         let mut fixture_map: BTreeMap<String, Loaded<fixtures::Fixture>> = BTreeMap::new();
         let mut hasher = Sha256::new();
         let mut sources = Vec::new();
+        // Ids of checks that failed to parse: references to them are not reported again.
+        let mut broken: BTreeSet<String> = BTreeSet::new();
         for (set_index, (set_name, files)) in sets.iter().enumerate() {
             sources.push(set_name.clone());
             let mut files: Vec<&SourceFile> = files.iter().collect();
@@ -400,8 +402,8 @@ impl Catalogue {
                 let layer = f.rel.split(['/', '\\']).next().unwrap_or("");
                 match layer {
                     "checks" => {
-                        let items: Option<Vec<Spanned<Check>>> = parse(f, &mut problems);
-                        for sp in items.into_iter().flatten() {
+                        let items = parse_checks(f, &mut problems, &mut broken);
+                        for sp in items {
                             let (line, column) = (sp.referenced.line(), sp.referenced.column());
                             let mut c = sp.value;
                             c.origin = format!("{}:{}", f.name, line);
@@ -559,7 +561,7 @@ impl Catalogue {
                     problems.push(at("needs the `question` an auditor must answer".into()));
                 }
                 for c in &r.checks {
-                    if !checks.contains_key(&c.check) {
+                    if !checks.contains_key(&c.check) && !broken.contains(&c.check) {
                         problems.push(at(format!("unknown check {:?}", c.check)));
                     }
                 }
@@ -742,6 +744,78 @@ pub struct Selection {
     pub severity: BTreeMap<String, Severity>,
 }
 
+/// Parse a checks file. On a parse error, the first problem is reported with its exact line
+/// and column, then every item is parsed on its own so the problems of the other items are
+/// reported in the same run (located at the item), and the good items still load.
+fn parse_checks(
+    f: &SourceFile,
+    problems: &mut Vec<Diagnostic>,
+    broken: &mut BTreeSet<String>,
+) -> Vec<Spanned<Check>> {
+    let err = match serde_saphyr::from_str::<Vec<Spanned<Check>>>(&f.text) {
+        Ok(v) => return v,
+        Err(e) => e,
+    };
+    let (eline, ecol) = err
+        .location()
+        .map(|l| (l.line(), l.column()))
+        .unwrap_or((0, 0));
+    problems.push(diag(&f.name, eline, ecol, first_line(&err.to_string())));
+    // The YAML itself may be broken; then the first error is all there is to say.
+    let Ok(items) = serde_saphyr::from_str::<Vec<Spanned<serde_json::Value>>>(&f.text) else {
+        return Vec::new();
+    };
+    let starts: Vec<u64> = items.iter().map(|i| i.referenced.line()).collect();
+    let lines: Vec<&str> = f.text.lines().collect();
+    let mut good = Vec::new();
+    for (n, item) in items.iter().enumerate() {
+        let start = item.referenced.line();
+        let end = starts.get(n + 1).copied().unwrap_or(lines.len() as u64 + 1);
+        // Re-parse the item's own lines with the typed shapes (a generic value would read
+        // `y` or `no` as booleans), then shift the locations back into the file.
+        let from = usize::try_from(start.saturating_sub(1)).unwrap_or(usize::MAX);
+        let to = usize::try_from(end.saturating_sub(1)).unwrap_or(usize::MAX);
+        let Some(slice) = lines.get(from..to.min(lines.len())) else {
+            continue;
+        };
+        let id = item
+            .value
+            .get("id")
+            .and_then(|v| v.as_str())
+            .map(str::to_string);
+        match serde_saphyr::from_str::<Vec<Spanned<Check>>>(&slice.join("\n")) {
+            Ok(mut v) if v.len() == 1 => {
+                if let Some(mut sp) = v.pop() {
+                    sp.referenced = item.referenced;
+                    good.push(sp);
+                }
+            }
+            Ok(_) => {}
+            Err(e) => {
+                if let Some(id) = &id {
+                    broken.insert(id.clone());
+                }
+                // The item holding the first error was reported precisely already.
+                if (start..end).contains(&eline) {
+                    continue;
+                }
+                let (line, column) = e
+                    .location()
+                    .map(|l| (l.line() + start - 1, l.column()))
+                    .unwrap_or((start, item.referenced.column()));
+                let what = id.map(|i| format!("check {i}: ")).unwrap_or_default();
+                problems.push(diag(
+                    &f.name,
+                    line,
+                    column,
+                    format!("{what}{}", first_line(&e.to_string())),
+                ));
+            }
+        }
+    }
+    good
+}
+
 fn parse<T: for<'de> Deserialize<'de>>(
     f: &SourceFile,
     problems: &mut Vec<Diagnostic>,
@@ -759,13 +833,19 @@ fn parse<T: for<'de> Deserialize<'de>>(
     }
 }
 
-/// serde-saphyr renders a source snippet after the message; keep the message line.
+/// serde-saphyr renders `error: line L column C: message` and a source snippet; keep the
+/// message (the location is reported separately).
 fn first_line(s: &str) -> String {
-    s.lines()
+    let line = s
+        .lines()
         .map(str::trim)
         .find(|l| !l.is_empty())
-        .unwrap_or("invalid YAML")
-        .to_string()
+        .unwrap_or("invalid YAML");
+    let rest = line.strip_prefix("error: ").unwrap_or(line);
+    match rest.strip_prefix("line ").and_then(|r| r.split_once(": ")) {
+        Some((loc, msg)) if loc.contains(" column ") => msg.to_string(),
+        _ => rest.to_string(),
+    }
 }
 
 fn insert<T>(
@@ -892,6 +972,19 @@ mod tests {
         assert_eq!(err.0.len(), 1, "{err}");
         assert_eq!(err.0[0].line, 5, "{err}");
         assert!(err.0[0].message.contains("won_of"), "{err}");
+    }
+
+    #[test]
+    fn every_bad_item_in_one_file_is_reported() {
+        let text = "- id: a.one\n  title: t\n  severity: high\n  test: { package: { name: x, installed: false } }\n  rationale: r\n  remediation: { steps: s }\n  colour: red\n- id: a.two\n  title: t\n  severity: high\n  test: { package: { name: y, installed: false } }\n  rationale: r\n  remediation: { steps: s }\n- id: a.three\n  title: t\n  severity: extreme\n  test: { package: { name: z, installed: false } }\n  rationale: r\n  remediation: { steps: s }\n";
+        let err =
+            Catalogue::load(vec![("t".into(), vec![src("checks/a.yaml", text)])]).unwrap_err();
+        assert_eq!(err.0.len(), 2, "{err}");
+        assert_eq!(err.0[0].line, 7, "{err}");
+        assert!(err.0[0].message.contains("colour"), "{err}");
+        assert_eq!(err.0[1].line, 16, "{err}");
+        assert!(err.0[1].message.contains("a.three"), "{err}");
+        assert!(err.0[1].message.contains("extreme"), "{err}");
     }
 
     #[test]
