@@ -3,8 +3,19 @@
 //! The default templates live in `report-templates/` and are compiled into the binary; a
 //! `--templates DIR` holding `report.html.tera` and/or `report.md.tera` overrides them. HTML
 //! is rendered with tera's autoescaping on, so a package or file named `<script>` stays text.
+//! Markdown is not autoescaped: its template passes every value through the `md_*` filters
+//! defined here ([`md_cell`], [`md_code`], [`md_prose`], [`md_url`]).
+//!
+//! A template is parsed only when its format is first rendered, so a JSON-only run parses
+//! none; a template from `--templates DIR` is parsed at once, so a broken override is
+//! reported before any report is written.
 
+use std::borrow::Cow;
+use std::collections::HashMap;
 use std::path::Path;
+use std::sync::OnceLock;
+
+use tera::Value;
 
 use super::Report;
 
@@ -62,11 +73,51 @@ pub enum RenderError {
 
 /// Renders reports with the built-in templates or overrides.
 pub struct Renderer {
-    tera: tera::Tera,
+    html: Template,
+    md: Template,
 }
 
-fn tera_err(name: &str, e: &tera::Error) -> RenderError {
-    // tera nests the useful message in its source chain.
+/// One template, parsed into its own tera instance on first use.
+struct Template {
+    /// Tera name; autoescaping is on for names ending in `.html`.
+    name: &'static str,
+    /// Built-in text, or `None` when an override was parsed in [`Renderer::new`].
+    builtin: Option<&'static str>,
+    /// The parsed template, or the parse error message.
+    parsed: OnceLock<Result<tera::Tera, String>>,
+}
+
+impl Template {
+    fn builtin(name: &'static str, text: &'static str) -> Template {
+        Template {
+            name,
+            builtin: Some(text),
+            parsed: OnceLock::new(),
+        }
+    }
+
+    fn parsed(name: &'static str, tera: tera::Tera) -> Template {
+        Template {
+            name,
+            builtin: None,
+            parsed: OnceLock::from(Ok(tera)),
+        }
+    }
+
+    fn tera(&self) -> Result<&tera::Tera, RenderError> {
+        let parsed = self.parsed.get_or_init(|| {
+            let text = self.builtin.unwrap_or_default();
+            parse(self.name, text).map_err(|e| message(&e))
+        });
+        parsed.as_ref().map_err(|message| RenderError::Template {
+            name: self.name.to_string(),
+            message: message.clone(),
+        })
+    }
+}
+
+/// tera's message with the useful detail it nests in its source chain.
+fn message(e: &tera::Error) -> String {
     let mut msg = e.to_string();
     let mut src = std::error::Error::source(e);
     while let Some(s) = src {
@@ -74,46 +125,195 @@ fn tera_err(name: &str, e: &tera::Error) -> RenderError {
         msg.push_str(&s.to_string());
         src = s.source();
     }
+    msg
+}
+
+fn tera_err(name: &str, e: &tera::Error) -> RenderError {
     RenderError::Template {
         name: name.to_string(),
-        message: msg,
+        message: message(e),
     }
+}
+
+/// A tera instance holding one template, with Ward's filters registered.
+fn parse(name: &'static str, text: &str) -> Result<tera::Tera, tera::Error> {
+    let mut tera = tera::Tera::default();
+    tera.autoescape_on(vec![".html"]);
+    tera.register_filter("md_cell", md_cell_filter);
+    tera.register_filter("md_code", md_code_filter);
+    tera.register_filter("md_prose", md_prose_filter);
+    tera.register_filter("md_url", md_url_filter);
+    tera.add_raw_template(name, text)?;
+    Ok(tera)
 }
 
 impl Renderer {
     /// A renderer with the built-in templates, overridden by those in `dir` if given.
+    ///
+    /// Overrides are read and parsed here, so a missing or broken one is an error now;
+    /// built-in templates are parsed when their format is first rendered.
     pub fn new(dir: Option<&Path>) -> Result<Renderer, RenderError> {
-        let mut html = HTML_TEMPLATE.to_string();
-        let mut md = MD_TEMPLATE.to_string();
+        let mut html = Template::builtin("report.html", HTML_TEMPLATE);
+        let mut md = Template::builtin("report.md", MD_TEMPLATE);
         if let Some(dir) = dir {
-            for (name, slot) in [("report.html.tera", &mut html), ("report.md.tera", &mut md)] {
-                let p = dir.join(name);
+            for (file, slot) in [("report.html.tera", &mut html), ("report.md.tera", &mut md)] {
+                let p = dir.join(file);
                 if p.exists() {
-                    *slot = std::fs::read_to_string(&p).map_err(|source| RenderError::Io {
+                    let text = std::fs::read_to_string(&p).map_err(|source| RenderError::Io {
                         path: p.display().to_string(),
                         source,
                     })?;
+                    let tera = parse(slot.name, &text).map_err(|e| tera_err(file, &e))?;
+                    *slot = Template::parsed(slot.name, tera);
                 }
             }
         }
-        let mut tera = tera::Tera::default();
-        tera.add_raw_templates(vec![("report.html", html), ("report.md", md)])
-            .map_err(|e| tera_err("report templates", &e))?;
-        tera.autoescape_on(vec![".html"]);
-        Ok(Renderer { tera })
+        Ok(Renderer { html, md })
     }
 
     /// Render the report in one format.
     pub fn render(&self, report: &Report, format: Format) -> Result<String, RenderError> {
         match format {
             Format::Json => Ok(serde_json::to_string_pretty(report)? + "\n"),
-            Format::Html => self.template("report.html", report),
-            Format::Markdown => self.template("report.md", report),
+            Format::Html => Self::template(&self.html, report),
+            Format::Markdown => Self::template(&self.md, report),
         }
     }
 
-    fn template(&self, name: &str, report: &Report) -> Result<String, RenderError> {
+    fn template(template: &Template, report: &Report) -> Result<String, RenderError> {
+        let name = template.name;
+        let tera = template.tera()?;
         let ctx = tera::Context::from_serialize(report).map_err(|e| tera_err(name, &e))?;
-        self.tera.render(name, &ctx).map_err(|e| tera_err(name, &e))
+        tera.render(name, &ctx).map_err(|e| tera_err(name, &e))
     }
+}
+
+/// Markdown for text in a table cell or on one line: backslash, `&`, `<`, `|`, `[`, `]` and
+/// backticks are escaped, so host data cannot open raw HTML, a link, an image or a code
+/// span, or split a table cell; CR and LF become spaces.
+pub fn md_cell(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + s.len() / 8);
+    push_md_cell(&mut out, s);
+    out
+}
+
+fn push_md_cell(out: &mut String, s: &str) {
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '|' => out.push_str("\\|"),
+            '[' => out.push_str("\\["),
+            ']' => out.push_str("\\]"),
+            '`' => out.push_str("\\`"),
+            '\r' | '\n' => out.push(' '),
+            c => out.push(c),
+        }
+    }
+}
+
+/// Markdown for a value shown as code (a path, an observed or expected value): a code span
+/// with `|` escaped (for tables) and CR and LF as spaces. An empty value is `(empty)`; a
+/// value holding a backtick cannot sit safely in a code span and is shown as [`md_cell`].
+pub fn md_code(s: &str) -> String {
+    if s.is_empty() {
+        return "(empty)".to_string();
+    }
+    if s.contains('`') {
+        return md_cell(s);
+    }
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('`');
+    for c in s.chars() {
+        match c {
+            '|' => out.push_str("\\|"),
+            '\r' | '\n' => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out.push('`');
+    out
+}
+
+/// Markdown for multi-line catalogue prose: `&` and `<` are escaped so no raw HTML gets
+/// through; line breaks are kept, each followed by `indent` (to stay inside a list item).
+pub fn md_prose(s: &str, indent: &str) -> String {
+    let mut out = String::with_capacity(s.len() + s.len() / 8);
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '\n' => {
+                out.push('\n');
+                out.push_str(indent);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A Markdown link destination for `url`, or an empty string unless it is an `http://` or
+/// `https://` URL. Characters that could end the destination or the link, or start markup
+/// (space, `<`, `>`, brackets, parentheses, `|`, backticks, quotes, backslash), and
+/// control characters are percent-encoded.
+pub fn md_url(url: &str) -> String {
+    let url = url.trim();
+    let scheme = url.get(..8).unwrap_or(url).to_ascii_lowercase();
+    if !(scheme.starts_with("https://") || scheme.starts_with("http://")) {
+        return String::new();
+    }
+    let mut out = String::with_capacity(url.len());
+    for c in url.chars() {
+        if c.is_control() || " <>()[]|`\"'\\".contains(c) {
+            let mut buf = [0; 4];
+            for b in c.encode_utf8(&mut buf).bytes() {
+                out.push_str(&format!("%{b:02X}"));
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The string a filter was applied to; numbers and booleans as written.
+fn filter_input<'a>(filter: &str, value: &'a Value) -> tera::Result<Cow<'a, str>> {
+    match value {
+        Value::String(s) => Ok(Cow::Borrowed(s)),
+        Value::Number(n) => Ok(Cow::Owned(n.to_string())),
+        Value::Bool(b) => Ok(Cow::Owned(b.to_string())),
+        other => Err(tera::Error::msg(format!(
+            "filter `{filter}` expects a string, got {other}"
+        ))),
+    }
+}
+
+fn md_cell_filter(value: &Value, _: &HashMap<String, Value>) -> tera::Result<Value> {
+    Ok(Value::String(md_cell(&filter_input("md_cell", value)?)))
+}
+
+fn md_code_filter(value: &Value, _: &HashMap<String, Value>) -> tera::Result<Value> {
+    Ok(Value::String(md_code(&filter_input("md_code", value)?)))
+}
+
+fn md_prose_filter(value: &Value, args: &HashMap<String, Value>) -> tera::Result<Value> {
+    let indent = match args.get("indent") {
+        None => "",
+        Some(Value::String(s)) => s.as_str(),
+        Some(other) => {
+            return Err(tera::Error::msg(format!(
+                "filter `md_prose`: `indent` must be a string, got {other}"
+            )))
+        }
+    };
+    Ok(Value::String(md_prose(
+        &filter_input("md_prose", value)?,
+        indent,
+    )))
+}
+
+fn md_url_filter(value: &Value, _: &HashMap<String, Value>) -> tera::Result<Value> {
+    Ok(Value::String(md_url(&filter_input("md_url", value)?)))
 }
