@@ -102,5 +102,6 @@ fn unprivileged_live_scan_reports_what_needs_root() {
         f["reason"].as_str().unwrap().contains("permission denied"),
         "{f}"
     );
-    assert!(stdout.to_lowercase().contains("root"), "{stdout}");
+    assert!(stdout.contains("Needs root"), "{stdout}");
+    assert!(stdout.contains("accounts.empty-passwords"), "{stdout}");
 }

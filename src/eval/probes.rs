@@ -38,11 +38,14 @@ macro_rules! collected {
                 reason,
                 permission_denied,
             } => {
-                return Verdict::error(
-                    &$what.to_string(),
-                    format!("{}: {}", $what, reason),
-                    *permission_denied,
-                );
+                let what = $what.to_string();
+                // Read errors already start with the path; do not say it twice.
+                let reason = if reason.starts_with(&what) {
+                    reason.clone()
+                } else {
+                    format!("{what}: {reason}")
+                };
+                return Verdict::error(&what, reason, *permission_denied);
             }
         }
     };
@@ -854,7 +857,7 @@ fn no_empty_passwords(acc: &Accounts) -> Verdict {
             }
             return Verdict::error(
                 "/etc/shadow",
-                format!("/etc/shadow: {reason}"),
+                reason.clone(),
                 *permission_denied,
             );
         }
