@@ -91,8 +91,14 @@ fn bench(c: &mut Criterion) {
             b.iter(|| renderer.render(&report, format).expect("render"))
         });
     }
-    c.bench_function("templates_parse", |b| {
-        b.iter(|| Renderer::new(None).expect("templates"))
+    // A fresh renderer parses its template on first use: this is the cold cost per run.
+    c.bench_function("render_html_cold", |b| {
+        b.iter(|| {
+            Renderer::new(None)
+                .expect("templates")
+                .render(&report, Format::Html)
+                .expect("render")
+        })
     });
     c.bench_function("scan_end_to_end_with_reports", |b| {
         b.iter(|| scan_end_to_end(&root))

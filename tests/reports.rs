@@ -9,10 +9,10 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use ward::catalogue::{Coverage, Severity};
 use ward::eval::{Evidence, Outcome, RequirementStatus};
-use ward::report::render::{Format, Renderer};
+use ward::report::render::{md_cell, md_code, md_prose, md_url, Format, Renderer};
 use ward::report::{
-    terminal, CatalogueSection, FrameworkResult, FrameworkSummary, HostSection, RemediationOut,
-    Report, ReportFinding, RequirementResult, Summary,
+    terminal, CatalogueSection, FrameworkResult, FrameworkSummary, HostSection, MappedCheck,
+    RemediationOut, Report, ReportFinding, RequirementRef, RequirementResult, Summary,
 };
 use ward::ToolInfo;
 
@@ -22,6 +22,35 @@ const HOSTILE_REASON: &str =
 /// Evidence read from a host file that tries to run a script in the report.
 const HOSTILE_OBSERVED: &str =
     "Banner <script>document.title='pwned'</script> [x](http://evil.example) `tick`";
+/// The synthetic framework's official text: a query string to escape in HTML and Markdown.
+const FRAMEWORK_URL: &str = "https://example.org/toolkit?edition=2024-25&view=all";
+/// Requirements of the synthetic framework: id and title.
+const REQUIREMENTS: [(&str, &str); 3] = [
+    ("1.1", "Privileged access is restricted"),
+    ("1.2", "Privileged actions are logged"),
+    ("2.1", "Staff complete data security training"),
+];
+
+/// A reference to a requirement of the synthetic framework.
+fn req_ref(id: &str) -> RequirementRef {
+    let (id, title) = REQUIREMENTS
+        .iter()
+        .find(|(r, _)| *r == id)
+        .unwrap_or_else(|| panic!("no requirement {id}"));
+    RequirementRef {
+        framework: "dspt-test".into(),
+        id: id.to_string(),
+        title: title.to_string(),
+    }
+}
+
+fn mapped(check: &str, why: &str, outcome: Outcome) -> MappedCheck {
+    MappedCheck {
+        check: check.into(),
+        why: why.into(),
+        outcome,
+    }
+}
 
 fn ev(source: &str, line: Option<usize>, observed: &str, expected: &str) -> Evidence {
     Evidence {
@@ -62,7 +91,7 @@ fn finding(
             steps: format!("Change the setting checked by {check}.\nThen reload the service."),
             commands,
         },
-        requirements: requirements.iter().map(|s| s.to_string()).collect(),
+        requirements: requirements.iter().map(|id| req_ref(id)).collect(),
     }
 }
 
@@ -88,7 +117,7 @@ fn synthetic() -> Report {
                 "no | prohibit-password",
             )],
             false,
-            &["dspt-test 1.1"],
+            &["1.1"],
         ),
         finding(
             "ssh.banner",
@@ -116,7 +145,7 @@ fn synthetic() -> Report {
             "reading /etc/audit/audit.rules: permission denied",
             vec![],
             true,
-            &["dspt-test 1.2"],
+            &["1.2"],
         ),
         finding(
             "ssh.password-auth",
@@ -131,7 +160,7 @@ fn synthetic() -> Report {
                 "no",
             )],
             false,
-            &["dspt-test 1.1"],
+            &["1.1"],
         ),
         finding(
             "web.tls-protocols",
@@ -192,6 +221,18 @@ fn synthetic() -> Report {
             coverage: Coverage::Automated,
             status: RequirementStatus::NotMet,
             checks: vec!["ssh.root-login".into(), "ssh.password-auth".into()],
+            mapped: vec![
+                mapped(
+                    "ssh.root-login",
+                    "administrators log in as themselves, not as <shared> root | [sic]",
+                    Fail,
+                ),
+                mapped(
+                    "ssh.password-auth",
+                    "remote logins need a key, not a guessable password",
+                    Pass,
+                ),
+            ],
             counts: counts(&[(Fail, 1), (Pass, 1)]),
             question: None,
             evidence_expected: None,
@@ -203,6 +244,11 @@ fn synthetic() -> Report {
             coverage: Coverage::Partial,
             status: RequirementStatus::Unknown,
             checks: vec!["audit.rules".into()],
+            mapped: vec![mapped(
+                "audit.rules",
+                "privileged actions are recorded for later review",
+                Error,
+            )],
             counts: counts(&[(Error, 1)]),
             question: Some("Are audit logs reviewed every month?".into()),
             evidence_expected: Some("The review log for the last three months.".into()),
@@ -214,6 +260,7 @@ fn synthetic() -> Report {
             coverage: Coverage::Manual,
             status: RequirementStatus::NeedsAttestation,
             checks: vec![],
+            mapped: vec![],
             counts: BTreeMap::new(),
             question: Some(
                 "Have 95% of staff completed training this year?\nWho keeps the records?".into(),
@@ -242,6 +289,8 @@ fn synthetic() -> Report {
             collected_at: "2025-01-15T10:29:41Z".into(),
             privileged: false,
             collector_version: "0.0.0-test".into(),
+            facts_digest: "sha256:9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f9a8b"
+                .into(),
         },
         catalogue: CatalogueSection {
             digest: "sha256:3f1c6a0e9b2d4c5e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f9a8b7c6d5e"
@@ -268,6 +317,7 @@ fn synthetic() -> Report {
             title: "Test Toolkit".into(),
             edition: "2024-25".into(),
             publisher: "Example Publisher".into(),
+            url: Some(FRAMEWORK_URL.into()),
             notes: Some("Synthetic framework for tests.".into()),
             summary: FrameworkSummary {
                 total: 3,
@@ -336,8 +386,13 @@ fn json_has_exactly_the_contract_field_names() {
             "collected_at",
             "privileged",
             "collector_version",
+            "facts_digest",
         ],
     );
+    assert!(v["host"]["facts_digest"]
+        .as_str()
+        .unwrap()
+        .starts_with("sha256:"));
     assert_keys(
         &v["catalogue"],
         "catalogue",
@@ -364,6 +419,9 @@ fn json_has_exactly_the_contract_field_names() {
             ],
         );
         assert_keys(&f["remediation"], "remediation", &["steps", "commands"]);
+        for r in f["requirements"].as_array().unwrap() {
+            assert_keys(r, "a requirement reference", &["framework", "id", "title"]);
+        }
         for e in f["evidence"].as_array().unwrap() {
             assert_keys(e, "evidence", &["source", "line", "observed", "expected"]);
         }
@@ -388,6 +446,14 @@ fn json_has_exactly_the_contract_field_names() {
     assert_eq!(findings[0]["evidence"][0]["line"], 32);
     assert_eq!(findings[1]["evidence"][1]["line"], Value::Null);
     assert_eq!(findings[0]["reason"], HOSTILE_REASON);
+    assert_eq!(
+        findings[0]["requirements"],
+        serde_json::json!([{
+            "framework": "dspt-test",
+            "id": "1.1",
+            "title": "Privileged access is restricted"
+        }])
+    );
 
     let frameworks = v["frameworks"].as_array().unwrap();
     assert_eq!(frameworks.len(), 1);
@@ -400,11 +466,13 @@ fn json_has_exactly_the_contract_field_names() {
             "title",
             "edition",
             "publisher",
+            "url",
             "notes",
             "requirements",
             "summary",
         ],
     );
+    assert_eq!(fw["url"], FRAMEWORK_URL);
     assert_keys(
         &fw["summary"],
         "a framework summary",
@@ -428,11 +496,20 @@ fn json_has_exactly_the_contract_field_names() {
                 "coverage",
                 "status",
                 "checks",
+                "mapped",
                 "counts",
                 "question",
                 "evidence_expected",
             ],
         );
+        // `mapped` holds the same checks as `checks`, in the same order.
+        let mapped = r["mapped"].as_array().unwrap();
+        for m in mapped {
+            assert_keys(m, "a mapped check", &["check", "why", "outcome"]);
+        }
+        let ids: Vec<&Value> = mapped.iter().map(|m| &m["check"]).collect();
+        let checks: Vec<&Value> = r["checks"].as_array().unwrap().iter().collect();
+        assert_eq!(ids, checks);
     }
     let statuses: Vec<&str> = fw["requirements"]
         .as_array()
@@ -444,6 +521,11 @@ fn json_has_exactly_the_contract_field_names() {
     assert_eq!(fw["requirements"][0]["coverage"], "automated");
     assert_eq!(fw["requirements"][0]["counts"]["fail"], 1);
     assert_eq!(fw["requirements"][0]["counts"]["pass"], 1);
+    assert_eq!(fw["requirements"][0]["mapped"][0]["outcome"], "fail");
+    assert_eq!(
+        fw["requirements"][1]["mapped"][0]["why"],
+        "privileged actions are recorded for later review"
+    );
 
     assert_keys(
         &v["summary"],
@@ -494,7 +576,6 @@ fn html_escapes_report_data_and_is_self_contained() {
     for external in [
         "src=\"http",
         "src='http",
-        "href=\"http",
         "href='http",
         "@import",
         "url(",
@@ -507,6 +588,18 @@ fn html_escapes_report_data_and_is_self_contained() {
             "HTML must not reference {external}"
         );
     }
+    // The one outside address is a link (not a resource): the framework title to its
+    // official text, escaped.
+    assert_eq!(html.matches("href=\"http").count(), 1);
+    assert!(html.contains(
+        "<a class=\"ext\" href=\"https:&#x2F;&#x2F;example.org&#x2F;toolkit?edition=2024-25&amp;view=all\" \
+         rel=\"noopener noreferrer\">Test Toolkit</a>"
+    ));
+    // The header names both digests; each mapped check shows why it counts, escaped.
+    assert!(html.contains("<code>sha256:9a8b7c6d5e4f"));
+    assert!(html.contains(
+        "<span class=\"why\">administrators log in as themselves, not as &lt;shared&gt; root | [sic]</span>"
+    ));
     // Frameworks link to findings, and findings to requirements.
     for anchor in [
         "id=\"finding-ssh.root-login\"",
@@ -544,6 +637,136 @@ fn markdown_keeps_tables_intact() {
         );
     }
     assert!(md.contains("alert(1)&lt;/script> \\| set in  the main config"));
+    assert!(md.contains(
+        "## [Test Toolkit](https://example.org/toolkit?edition=2024-25&view=all) 2024-25"
+    ));
+    assert!(md.contains("| Facts digest | `sha256:9a8b7c6d5e4f"));
+    assert!(md.contains(
+        "`ssh.root-login` (fail) — administrators log in as themselves, not as &lt;shared> root \\| \\[sic\\]"
+    ));
+    assert!(
+        md.contains("**Framework requirements:** dspt-test 1.1 (Privileged access is restricted)")
+    );
+}
+
+#[test]
+fn only_http_framework_urls_become_links() {
+    let mut report = synthetic();
+    report.frameworks[0].url = Some("javascript:alert(document.domain)".into());
+    let html = render(&report, Format::Html);
+    assert!(
+        !html.contains("href=\"javascript"),
+        "a javascript: URL was linked"
+    );
+    assert!(html.contains("official text: javascript:alert(document.domain)"));
+    let md = render(&report, Format::Markdown);
+    assert!(!md.contains("](javascript"), "a javascript: URL was linked");
+    assert!(md.contains("## Test Toolkit 2024-25"));
+
+    report.frameworks[0].url = None;
+    let html = render(&report, Format::Html);
+    assert!(!html.contains("class=\"ext\"") && !html.contains("official text"));
+    let md = render(&report, Format::Markdown);
+    assert!(md.contains("## Test Toolkit 2024-25") && !md.contains("official text"));
+
+    // A Markdown link destination cannot be ended or broken out of.
+    assert_eq!(
+        md_url("https://example.org/a b(c)<d>[e]|`f`\"g'\\h"),
+        "https://example.org/a%20b%28c%29%3Cd%3E%5Be%5D%7C%60f%60%22g%27%5Ch"
+    );
+    assert_eq!(
+        md_url("http://example.org/\r\n"),
+        "http://example.org/%0D%0A"
+    );
+    assert_eq!(md_url(" https://example.org/"), "");
+    assert_eq!(md_url("ftp://example.org/"), "");
+    assert_eq!(md_url("javascript:alert(1)"), "");
+}
+
+/// The Markdown escaping macros the template used before the `md_*` filters replaced them,
+/// verbatim; `<CR>` and `<LF>` stand for the literal carriage return and newline their
+/// `replace` arguments held.
+const OLD_MD_MACROS: &str = r#"{%- macro cell(s) -%}
+{{ s | replace(from="\", to="\\") | replace(from="&", to="&amp;") | replace(from="<", to="&lt;") | replace(from="|", to="\|") | replace(from="[", to="\[") | replace(from="]", to="\]") | replace(from="`", to="\`") | replace(from="<CR>", to=" ") | replace(from="<LF>", to=" ") }}
+{%- endmacro cell -%}
+{%- macro code(s) -%}
+{%- if s == "" -%}(empty)
+{%- elif "`" in s -%}{{ self::cell(s=s) }}
+{%- else -%}`{{ s | replace(from="|", to="\|") | replace(from="<CR>", to=" ") | replace(from="<LF>", to=" ") }}`
+{%- endif -%}
+{%- endmacro code -%}
+{%- macro prose(s) -%}
+{{ s | replace(from="&", to="&amp;") | replace(from="<", to="&lt;") }}
+{%- endmacro prose -%}
+{%- macro prose_item(s) -%}
+{{ s | replace(from="&", to="&amp;") | replace(from="<", to="&lt;") | replace(from="<LF>", to="<LF>  ") }}
+{%- endmacro prose_item -%}"#;
+
+/// Renders each old macro on `s`: cell, code, prose, and prose indented for a list item.
+struct OldMacros(tera::Tera);
+
+impl OldMacros {
+    fn new() -> OldMacros {
+        let macros = OLD_MD_MACROS.replace("<CR>", "\r").replace("<LF>", "\n");
+        let mut t = tera::Tera::default();
+        t.add_raw_templates(vec![
+            ("macros.md", macros.as_str()),
+            (
+                "use.md",
+                "{% import \"macros.md\" as m %}{{ m::cell(s=s) }}\u{1}{{ m::code(s=s) }}\u{1}\
+                 {{ m::prose(s=s) }}\u{1}{{ m::prose_item(s=s) }}",
+            ),
+        ])
+        .expect("old macros parse");
+        OldMacros(t)
+    }
+
+    fn render(&self, s: &str) -> Vec<String> {
+        let mut ctx = tera::Context::new();
+        ctx.insert("s", s);
+        let out = self.0.render("use.md", &ctx).expect("old macros render");
+        out.split('\u{1}').map(str::to_string).collect()
+    }
+}
+
+fn new_filters(s: &str) -> Vec<String> {
+    vec![md_cell(s), md_code(s), md_prose(s, ""), md_prose(s, "  ")]
+}
+
+#[test]
+fn markdown_filters_escape_exactly_like_the_old_macros() {
+    let old = OldMacros::new();
+    for s in [
+        "",
+        "plain",
+        "a\\b & c < d > e | f [g] `h` i\r\nj\rk\nl",
+        "`",
+        "no backtick | pipe\r\n",
+        "\\|",
+        "&amp; already",
+        "line one\nline two\n",
+        "ünïcödé ✓ – 表",
+    ] {
+        assert_eq!(new_filters(s), old.render(s), "on {s:?}");
+    }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(300))]
+    #[test]
+    fn markdown_filters_match_the_old_macros_on_any_text(
+        chars in proptest::collection::vec(
+            proptest::prop_oneof![
+                proptest::sample::select(vec!['\\', '&', '<', '>', '|', '[', ']', '`', '\r', '\n', ' ', 'a', 'é', '\t', '*', '_']),
+                proptest::prelude::any::<char>(),
+            ],
+            0..48,
+        )
+    ) {
+        let s: String = chars.into_iter().collect();
+        let old = OldMacros::new();
+        proptest::prop_assert_eq!(new_filters(&s), old.render(&s));
+    }
 }
 
 #[test]

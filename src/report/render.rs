@@ -193,11 +193,6 @@ impl Renderer {
 /// span, or split a table cell; CR and LF become spaces.
 pub fn md_cell(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + s.len() / 8);
-    push_md_cell(&mut out, s);
-    out
-}
-
-fn push_md_cell(out: &mut String, s: &str) {
     for c in s.chars() {
         match c {
             '\\' => out.push_str("\\\\"),
@@ -211,6 +206,7 @@ fn push_md_cell(out: &mut String, s: &str) {
             c => out.push(c),
         }
     }
+    out
 }
 
 /// Markdown for a value shown as code (a path, an observed or expected value): a code span
@@ -259,9 +255,7 @@ pub fn md_prose(s: &str, indent: &str) -> String {
 /// (space, `<`, `>`, brackets, parentheses, `|`, backticks, quotes, backslash), and
 /// control characters are percent-encoded.
 pub fn md_url(url: &str) -> String {
-    let url = url.trim();
-    let scheme = url.get(..8).unwrap_or(url).to_ascii_lowercase();
-    if !(scheme.starts_with("https://") || scheme.starts_with("http://")) {
+    if !(url.starts_with("https://") || url.starts_with("http://")) {
         return String::new();
     }
     let mut out = String::with_capacity(url.len());
