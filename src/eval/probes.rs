@@ -855,11 +855,7 @@ fn no_empty_passwords(acc: &Accounts) -> Verdict {
                     offenders,
                 );
             }
-            return Verdict::error(
-                "/etc/shadow",
-                reason.clone(),
-                *permission_denied,
-            );
+            return Verdict::error("/etc/shadow", reason.clone(), *permission_denied);
         }
     };
     for (name, e) in shadow {
