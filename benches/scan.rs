@@ -45,7 +45,7 @@ fn debian_root() -> tempfile::TempDir {
 fn scan_end_to_end(root: &HostRoot) -> usize {
     let cat = Catalogue::builtin().expect("builtin catalogue");
     let selection = cat.select(None, &[]).expect("selection");
-    let plan = cat.plan(selection.checks.iter().filter_map(|id| cat.checks.get(id)));
+    let plan = cat.plan_for(&selection);
     let facts = facts::collect(root, &plan);
     let findings = eval::evaluate(&cat, &selection, &facts);
     let report = Report::build(&cat, &selection, &facts, findings);
@@ -64,7 +64,7 @@ fn bench(c: &mut Criterion) {
     });
     let cat = Catalogue::builtin().expect("builtin");
     let selection = cat.select(None, &[]).expect("selection");
-    let plan = cat.plan(selection.checks.iter().filter_map(|id| cat.checks.get(id)));
+    let plan = cat.plan_for(&selection);
     c.bench_function("collect_debian_root", |b| {
         b.iter(|| facts::collect(&root, &plan))
     });

@@ -236,12 +236,8 @@ pub fn run() -> Result<ExitCode> {
             select,
             output,
         } => {
-            let cat = load_catalogue(&catalogue)?;
-            let selection = select_checks(&cat, &select)?;
-            let root = host_root(&host)?;
-            check_output_outside_root(&root, &output.output)?;
-            let plan = cat.plan(selection.checks.iter().filter_map(|id| cat.checks.get(id)));
-            let facts = facts::collect(&root, &plan);
+            let (cat, selection, facts) =
+                collect_facts(&host, &catalogue, &select, Some(&output.output))?;
             finish(&cat, &selection, &facts, &output)
         }
         Command::Collect {
@@ -250,14 +246,9 @@ pub fn run() -> Result<ExitCode> {
             select,
             output,
         } => {
-            let cat = load_catalogue(&catalogue)?;
-            let selection = select_checks(&cat, &select)?;
-            let root = host_root(&host)?;
-            if output != Path::new("-") {
-                check_output_outside_root(&root, output.parent().unwrap_or(Path::new(".")))?;
-            }
-            let plan = cat.plan(selection.checks.iter().filter_map(|id| cat.checks.get(id)));
-            let facts = facts::collect(&root, &plan);
+            let out_dir = (output != Path::new("-"))
+                .then(|| output.parent().unwrap_or(Path::new(".")).to_path_buf());
+            let (_, _, facts) = collect_facts(&host, &catalogue, &select, out_dir.as_deref())?;
             let json = serde_json::to_string_pretty(&facts)? + "\n";
             if output == Path::new("-") {
                 std::io::stdout().write_all(json.as_bytes())?;
@@ -298,6 +289,24 @@ pub fn run() -> Result<ExitCode> {
         }
         Command::Controls { command } => controls(command),
     }
+}
+
+/// Load the catalogue, select checks, open the root and collect: everything a scan or a
+/// collection does before evaluation. Usage and catalogue errors surface before any host read.
+fn collect_facts(
+    host: &HostArgs,
+    catalogue: &CatalogueArgs,
+    select: &SelectArgs,
+    out_dir: Option<&Path>,
+) -> Result<(Catalogue, Selection, Facts)> {
+    let cat = load_catalogue(catalogue)?;
+    let selection = select_checks(&cat, select)?;
+    let root = host_root(host)?;
+    if let Some(dir) = out_dir {
+        check_output_outside_root(&root, dir)?;
+    }
+    let facts = facts::collect(&root, &cat.plan_for(&selection));
+    Ok((cat, selection, facts))
 }
 
 fn load_catalogue(args: &CatalogueArgs) -> Result<Catalogue> {

@@ -622,6 +622,11 @@ impl Catalogue {
         })
     }
 
+    /// What to collect for the checks of a selection.
+    pub fn plan_for(&self, selection: &Selection) -> Plan {
+        self.plan(selection.checks.iter().filter_map(|id| self.checks.get(id)))
+    }
+
     /// What to collect for these checks beyond the fixed collectors.
     pub fn plan<'a>(&self, checks: impl IntoIterator<Item = &'a Check>) -> Plan {
         let mut files = BTreeSet::new();
