@@ -16,7 +16,13 @@ fn is_root() -> bool {
         .unwrap()
 }
 
+/// Copying an executable while another test thread forks can make the exec fail with
+/// "text file busy" (the child briefly holds the copy's write descriptor); scans run one at
+/// a time.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 fn scan_live(wrapper: &[&str]) -> (Option<i32>, String, Value) {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let out = tempfile::tempdir().unwrap();
     // The checkout may sit below a directory other users cannot enter (e.g. /root): run a
     // copy of the binary from a world-readable place.
