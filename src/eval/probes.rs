@@ -409,7 +409,14 @@ fn sshd(t: &SshdTest, facts: &Facts) -> Verdict {
         (None, SettingSource::SshdT) => ("sshd -T".to_string(), None),
         (None, SettingSource::File) => ("sshd_config".to_string(), None),
     };
-    let global = judge(&cmp, &t.key, &setting.value, &source, line);
+    let mut global = judge(&cmp, &t.key, &setting.value, &source, line);
+    // On the live host `sshd -T` wins; when it disagrees with the files, say so.
+    let prefix = format!("{key}: sshd -T reports");
+    for note in cfg.notes.iter().filter(|n| n.starts_with(&prefix)) {
+        global
+            .evidence
+            .push(Evidence::new("sshd -T", None, note.clone(), cmp.describe()));
+    }
     if !t.match_blocks || global.outcome == Outcome::Error {
         return global;
     }
@@ -955,6 +962,82 @@ mod tests {
 
     fn cmp() -> Compare {
         Compare::default()
+    }
+
+    fn facts_with_sshd(cfg: crate::facts::sshd::SshdConfig) -> Facts {
+        Facts {
+            schema_version: crate::facts::FACTS_SCHEMA_VERSION,
+            tool: crate::ToolInfo::current(),
+            collected_at: String::new(),
+            host: crate::facts::HostInfo {
+                hostname: None,
+                root: "/".into(),
+                live: true,
+                collector_uid: 0,
+            },
+            os_release: Fact::error("not needed"),
+            packages: Fact::error("not needed"),
+            accounts: Fact::error("not needed"),
+            login_defs: Fact::error("not needed"),
+            sshd: Fact::Collected { value: cfg },
+            sysctl: Fact::error("not needed"),
+            systemd: Fact::error("not needed"),
+            files: Default::default(),
+            lines: Vec::new(),
+            configs: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn sshd_t_disagreement_is_shown_as_evidence() {
+        use crate::facts::sshd::{Setting, SshdConfig};
+        let mut cfg = SshdConfig {
+            present: true,
+            ..SshdConfig::default()
+        };
+        cfg.settings.insert(
+            "permitrootlogin".into(),
+            Setting {
+                value: "yes".into(),
+                source: SettingSource::SshdT,
+                origin: Some(crate::facts::Origin::at("/etc/ssh/sshd_config", 3)),
+            },
+        );
+        cfg.notes.push(
+            "permitrootlogin: sshd -T reports \"yes\" but the files give \"no\" (set at \
+             /etc/ssh/sshd_config:3); using sshd -T"
+                .into(),
+        );
+        let t = SshdTest {
+            key: "PermitRootLogin".into(),
+            match_blocks: true,
+            equals: None,
+            one_of: Some(vec![Scalar("no".into())]),
+            none_of: None,
+            at_least: None,
+            at_most: None,
+            matches: None,
+            includes_none: None,
+            includes_all: None,
+        };
+        let v = sshd(&t, &facts_with_sshd(cfg));
+        assert_eq!(v.outcome, Outcome::Fail);
+        assert!(v
+            .evidence
+            .iter()
+            .any(|e| e.source == "sshd -T" && e.observed.contains("files give")));
+        assert_eq!(v.evidence[0].line, Some(3));
+    }
+
+    #[test]
+    fn missing_facts_are_errors_never_passes() {
+        let t = Test::Package(PackageTest {
+            name: "telnetd".into(),
+            installed: false,
+        });
+        let v = evaluate(&t, &facts_with_sshd(Default::default()));
+        assert_eq!(v.outcome, Outcome::Error);
+        assert!(!v.evidence.is_empty());
     }
 
     #[test]
