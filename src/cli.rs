@@ -184,6 +184,10 @@ struct OutputArgs {
     /// Print nothing on success (reports are still written).
     #[arg(long, short)]
     quiet: bool,
+    /// Replace the host name and the scanned root path in every output with stable
+    /// pseudonyms (for reports that leave the organisation).
+    #[arg(long)]
+    redact: bool,
 }
 
 fn parse_format(s: &str) -> Result<Format, String> {
@@ -374,7 +378,10 @@ fn finish(
     out: &OutputArgs,
 ) -> Result<ExitCode> {
     let findings = eval::evaluate(cat, selection, facts);
-    let report = Report::build(cat, selection, facts, findings);
+    let mut report = Report::build(cat, selection, facts, findings);
+    if out.redact {
+        report.redact();
+    }
     let renderer = Renderer::new(out.templates.as_deref())?;
     std::fs::create_dir_all(&out.output)
         .with_context(|| format!("creating {}", out.output.display()))?;

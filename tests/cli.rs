@@ -271,3 +271,28 @@ fn templates_dir_overrides_the_builtin_templates() {
         .code(2)
         .stderr(predicate::str::contains("template"));
 }
+
+#[test]
+fn redact_replaces_host_name_and_root_everywhere() {
+    let out = tempfile::tempdir().unwrap();
+    let assert = ward()
+        .args(["scan", "--redact", "--color", "never", "--root"])
+        .arg(weak_host())
+        .arg("--output")
+        .arg(out.path())
+        .assert()
+        .code(1);
+    let stdout = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
+    let root = weak_host().canonicalize().unwrap().display().to_string();
+    for name in ["report.json", "report.html", "report.md"] {
+        let text = fs::read_to_string(out.path().join(name)).unwrap();
+        assert!(!text.contains("weak-host"), "{name} names the host");
+        assert!(!text.contains(&root), "{name} names the root");
+    }
+    assert!(!stdout.contains("weak-host"), "{stdout}");
+    let v: Value =
+        serde_json::from_str(&fs::read_to_string(out.path().join("report.json")).unwrap()).unwrap();
+    assert_eq!(v["redacted"], true);
+    let alias = v["host"]["hostname"].as_str().unwrap();
+    assert!(alias.starts_with("host-") && alias.len() == 17, "{alias}");
+}

@@ -281,6 +281,7 @@ fn synthetic() -> Report {
             version: "0.0.0-test".into(),
         },
         generated_at: "2025-01-15T10:30:00Z".into(),
+        redacted: false,
         host: HostSection {
             hostname: Some("pas-db01 | <b>prod</b>".into()),
             os: Some("Debian GNU/Linux 12 (bookworm)".into()),
@@ -371,9 +372,11 @@ fn json_has_exactly_the_contract_field_names() {
             "findings",
             "frameworks",
             "summary",
+            "redacted",
         ],
     );
     assert_eq!(v["schema_version"], 1);
+    assert_eq!(v["redacted"], false);
     assert_keys(&v["tool"], "tool", &["name", "version"]);
     assert_keys(
         &v["host"],

@@ -33,6 +33,9 @@ pub struct Report {
     pub findings: Vec<ReportFinding>,
     pub frameworks: Vec<FrameworkResult>,
     pub summary: Summary,
+    /// The host name and root path were replaced by pseudonyms (`--redact`).
+    #[serde(default)]
+    pub redacted: bool,
 }
 
 /// The scanned host.
@@ -353,7 +356,44 @@ impl Report {
             summary: Summary::of(&findings),
             findings,
             frameworks,
+            redacted: false,
         }
+    }
+
+    /// Replace the host name and the scanned root's path everywhere in the report with
+    /// stable pseudonyms, for reports that leave the organisation. The pseudonym is derived
+    /// from the host name, so the same host keeps the same pseudonym across runs.
+    pub fn redact(&mut self) {
+        use sha2::{Digest, Sha256};
+        let mut pairs: Vec<(String, String)> = Vec::new();
+        if let Some(h) = self.host.hostname.take().filter(|h| !h.is_empty()) {
+            let digest = hex::encode(Sha256::digest(h.as_bytes()));
+            let alias = format!("host-{}", &digest[..12]);
+            pairs.push((h, alias.clone()));
+            self.host.hostname = Some(alias);
+        }
+        if self.host.root != "/" {
+            pairs.push((self.host.root.clone(), "<root>".to_string()));
+            self.host.root = "<root>".to_string();
+        }
+        // Longest first, so a host name inside the root path is not replaced twice.
+        pairs.sort_by(|a, b| b.0.len().cmp(&a.0.len()));
+        let scrub = |s: &mut String| {
+            for (from, to) in &pairs {
+                if s.contains(from.as_str()) {
+                    *s = s.replace(from.as_str(), to);
+                }
+            }
+        };
+        for f in &mut self.findings {
+            scrub(&mut f.reason);
+            for e in &mut f.evidence {
+                scrub(&mut e.source);
+                scrub(&mut e.observed);
+                scrub(&mut e.expected);
+            }
+        }
+        self.redacted = true;
     }
 
     /// Whether any failure is at or above `threshold`.
