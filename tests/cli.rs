@@ -296,3 +296,45 @@ fn redact_replaces_host_name_and_root_everywhere() {
     let alias = v["host"]["hostname"].as_str().unwrap();
     assert!(alias.starts_with("host-") && alias.len() == 17, "{alias}");
 }
+
+#[test]
+fn custom_catalogue_example_adds_a_check_and_a_profile() {
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/custom-catalogue");
+    ward()
+        .args(["controls", "test", "site.*", "--catalogue"])
+        .arg(&example)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("fixtures: 2 passed, 0 failed"));
+    let out = tempfile::tempdir().unwrap();
+    ward()
+        .args(["scan", "--profile", "site-remote-access", "--catalogue"])
+        .arg(&example)
+        .arg("--root")
+        .arg(weak_host())
+        .arg("--output")
+        .arg(out.path())
+        .assert()
+        .code(1);
+    let v: Value =
+        serde_json::from_str(&fs::read_to_string(out.path().join("report.json")).unwrap()).unwrap();
+    let ids: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["check"].as_str().unwrap())
+        .collect();
+    assert!(
+        ids.iter()
+            .all(|i| i.starts_with("ssh.") || i.starts_with("site.")),
+        "{ids:?}"
+    );
+    let banner = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["check"] == "site.login-banner")
+        .unwrap();
+    assert_eq!(banner["outcome"], "fail");
+    assert_eq!(v["catalogue"]["profile"], "site-remote-access");
+}

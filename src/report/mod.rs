@@ -377,7 +377,7 @@ impl Report {
             self.host.root = "<root>".to_string();
         }
         // Longest first, so a host name inside the root path is not replaced twice.
-        pairs.sort_by(|a, b| b.0.len().cmp(&a.0.len()));
+        pairs.sort_by_key(|p| std::cmp::Reverse(p.0.len()));
         let scrub = |s: &mut String| {
             for (from, to) in &pairs {
                 if s.contains(from.as_str()) {
