@@ -427,7 +427,7 @@ impl Catalogue {
                         }
                     }
                     "frameworks" => {
-                        let fw: Option<Spanned<Framework>> = parse(f, &mut problems);
+                        let fw = parse_framework(f, &mut problems, &mut broken);
                         if let Some(sp) = fw {
                             let (line, column) = (sp.referenced.line(), sp.referenced.column());
                             let mut fw = sp.value;
@@ -574,7 +574,7 @@ impl Catalogue {
         for (id, l) in &profiles {
             let at = |m: String| diag(&l.file, l.line, l.column, format!("profile {id}: {m}"));
             for f in &l.item.frameworks {
-                if !frameworks.contains_key(f) {
+                if !frameworks.contains_key(f) && !broken.contains(f) {
                     problems.push(at(format!("unknown framework {f:?}")));
                 }
             }
@@ -761,68 +761,152 @@ fn parse_checks(
     problems: &mut Vec<Diagnostic>,
     broken: &mut BTreeSet<String>,
 ) -> Vec<Spanned<Check>> {
-    let err = match serde_saphyr::from_str::<Vec<Spanned<Check>>>(&f.text) {
+    let eline = match serde_saphyr::from_str::<Vec<Spanned<Check>>>(&f.text) {
         Ok(v) => return v,
-        Err(e) => e,
+        Err(e) => report_first(f, &e, problems),
     };
-    let (eline, ecol) = err
-        .location()
-        .map(|l| (l.line(), l.column()))
-        .unwrap_or((0, 0));
-    problems.push(diag(&f.name, eline, ecol, first_line(&err.to_string())));
     // The YAML itself may be broken; then the first error is all there is to say.
     let Ok(items) = serde_saphyr::from_str::<Vec<Spanned<serde_json::Value>>>(&f.text) else {
         return Vec::new();
     };
-    let starts: Vec<u64> = items.iter().map(|i| i.referenced.line()).collect();
-    let lines: Vec<&str> = f.text.lines().collect();
+    let starts: Vec<(u64, u64, Option<String>)> = items
+        .iter()
+        .map(|i| {
+            let id = i
+                .value
+                .get("id")
+                .and_then(|v| v.as_str())
+                .map(str::to_string);
+            (i.referenced.line(), i.referenced.column(), id)
+        })
+        .collect();
     let mut good = Vec::new();
-    for (n, item) in items.iter().enumerate() {
-        let start = item.referenced.line();
-        let end = starts.get(n + 1).copied().unwrap_or(lines.len() as u64 + 1);
-        // Re-parse the item's own lines with the typed shapes (a generic value would read
-        // `y` or `no` as booleans), then shift the locations back into the file.
-        let from = usize::try_from(start.saturating_sub(1)).unwrap_or(usize::MAX);
-        let to = usize::try_from(end.saturating_sub(1)).unwrap_or(usize::MAX);
-        let Some(slice) = lines.get(from..to.min(lines.len())) else {
-            continue;
-        };
-        let id = item
-            .value
-            .get("id")
-            .and_then(|v| v.as_str())
-            .map(str::to_string);
-        match serde_saphyr::from_str::<Vec<Spanned<Check>>>(&slice.join("\n")) {
-            Ok(mut v) if v.len() == 1 => {
-                if let Some(mut sp) = v.pop() {
-                    sp.referenced = item.referenced;
-                    good.push(sp);
-                }
+    for (item, parsed) in items
+        .iter()
+        .zip(reparse_items::<Check>(f, &starts, eline, "check", problems))
+    {
+        match parsed {
+            Some(mut sp) => {
+                sp.referenced = item.referenced;
+                good.push(sp);
             }
-            Ok(_) => {}
-            Err(e) => {
-                if let Some(id) = &id {
-                    broken.insert(id.clone());
+            None => {
+                if let Some(id) = item.value.get("id").and_then(|v| v.as_str()) {
+                    broken.insert(id.to_string());
                 }
-                // The item holding the first error was reported precisely already.
-                if (start..end).contains(&eline) {
-                    continue;
-                }
-                let (line, column) = e
-                    .location()
-                    .map(|l| (l.line() + start - 1, l.column()))
-                    .unwrap_or((start, item.referenced.column()));
-                let what = id.map(|i| format!("check {i}: ")).unwrap_or_default();
-                problems.push(diag(
-                    &f.name,
-                    line,
-                    column,
-                    format!("{what}{}", first_line(&e.to_string())),
-                ));
             }
         }
     }
     good
+}
+
+/// Parse a framework file. On a parse error, the first problem is reported exactly, then each
+/// requirement is parsed on its own so every bad requirement is reported in the same run.
+/// A framework with any problem is not loaded; its id goes to `broken` so references to it
+/// are not reported again.
+fn parse_framework(
+    f: &SourceFile,
+    problems: &mut Vec<Diagnostic>,
+    broken: &mut BTreeSet<String>,
+) -> Option<Spanned<Framework>> {
+    let eline = match serde_saphyr::from_str::<Spanned<Framework>>(&f.text) {
+        Ok(v) => return Some(v),
+        Err(e) => report_first(f, &e, problems),
+    };
+    #[derive(Deserialize)]
+    struct Skeleton {
+        #[serde(default)]
+        framework: Option<serde_json::Value>,
+        #[serde(default)]
+        requirements: Vec<Spanned<serde_json::Value>>,
+    }
+    let Ok(sk) = serde_saphyr::from_str::<Skeleton>(&f.text) else {
+        return None;
+    };
+    if let Some(id) = sk
+        .framework
+        .as_ref()
+        .and_then(|fw| fw.get("id"))
+        .and_then(|v| v.as_str())
+    {
+        broken.insert(id.to_string());
+    }
+    let starts: Vec<(u64, u64, Option<String>)> = sk
+        .requirements
+        .iter()
+        .map(|i| {
+            let id = i
+                .value
+                .get("id")
+                .and_then(|v| v.as_str())
+                .map(str::to_string);
+            (i.referenced.line(), i.referenced.column(), id)
+        })
+        .collect();
+    let _ = reparse_items::<Requirement>(f, &starts, eline, "requirement", problems);
+    None
+}
+
+/// Report a whole-file parse error at its exact position; returns its line.
+fn report_first(f: &SourceFile, e: &serde_saphyr::Error, problems: &mut Vec<Diagnostic>) -> u64 {
+    let (line, column) = e
+        .location()
+        .map(|l| (l.line(), l.column()))
+        .unwrap_or((0, 0));
+    problems.push(diag(&f.name, line, column, first_line(&e.to_string())));
+    line
+}
+
+/// Parse each item of a YAML block sequence from its own lines (a generic value would read
+/// `y` or `no` as booleans, so the typed shape is used), shifting error locations back into
+/// the file. `starts` holds each item's line, column and id. The item that holds
+/// `first_error_line` was already reported precisely and is not reported again.
+fn reparse_items<T: for<'de> Deserialize<'de>>(
+    f: &SourceFile,
+    starts: &[(u64, u64, Option<String>)],
+    first_error_line: u64,
+    what: &str,
+    problems: &mut Vec<Diagnostic>,
+) -> Vec<Option<Spanned<T>>> {
+    let lines: Vec<&str> = f.text.lines().collect();
+    let mut out = Vec::with_capacity(starts.len());
+    for (n, (start, column, id)) in starts.iter().enumerate() {
+        let end = starts
+            .get(n + 1)
+            .map(|s| s.0)
+            .unwrap_or(lines.len() as u64 + 1);
+        let from = usize::try_from(start.saturating_sub(1)).unwrap_or(usize::MAX);
+        let to = usize::try_from(end.saturating_sub(1)).unwrap_or(usize::MAX);
+        let Some(slice) = lines.get(from..to.min(lines.len())) else {
+            out.push(None);
+            continue;
+        };
+        match serde_saphyr::from_str::<Vec<Spanned<T>>>(&slice.join("\n")) {
+            Ok(mut v) if v.len() == 1 => out.push(v.pop()),
+            Ok(_) => out.push(None),
+            Err(e) => {
+                out.push(None);
+                if (*start..end).contains(&first_error_line) {
+                    continue;
+                }
+                let (line, col) = e
+                    .location()
+                    .map(|l| (l.line() + start - 1, l.column()))
+                    .unwrap_or((*start, *column));
+                let label = id
+                    .as_ref()
+                    .map(|i| format!("{what} {i}: "))
+                    .unwrap_or_default();
+                problems.push(diag(
+                    &f.name,
+                    line,
+                    col,
+                    format!("{label}{}", first_line(&e.to_string())),
+                ));
+            }
+        }
+    }
+    out
 }
 
 fn parse<T: for<'de> Deserialize<'de>>(
@@ -994,6 +1078,30 @@ mod tests {
         assert_eq!(err.0[1].line, 16, "{err}");
         assert!(err.0[1].message.contains("a.three"), "{err}");
         assert!(err.0[1].message.contains("extreme"), "{err}");
+    }
+
+    #[test]
+    fn every_bad_requirement_of_a_framework_is_reported() {
+        let check = "- id: a.b\n  title: t\n  severity: high\n  test: { package: { name: x, installed: false } }\n  rationale: r\n  remediation: { steps: s }\n";
+        let fw = "framework:\n  id: fw-x\n  title: X\n  edition: '1'\n  publisher: P\nrequirements:\n  - id: R1\n    title: One\n    status: automatic\n    checks: [{ check: a.b, why: w }]\n  - id: R2\n    title: Two\n    status: manual\n    question: q\n  - id: R3\n    title: Three\n    status: partial\n    question: q\n    checks: [{ check: a.b, reason: w }]\n";
+        let profile = "id: p\ntitle: P\ndescription: d\nframeworks: [fw-x]\n";
+        let err = Catalogue::load(vec![(
+            "t".into(),
+            vec![
+                src("checks/a.yaml", check),
+                src("frameworks/x.yaml", fw),
+                src("profiles/p.yaml", profile),
+            ],
+        )])
+        .unwrap_err();
+        let text = err.to_string();
+        assert_eq!(err.0.len(), 2, "{text}");
+        assert!(text.contains("x.yaml:9:"), "{text}");
+        assert!(text.contains("automatic"), "{text}");
+        assert!(text.contains("requirement R3"), "{text}");
+        assert!(text.contains("reason"), "{text}");
+        // The broken framework is not reported again as unknown by the profile.
+        assert!(!text.contains("unknown framework"), "{text}");
     }
 
     #[test]
