@@ -769,21 +769,10 @@ fn parse_checks(
     let Ok(items) = serde_saphyr::from_str::<Vec<Spanned<serde_json::Value>>>(&f.text) else {
         return Vec::new();
     };
-    let starts: Vec<(u64, u64, Option<String>)> = items
-        .iter()
-        .map(|i| {
-            let id = i
-                .value
-                .get("id")
-                .and_then(|v| v.as_str())
-                .map(str::to_string);
-            (i.referenced.line(), i.referenced.column(), id)
-        })
-        .collect();
     let mut good = Vec::new();
     for (item, parsed) in items
         .iter()
-        .zip(reparse_items::<Check>(f, &starts, eline, "check", problems))
+        .zip(reparse_items::<Check>(f, &items, eline, "check", problems))
     {
         match parsed {
             Some(mut sp) => {
@@ -831,19 +820,7 @@ fn parse_framework(
     {
         broken.insert(id.to_string());
     }
-    let starts: Vec<(u64, u64, Option<String>)> = sk
-        .requirements
-        .iter()
-        .map(|i| {
-            let id = i
-                .value
-                .get("id")
-                .and_then(|v| v.as_str())
-                .map(str::to_string);
-            (i.referenced.line(), i.referenced.column(), id)
-        })
-        .collect();
-    let _ = reparse_items::<Requirement>(f, &starts, eline, "requirement", problems);
+    let _ = reparse_items::<Requirement>(f, &sk.requirements, eline, "requirement", problems);
     None
 }
 
@@ -859,15 +836,23 @@ fn report_first(f: &SourceFile, e: &serde_saphyr::Error, problems: &mut Vec<Diag
 
 /// Parse each item of a YAML block sequence from its own lines (a generic value would read
 /// `y` or `no` as booleans, so the typed shape is used), shifting error locations back into
-/// the file. `starts` holds each item's line, column and id. The item that holds
-/// `first_error_line` was already reported precisely and is not reported again.
+/// the file. `items` are the sequence's items read generically, for their position and
+/// `id`. The item that holds `first_error_line` was already reported precisely and is not
+/// reported again.
 fn reparse_items<T: for<'de> Deserialize<'de>>(
     f: &SourceFile,
-    starts: &[(u64, u64, Option<String>)],
+    items: &[Spanned<serde_json::Value>],
     first_error_line: u64,
     what: &str,
     problems: &mut Vec<Diagnostic>,
 ) -> Vec<Option<Spanned<T>>> {
+    let starts: Vec<(u64, u64, Option<&str>)> = items
+        .iter()
+        .map(|i| {
+            let id = i.value.get("id").and_then(|v| v.as_str());
+            (i.referenced.line(), i.referenced.column(), id)
+        })
+        .collect();
     let lines: Vec<&str> = f.text.lines().collect();
     let mut out = Vec::with_capacity(starts.len());
     for (n, (start, column, id)) in starts.iter().enumerate() {
