@@ -26,11 +26,11 @@ use ward::report::{terminal, Report};
 
 const SCAN_EXAMPLES: &str = "\
 Examples:
-  ward scan                                  scan this host, write ./ward-report/report.{html,md,json}
-  ward scan --root /mnt/image --output out   scan a mounted disk image
+  ward scan                              scan this host; reports in ./ward-report/
+  ward scan --root /mnt/image -o out     scan a mounted disk image
   ward scan --profile dspt-technical --fail-on high
   ward scan --framework dspt-caf-2024-25 --format json
-  ward collect --root / --output facts.json  collect only; evaluate elsewhere with `ward evaluate`";
+  ward collect -o facts.json             collect only; `ward evaluate facts.json` elsewhere";
 
 /// Ward: compliance-audit scanner for healthcare IT (NHS DSPT, HICP).
 #[derive(Debug, Parser)]
