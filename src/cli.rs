@@ -309,7 +309,9 @@ fn collect_facts(
     if let Some(dir) = out_dir {
         check_output_outside_root(&root, dir)?;
     }
-    let facts = facts::collect(&root, &cat.plan_for(&selection));
+    // Collect what the whole catalogue can use, not only the selection: a bundle must serve
+    // any later `evaluate` with another profile.
+    let facts = facts::collect(&root, &cat.plan(cat.checks.values()));
     Ok((cat, selection, facts))
 }
 

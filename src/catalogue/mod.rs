@@ -676,6 +676,7 @@ impl Catalogue {
                 })
                 .collect(),
             sysctl_keys: sysctl_keys.into_iter().collect(),
+            catalogue_digest: Some(self.digest.clone()),
         }
     }
 

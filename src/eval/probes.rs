@@ -10,6 +10,11 @@ use crate::facts::accounts::{Accounts, PasswordState};
 use crate::facts::keyvalue::KeyValues;
 use crate::facts::sshd::SettingSource;
 use crate::facts::systemd::UnitState;
+use crate::facts::dpkg::Packages;
+use crate::facts::registry::{ConfigValues, FileStats, LineMatches, LoginDefs};
+use crate::facts::sshd::SshdConfig;
+use crate::facts::sysctl::Sysctl;
+use crate::facts::systemd::Units;
 use crate::facts::{Fact, Facts};
 
 pub(super) fn evaluate(test: &Test, facts: &Facts) -> Verdict {
@@ -29,8 +34,23 @@ pub(super) fn evaluate(test: &Test, facts: &Facts) -> Verdict {
     }
 }
 
-/// Unwrap a fact or return the error verdict.
+/// Unwrap a fact or return the error verdict. `collected!(facts => Type, "what")` reads a
+/// collector's output from the bundle; `collected!(fact, "what")` unwraps a nested fact.
 macro_rules! collected {
+    ($facts:expr => $ty:ty, $what:expr) => {
+        match $facts.fact::<$ty>() {
+            Ok(fact) => collected!(fact, $what),
+            // A live-only fact on an image: the check cannot apply, it did not pass.
+            Err(e @ crate::facts::FactError::LiveOnly { .. }) => {
+                return Verdict::with(
+                    Outcome::NotApplicable,
+                    e.to_string(),
+                    vec![Evidence::new($what.to_string(), None, e.to_string(), "the live host")],
+                )
+            }
+            Err(e) => return Verdict::error(&$what.to_string(), e.to_string(), false),
+        }
+    };
     ($fact:expr, $what:expr) => {
         match $fact {
             Fact::Collected { value } => value,
@@ -149,7 +169,8 @@ fn judge(
 }
 
 fn file(t: &FileTest, facts: &Facts) -> Verdict {
-    let Some(fact) = facts.files.get(&t.path) else {
+    let stats = collected!(facts => FileStats, "file metadata");
+    let Some(fact) = stats.0.get(&t.path) else {
         return not_collected(&format!("file {}", t.path));
     };
     let set = collected!(fact, t.path);
@@ -270,8 +291,9 @@ fn expected_file(t: &FileTest) -> String {
 }
 
 fn lines(t: &LinesTest, facts: &Facts) -> Verdict {
-    let Some(fact) = facts
-        .lines
+    let matches = collected!(facts => LineMatches, "line matches");
+    let Some(fact) = matches
+        .0
         .iter()
         .find(|l| l.query.path == t.path && l.query.pattern == t.matches)
     else {
@@ -368,7 +390,8 @@ fn key_value(kv: &KeyValues, key: &str, cmp: &Compare, when_missing: WhenMissing
 }
 
 fn config(t: &ConfigTest, facts: &Facts) -> Verdict {
-    let Some(fact) = facts.configs.iter().find(|c| {
+    let configs = collected!(facts => ConfigValues, "configuration keys");
+    let Some(fact) = configs.0.iter().find(|c| {
         c.query.path == t.path && c.query.format == t.format && c.query.keys.contains(&t.key)
     }) else {
         return not_collected(&format!("{} {}", t.path, t.key));
@@ -378,12 +401,12 @@ fn config(t: &ConfigTest, facts: &Facts) -> Verdict {
 }
 
 fn login_defs(t: &KeyTest, facts: &Facts) -> Verdict {
-    let kv = collected!(&facts.login_defs, "/etc/login.defs");
-    key_value(kv, &t.key, &t.compare(), t.when_missing)
+    let kv = collected!(facts => LoginDefs, "/etc/login.defs");
+    key_value(&kv.0, &t.key, &t.compare(), t.when_missing)
 }
 
 fn sshd(t: &SshdTest, facts: &Facts) -> Verdict {
-    let cfg = collected!(&facts.sshd, "sshd configuration");
+    let cfg = collected!(facts => SshdConfig, "sshd configuration");
     if !cfg.present {
         return Verdict::error(
             "/etc/ssh/sshd_config",
@@ -441,7 +464,7 @@ fn sshd(t: &SshdTest, facts: &Facts) -> Verdict {
 }
 
 fn sysctl(t: &SysctlTest, facts: &Facts) -> Verdict {
-    let s = collected!(&facts.sysctl, "sysctl configuration");
+    let s = collected!(facts => Sysctl, "sysctl configuration");
     let key = crate::facts::sysctl::normalize_key(&t.key);
     let cmp = t.compare();
     let entry = s.entries.get(&key);
@@ -501,7 +524,7 @@ fn sysctl(t: &SysctlTest, facts: &Facts) -> Verdict {
 }
 
 fn package(t: &PackageTest, facts: &Facts) -> Verdict {
-    let pkgs = collected!(&facts.packages, "installed packages");
+    let pkgs = collected!(facts => Packages, "installed packages");
     let found = pkgs.packages.iter().find(|p| p.name == t.name);
     let expected = if t.installed {
         "installed"
@@ -541,7 +564,7 @@ fn package(t: &PackageTest, facts: &Facts) -> Verdict {
 }
 
 fn service(t: &ServiceTest, facts: &Facts) -> Verdict {
-    let units = collected!(&facts.systemd, "systemd units");
+    let units = collected!(facts => Units, "systemd units");
     let expected = if t.enabled { "enabled" } else { "not enabled" };
     let Some(u) = units.units.get(&t.unit) else {
         let ev = vec![Evidence::new(
@@ -594,7 +617,7 @@ fn service(t: &ServiceTest, facts: &Facts) -> Verdict {
 }
 
 fn account(t: &AccountTest, facts: &Facts) -> Verdict {
-    let acc = collected!(&facts.accounts, "accounts");
+    let acc = collected!(facts => Accounts, "accounts");
     if let Some(allow) = &t.uid_zero_only {
         let offenders: Vec<Evidence> = acc
             .users
@@ -885,9 +908,8 @@ fn no_empty_passwords(acc: &Accounts) -> Verdict {
 
 fn system_accounts_no_login(acc: &Accounts, facts: &Facts) -> Verdict {
     let uid_min = facts
-        .login_defs
-        .value()
-        .and_then(|kv| kv.effective("UID_MIN"))
+        .get::<LoginDefs>()
+        .and_then(|kv| kv.0.effective("UID_MIN"))
         .and_then(|(v, _)| v.parse::<u32>().ok())
         .unwrap_or(1000);
     let shadow = acc.shadow.value();
@@ -965,27 +987,15 @@ mod tests {
     }
 
     fn facts_with_sshd(cfg: crate::facts::sshd::SshdConfig) -> Facts {
-        Facts {
-            schema_version: crate::facts::FACTS_SCHEMA_VERSION,
-            tool: crate::ToolInfo::current(),
-            collected_at: String::new(),
-            host: crate::facts::HostInfo {
-                hostname: None,
-                root: "/".into(),
-                live: true,
-                collector_uid: 0,
-            },
-            os_release: Fact::error("not needed"),
-            packages: Fact::error("not needed"),
-            accounts: Fact::error("not needed"),
-            login_defs: Fact::error("not needed"),
-            sshd: Fact::Collected { value: cfg },
-            sysctl: Fact::error("not needed"),
-            systemd: Fact::error("not needed"),
-            files: Default::default(),
-            lines: Vec::new(),
-            configs: Vec::new(),
-        }
+        let mut facts = Facts::new(crate::facts::HostInfo {
+            hostname: None,
+            host_id: None,
+            root: "/".into(),
+            live: true,
+            collector_uid: 0,
+        });
+        facts.insert(Fact::Collected { value: cfg });
+        facts
     }
 
     #[test]

@@ -15,18 +15,25 @@ pub mod dpkg;
 pub mod files;
 pub mod keyvalue;
 pub mod os_release;
+pub mod registry;
 pub mod sshd;
 pub mod sysctl;
 pub mod systemd;
 
+use std::any::Any;
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+
+pub use registry::{Collector, Registry};
+
 
 use crate::host_root::{HostRoot, ReadError};
 
 /// Version of the facts bundle format; bumped on incompatible changes.
-pub const FACTS_SCHEMA_VERSION: u32 = 1;
+pub const FACTS_SCHEMA_VERSION: u32 = 2;
 
 /// A collector's result: its value, or why it could not be collected.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -139,6 +146,9 @@ impl std::fmt::Display for Origin {
 pub struct HostInfo {
     /// Host name from `/etc/hostname` (or the kernel's, on the live host).
     pub hostname: Option<String>,
+    /// A stable pseudonymous id derived from `/etc/machine-id`, when the host has one.
+    #[serde(default)]
+    pub host_id: Option<String>,
     /// The directory scanned (`/` for the live host).
     pub root: String,
     /// Whether the live, running host was scanned (runtime state was read).
@@ -159,6 +169,9 @@ pub struct Plan {
     pub configs: Vec<ConfigQuery>,
     /// sysctl keys whose runtime value is wanted (live host only).
     pub sysctl_keys: Vec<String>,
+    /// Digest of the catalogue the plan was made from, stamped into the bundle.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub catalogue_digest: Option<String>,
 }
 
 /// A request for the lines of a file that match a regular expression.
@@ -176,8 +189,13 @@ pub struct ConfigQuery {
     pub keys: Vec<String>,
 }
 
-/// The whole facts bundle of one host.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// The whole facts bundle of one host: who collected it, when, from where, with which
+/// collectors, and each collector's output keyed by the collector's name.
+///
+/// Outputs are reached through typed accessors ([`Facts::get`], [`Facts::fact`]), so adding
+/// a collector never changes this type: register it in a [`Registry`] and read its output by
+/// its type. A bundle read back from JSON keeps each output as JSON until it is first asked
+/// for, then decodes it once.
 pub struct Facts {
     pub schema_version: u32,
     /// Name and version of the Ward that collected these facts.
@@ -185,56 +203,284 @@ pub struct Facts {
     /// When collection started (RFC 3339, UTC).
     pub collected_at: String,
     pub host: HostInfo,
-    pub os_release: Fact<os_release::OsRelease>,
-    pub packages: Fact<dpkg::Packages>,
-    pub accounts: Fact<accounts::Accounts>,
-    pub login_defs: Fact<keyvalue::KeyValues>,
-    pub sshd: Fact<sshd::SshdConfig>,
-    pub sysctl: Fact<sysctl::Sysctl>,
-    pub systemd: Fact<systemd::Units>,
-    /// Planned file metadata, keyed by the planned path (or glob).
-    pub files: BTreeMap<String, Fact<files::FileSet>>,
-    /// Planned line matches.
-    pub lines: Vec<files::LinesFact>,
-    /// Planned key/value reads.
-    pub configs: Vec<keyvalue::ConfigFact>,
+    /// The catalogue whose plan was collected.
+    pub catalogue: Option<CatalogueStamp>,
+    /// The collectors that were run (or skipped), in order.
+    pub collectors: Vec<CollectorRun>,
+    entries: BTreeMap<String, Entry>,
 }
 
-/// Run every collector against `root`, collecting what `plan` asks for as well.
-pub fn collect(root: &HostRoot, plan: &Plan) -> Facts {
-    let collected_at = jiff::Timestamp::now().to_string();
-    let login_defs: Fact<keyvalue::KeyValues> =
-        keyvalue::read_all(root, "/etc/login.defs", keyvalue::Format::Spaces).into();
-    Facts {
-        schema_version: FACTS_SCHEMA_VERSION,
-        tool: crate::ToolInfo::current(),
-        collected_at,
-        host: HostInfo {
-            hostname: hostname(root),
-            root: root.base().display().to_string(),
-            live: root.is_live(),
-            collector_uid: current_uid(),
-        },
-        os_release: os_release::collect(root),
-        packages: dpkg::collect(root),
-        accounts: accounts::collect(root),
-        login_defs,
-        sshd: sshd::collect(root),
-        sysctl: sysctl::collect(root, &plan.sysctl_keys),
-        systemd: systemd::collect(root),
-        files: files::collect_stats(root, &plan.files),
-        lines: plan
-            .lines
-            .iter()
-            .map(|q| files::collect_lines(root, q))
-            .collect(),
-        configs: plan
-            .configs
-            .iter()
-            .map(|q| keyvalue::collect(root, q))
-            .collect(),
+/// The catalogue a bundle was collected for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CatalogueStamp {
+    /// SHA-256 over the catalogue's files (as in the report).
+    pub digest: String,
+}
+
+/// One collector of a run: what it reads and whether it ran.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CollectorRun {
+    pub name: String,
+    /// Host paths (globs) it reads; plan-driven collectors read what the plan names.
+    pub paths: Vec<String>,
+    /// It only reads the running system (`/proc`, commands), so it runs on the live host only.
+    pub live_only: bool,
+    /// Whether it ran; a live-only collector is skipped on an image.
+    pub ran: bool,
+}
+
+/// Why a collector's output is not available.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FactError {
+    /// The bundle has no output of this collector (collected by another Ward or catalogue).
+    #[error("{name} was not collected: the facts bundle has no `{name}` section; collect again with this Ward and catalogue")]
+    NotCollected { name: &'static str },
+    /// The collector only runs on the live host and this is an image.
+    #[error("{name} is only collected on the live host (this scan read an image or a bundle of one)")]
+    LiveOnly { name: &'static str },
+    /// The bundle's section does not decode as this Ward expects.
+    #[error("{name} in the facts bundle is malformed: {reason}")]
+    Malformed { name: &'static str, reason: String },
+}
+
+/// A type that is the output of one collector. `NAME` is the collector's name and its key
+/// in a bundle.
+pub trait FactKind: Serialize + DeserializeOwned + Send + Sync + std::fmt::Debug + 'static {
+    const NAME: &'static str;
+}
+
+/// A typed output stored without its type.
+trait AnyFact: Any + Send + Sync + std::fmt::Debug {
+    fn to_json(&self) -> Result<serde_json::Value, String>;
+    fn as_any(&self) -> &dyn Any;
+}
+
+impl<T: FactKind> AnyFact for Fact<T> {
+    fn to_json(&self) -> Result<serde_json::Value, String> {
+        serde_json::to_value(self).map_err(|e| e.to_string())
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
     }
 }
+
+/// One collector's output: typed, JSON, or both (each made from the other on first use).
+#[derive(Debug, Default)]
+struct Entry {
+    json: OnceLock<serde_json::Value>,
+    typed: OnceLock<Result<Box<dyn AnyFact>, String>>,
+}
+
+impl Entry {
+    fn from_typed<T: FactKind>(fact: Fact<T>) -> Entry {
+        let e = Entry::default();
+        let _ = e.typed.set(Ok(Box::new(fact)));
+        e
+    }
+
+    fn from_json(value: serde_json::Value) -> Entry {
+        let e = Entry::default();
+        let _ = e.json.set(value);
+        e
+    }
+
+    fn json(&self) -> serde_json::Value {
+        self.json
+            .get_or_init(|| match self.typed.get() {
+                Some(Ok(t)) => t.to_json().unwrap_or_else(|e| {
+                    serde_json::json!({ "status": "error", "reason": format!("not serialisable: {e}") })
+                }),
+                Some(Err(e)) => serde_json::json!({ "status": "error", "reason": e }),
+                None => serde_json::Value::Null,
+            })
+            .clone()
+    }
+}
+
+impl Facts {
+    /// An empty bundle for `host`, stamped with this Ward and the current time.
+    pub fn new(host: HostInfo) -> Facts {
+        Facts {
+            schema_version: FACTS_SCHEMA_VERSION,
+            tool: crate::ToolInfo::current(),
+            collected_at: jiff::Timestamp::now().to_string(),
+            host,
+            catalogue: None,
+            collectors: Vec::new(),
+            entries: BTreeMap::new(),
+        }
+    }
+
+    /// Store a collector's output (replacing any earlier one of the same collector).
+    pub fn insert<T: FactKind>(&mut self, fact: Fact<T>) {
+        self.entries.insert(T::NAME.to_string(), Entry::from_typed(fact));
+    }
+
+    /// A collector's result: its output or the reason it has none.
+    pub fn fact<T: FactKind>(&self) -> Result<&Fact<T>, FactError> {
+        let Some(entry) = self.entries.get(T::NAME) else {
+            let live_only = self
+                .collectors
+                .iter()
+                .any(|c| c.name == T::NAME && c.live_only && !c.ran);
+            return Err(if live_only {
+                FactError::LiveOnly { name: T::NAME }
+            } else {
+                FactError::NotCollected { name: T::NAME }
+            });
+        };
+        let typed = entry.typed.get_or_init(|| {
+            let json = entry.json.get().cloned().unwrap_or(serde_json::Value::Null);
+            Fact::<T>::deserialize(json)
+                .map(|f| Box::new(f) as Box<dyn AnyFact>)
+                .map_err(|e| e.to_string())
+        });
+        match typed {
+            Ok(b) => b
+                .as_any()
+                .downcast_ref::<Fact<T>>()
+                .ok_or_else(|| FactError::Malformed {
+                    name: T::NAME,
+                    reason: "stored under another type".into(),
+                }),
+            Err(reason) => Err(FactError::Malformed {
+                name: T::NAME,
+                reason: reason.clone(),
+            }),
+        }
+    }
+
+    /// A collector's output when it was collected.
+    pub fn get<T: FactKind>(&self) -> Option<&T> {
+        self.fact::<T>().ok().and_then(Fact::value)
+    }
+
+    /// Names of the collector outputs in this bundle.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.entries.keys().map(String::as_str)
+    }
+
+    /// Remove a collector's output (tests of incomplete bundles use this).
+    pub fn remove(&mut self, name: &str) -> bool {
+        self.entries.remove(name).is_some()
+    }
+}
+
+impl std::fmt::Debug for Facts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Facts")
+            .field("host", &self.host)
+            .field("collected_at", &self.collected_at)
+            .field("entries", &self.entries.keys().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+impl Clone for Facts {
+    fn clone(&self) -> Facts {
+        Facts {
+            schema_version: self.schema_version,
+            tool: self.tool.clone(),
+            collected_at: self.collected_at.clone(),
+            host: self.host.clone(),
+            catalogue: self.catalogue.clone(),
+            collectors: self.collectors.clone(),
+            entries: self
+                .entries
+                .iter()
+                .map(|(k, e)| (k.clone(), Entry::from_json(e.json())))
+                .collect(),
+        }
+    }
+}
+
+impl PartialEq for Facts {
+    fn eq(&self, other: &Facts) -> bool {
+        serde_json::to_value(self).ok() == serde_json::to_value(other).ok()
+    }
+}
+
+/// The bundle as written to JSON.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Wire {
+    schema_version: u32,
+    tool: crate::ToolInfo,
+    collected_at: String,
+    host: HostInfo,
+    #[serde(default)]
+    catalogue: Option<CatalogueStamp>,
+    collectors: Vec<CollectorRun>,
+    facts: BTreeMap<String, serde_json::Value>,
+}
+
+impl Serialize for Facts {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        Wire {
+            schema_version: self.schema_version,
+            tool: self.tool.clone(),
+            collected_at: self.collected_at.clone(),
+            host: self.host.clone(),
+            catalogue: self.catalogue.clone(),
+            collectors: self.collectors.clone(),
+            facts: self
+                .entries
+                .iter()
+                .map(|(k, e)| (k.clone(), e.json()))
+                .collect(),
+        }
+        .serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Facts {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Facts, D::Error> {
+        let w = Wire::deserialize(d)?;
+        Ok(Facts {
+            schema_version: w.schema_version,
+            tool: w.tool,
+            collected_at: w.collected_at,
+            host: w.host,
+            catalogue: w.catalogue,
+            collectors: w.collectors,
+            entries: w
+                .facts
+                .into_iter()
+                .map(|(k, v)| (k, Entry::from_json(v)))
+                .collect(),
+        })
+    }
+}
+
+/// Run every built-in collector against `root`, collecting what `plan` asks for as well.
+pub fn collect(root: &HostRoot, plan: &Plan) -> Facts {
+    Registry::builtin().collect(root, plan)
+}
+
+/// The facts about the scan itself: host name, root, liveness, collector's uid.
+pub fn host_info(root: &HostRoot) -> HostInfo {
+    HostInfo {
+        hostname: hostname(root),
+        host_id: host_id(root),
+        root: root.base().display().to_string(),
+        live: root.is_live(),
+        collector_uid: current_uid(),
+    }
+}
+
+/// A stable, non-reversible id of the host: SHA-256 of `/etc/machine-id` (machine-id(5)
+/// asks that the id itself not be exposed), cut to 16 hex digits.
+fn host_id(root: &HostRoot) -> Option<String> {
+    use sha2::{Digest, Sha256};
+    let id = root.read_text("/etc/machine-id").ok()?;
+    let id = id.trim();
+    if id.len() != 32 || !id.chars().all(|c| c.is_ascii_hexdigit()) {
+        return None;
+    }
+    let digest = Sha256::digest(format!("ward-host-id:{id}").as_bytes());
+    Some(hex::encode(&digest[..8]))
+}
+
 
 fn hostname(root: &HostRoot) -> Option<String> {
     let from_file = root

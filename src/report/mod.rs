@@ -337,8 +337,7 @@ impl Report {
             host: HostSection {
                 hostname: facts.host.hostname.clone(),
                 os: facts
-                    .os_release
-                    .value()
+                    .get::<crate::facts::os_release::OsRelease>()
                     .and_then(|o| o.pretty_name.clone().or(o.id.clone())),
                 root: facts.host.root.clone(),
                 live: facts.host.live,

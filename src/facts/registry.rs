@@ -1,0 +1,349 @@
+//! The collector registry: which collectors run, what each reads, and where its output goes.
+//!
+//! A collector is a type implementing [`Collector`]; its output type implements
+//! [`FactKind`], whose name is the output's key in a facts bundle. The registry runs its
+//! collectors in order against a [`HostRoot`] and stores each output in [`Facts`] by name,
+//! so adding a collector touches its own module and this registry, never `Facts` or the
+//! evaluator: probes read outputs with `facts.fact::<T>()`.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::{
+    accounts, dpkg, files, keyvalue, os_release, sshd, sysctl, systemd, CollectorRun, Fact,
+    FactKind, Facts, Plan,
+};
+use crate::host_root::HostRoot;
+
+/// A source of facts about a host.
+pub trait Collector: Send + Sync + 'static {
+    /// The collector's output; its `NAME` is the collector's name.
+    type Output: FactKind;
+
+    /// Host paths (globs) this collector reads, for documentation and the bundle's record.
+    fn paths(&self) -> Vec<String>;
+
+    /// Whether it only reads the running system (so it is skipped on an image).
+    fn live_only(&self) -> bool {
+        false
+    }
+
+    /// Collect from `root`. A failure is a [`Fact::Error`] with the reason, never a panic.
+    fn collect(&self, root: &HostRoot, plan: &Plan) -> Fact<Self::Output>;
+}
+
+/// A registered collector with its type erased.
+trait Erased: Send + Sync {
+    fn name(&self) -> &'static str;
+    fn paths(&self) -> Vec<String>;
+    fn live_only(&self) -> bool;
+    fn run(&self, root: &HostRoot, plan: &Plan, facts: &mut Facts);
+}
+
+impl<C: Collector> Erased for C {
+    fn name(&self) -> &'static str {
+        C::Output::NAME
+    }
+    fn paths(&self) -> Vec<String> {
+        Collector::paths(self)
+    }
+    fn live_only(&self) -> bool {
+        Collector::live_only(self)
+    }
+    fn run(&self, root: &HostRoot, plan: &Plan, facts: &mut Facts) {
+        facts.insert(self.collect(root, plan));
+    }
+}
+
+/// Two collectors with one name.
+#[derive(Debug, thiserror::Error)]
+#[error("a collector named {0:?} is already registered")]
+pub struct DuplicateCollector(pub String);
+
+/// An ordered set of collectors.
+#[derive(Default)]
+pub struct Registry {
+    collectors: Vec<Box<dyn Erased>>,
+}
+
+impl Registry {
+    /// No collectors.
+    pub fn empty() -> Registry {
+        Registry::default()
+    }
+
+    /// Ward's own collectors.
+    pub fn builtin() -> Registry {
+        let mut r = Registry::empty();
+        // Names are unique by construction; a clash is a programming error caught by tests.
+        let _ = r.register(OsReleaseCollector);
+        let _ = r.register(DpkgCollector);
+        let _ = r.register(AccountsCollector);
+        let _ = r.register(LoginDefsCollector);
+        let _ = r.register(SshdCollector);
+        let _ = r.register(SysctlCollector);
+        let _ = r.register(SystemdCollector);
+        let _ = r.register(FilesCollector);
+        let _ = r.register(LinesCollector);
+        let _ = r.register(ConfigsCollector);
+        r
+    }
+
+    /// Add a collector; its output's name must be new.
+    pub fn register<C: Collector>(&mut self, c: C) -> Result<(), DuplicateCollector> {
+        if self.collectors.iter().any(|x| x.name() == C::Output::NAME) {
+            return Err(DuplicateCollector(C::Output::NAME.to_string()));
+        }
+        self.collectors.push(Box::new(c));
+        Ok(())
+    }
+
+    /// The registered collectors, in run order.
+    pub fn describe(&self) -> Vec<CollectorRun> {
+        self.collectors
+            .iter()
+            .map(|c| CollectorRun {
+                name: c.name().to_string(),
+                paths: c.paths(),
+                live_only: c.live_only(),
+                ran: false,
+            })
+            .collect()
+    }
+
+    /// Run every collector against `root`.
+    pub fn collect(&self, root: &HostRoot, plan: &Plan) -> Facts {
+        let mut facts = Facts::new(super::host_info(root));
+        facts.catalogue = plan
+            .catalogue_digest
+            .clone()
+            .map(|digest| super::CatalogueStamp { digest });
+        for c in &self.collectors {
+            let ran = !c.live_only() || root.is_live();
+            if ran {
+                c.run(root, plan, &mut facts);
+            }
+            facts.collectors.push(CollectorRun {
+                name: c.name().to_string(),
+                paths: c.paths(),
+                live_only: c.live_only(),
+                ran,
+            });
+        }
+        facts
+    }
+}
+
+fn strings(paths: &[&str]) -> Vec<String> {
+    paths.iter().map(|s| s.to_string()).collect()
+}
+
+/// `/etc/os-release` and its fallbacks.
+pub struct OsReleaseCollector;
+impl FactKind for os_release::OsRelease {
+    const NAME: &'static str = "os_release";
+}
+impl Collector for OsReleaseCollector {
+    type Output = os_release::OsRelease;
+    fn paths(&self) -> Vec<String> {
+        strings(&["/etc/os-release", "/usr/lib/os-release"])
+    }
+    fn collect(&self, root: &HostRoot, _: &Plan) -> Fact<Self::Output> {
+        os_release::collect(root)
+    }
+}
+
+/// The dpkg database.
+pub struct DpkgCollector;
+impl FactKind for dpkg::Packages {
+    const NAME: &'static str = "packages";
+}
+impl Collector for DpkgCollector {
+    type Output = dpkg::Packages;
+    fn paths(&self) -> Vec<String> {
+        strings(&["/var/lib/dpkg/status", "/var/lib/dpkg/status.d/*"])
+    }
+    fn collect(&self, root: &HostRoot, _: &Plan) -> Fact<Self::Output> {
+        dpkg::collect(root)
+    }
+}
+
+/// passwd, shadow, group and gshadow (hashes reduced to their algorithm).
+pub struct AccountsCollector;
+impl FactKind for accounts::Accounts {
+    const NAME: &'static str = "accounts";
+}
+impl Collector for AccountsCollector {
+    type Output = accounts::Accounts;
+    fn paths(&self) -> Vec<String> {
+        strings(&["/etc/passwd", "/etc/shadow", "/etc/group", "/etc/gshadow"])
+    }
+    fn collect(&self, root: &HostRoot, _: &Plan) -> Fact<Self::Output> {
+        accounts::collect(root)
+    }
+}
+
+/// `/etc/login.defs`, whole (it holds no secrets).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct LoginDefs(pub keyvalue::KeyValues);
+impl FactKind for LoginDefs {
+    const NAME: &'static str = "login_defs";
+}
+/// Collects [`LoginDefs`].
+pub struct LoginDefsCollector;
+impl Collector for LoginDefsCollector {
+    type Output = LoginDefs;
+    fn paths(&self) -> Vec<String> {
+        strings(&["/etc/login.defs"])
+    }
+    fn collect(&self, root: &HostRoot, _: &Plan) -> Fact<LoginDefs> {
+        match keyvalue::read_all(root, "/etc/login.defs", keyvalue::Format::Spaces) {
+            Ok(kv) => Fact::Collected {
+                value: LoginDefs(kv),
+            },
+            Err(e) => Fact::from_read_error(&e),
+        }
+    }
+}
+
+/// The effective sshd configuration.
+pub struct SshdCollector;
+impl FactKind for sshd::SshdConfig {
+    const NAME: &'static str = "sshd";
+}
+impl Collector for SshdCollector {
+    type Output = sshd::SshdConfig;
+    fn paths(&self) -> Vec<String> {
+        strings(&["/etc/ssh/sshd_config", "(its Include files)"])
+    }
+    fn collect(&self, root: &HostRoot, _: &Plan) -> Fact<Self::Output> {
+        sshd::collect(root)
+    }
+}
+
+/// Kernel parameters as configured and, on the live host, running.
+pub struct SysctlCollector;
+impl FactKind for sysctl::Sysctl {
+    const NAME: &'static str = "sysctl";
+}
+impl Collector for SysctlCollector {
+    type Output = sysctl::Sysctl;
+    fn paths(&self) -> Vec<String> {
+        let mut p: Vec<String> = sysctl::SYSCTL_DIRS
+            .iter()
+            .map(|d| format!("{d}/*.conf"))
+            .collect();
+        p.push(sysctl::SYSCTL_CONF.to_string());
+        p.push("/proc/sys (live host)".to_string());
+        p
+    }
+    fn collect(&self, root: &HostRoot, plan: &Plan) -> Fact<Self::Output> {
+        sysctl::collect(root, &plan.sysctl_keys)
+    }
+}
+
+/// systemd unit files and their enablement.
+pub struct SystemdCollector;
+impl FactKind for systemd::Units {
+    const NAME: &'static str = "systemd";
+}
+impl Collector for SystemdCollector {
+    type Output = systemd::Units;
+    fn paths(&self) -> Vec<String> {
+        systemd::UNIT_DIRS.iter().map(|d| d.to_string()).collect()
+    }
+    fn collect(&self, root: &HostRoot, _: &Plan) -> Fact<Self::Output> {
+        systemd::collect(root)
+    }
+}
+
+/// Metadata of the files the catalogue plans, keyed by planned path (or glob).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct FileStats(pub BTreeMap<String, Fact<files::FileSet>>);
+impl FactKind for FileStats {
+    const NAME: &'static str = "files";
+}
+/// Collects [`FileStats`].
+pub struct FilesCollector;
+impl Collector for FilesCollector {
+    type Output = FileStats;
+    fn paths(&self) -> Vec<String> {
+        strings(&["(the paths of the catalogue's file probes)"])
+    }
+    fn collect(&self, root: &HostRoot, plan: &Plan) -> Fact<FileStats> {
+        Fact::Collected {
+            value: FileStats(files::collect_stats(root, &plan.files)),
+        }
+    }
+}
+
+/// Lines matching the catalogue's line probes.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct LineMatches(pub Vec<files::LinesFact>);
+impl FactKind for LineMatches {
+    const NAME: &'static str = "lines";
+}
+/// Collects [`LineMatches`].
+pub struct LinesCollector;
+impl Collector for LinesCollector {
+    type Output = LineMatches;
+    fn paths(&self) -> Vec<String> {
+        strings(&["(the paths of the catalogue's line probes)"])
+    }
+    fn collect(&self, root: &HostRoot, plan: &Plan) -> Fact<LineMatches> {
+        Fact::Collected {
+            value: LineMatches(
+                plan.lines
+                    .iter()
+                    .map(|q| files::collect_lines(root, q))
+                    .collect(),
+            ),
+        }
+    }
+}
+
+/// Keys of key/value files the catalogue's config probes ask for.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ConfigValues(pub Vec<keyvalue::ConfigFact>);
+impl FactKind for ConfigValues {
+    const NAME: &'static str = "configs";
+}
+/// Collects [`ConfigValues`].
+pub struct ConfigsCollector;
+impl Collector for ConfigsCollector {
+    type Output = ConfigValues;
+    fn paths(&self) -> Vec<String> {
+        strings(&["(the paths of the catalogue's config probes)"])
+    }
+    fn collect(&self, root: &HostRoot, plan: &Plan) -> Fact<ConfigValues> {
+        Fact::Collected {
+            value: ConfigValues(
+                plan.configs
+                    .iter()
+                    .map(|q| keyvalue::collect(root, q))
+                    .collect(),
+            ),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_names_are_unique() {
+        let r = Registry::builtin();
+        let names: Vec<String> = r.describe().into_iter().map(|c| c.name).collect();
+        let mut sorted = names.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(sorted.len(), names.len(), "{names:?}");
+        assert_eq!(names.len(), 10);
+    }
+}
