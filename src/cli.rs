@@ -162,6 +162,11 @@ struct SelectArgs {
     /// it maps.
     #[arg(long = "framework", value_name = "ID", value_delimiter = ',')]
     frameworks: Vec<String>,
+    /// Set a check parameter for this run (repeatable), overriding the profile and the
+    /// default, e.g. `--param max_auth_tries=3`. `ward controls show ID` lists a check's
+    /// parameters.
+    #[arg(long = "param", value_name = "NAME=VALUE")]
+    params: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -331,8 +336,14 @@ fn load_catalogue(args: &CatalogueArgs) -> Result<Catalogue> {
 }
 
 fn select_checks(cat: &Catalogue, args: &SelectArgs) -> Result<Selection> {
-    cat.select(args.profile.as_deref(), &args.frameworks)
-        .map_err(anyhow::Error::msg)
+    let mut selection = cat
+        .select(args.profile.as_deref(), &args.frameworks)
+        .map_err(anyhow::Error::msg)?;
+    for p in &args.params {
+        cat.set_param(&mut selection, p)
+            .map_err(anyhow::Error::msg)?;
+    }
+    Ok(selection)
 }
 
 fn host_root(args: &HostArgs) -> Result<HostRoot> {
@@ -474,6 +485,39 @@ fn controls(cmd: ControlsCommand) -> Result<ExitCode> {
                 "\nTest:\n{}",
                 indent(&serde_saphyr::to_string(&c.test)?)
             )?;
+            if !c.parameters.is_empty() {
+                writeln!(out, "Parameters:")?;
+                for (name, d) in &c.parameters {
+                    let bounds = match (d.minimum, d.maximum) {
+                        (None, None) => String::new(),
+                        (lo, hi) => format!(
+                            ", allowed {}..={}",
+                            lo.map(|v| v.to_string()).unwrap_or_default(),
+                            hi.map(|v| v.to_string()).unwrap_or_default()
+                        ),
+                    };
+                    writeln!(
+                        out,
+                        "  {name} (default {}{bounds}): {}",
+                        d.default,
+                        d.description.trim()
+                    )?;
+                }
+                let setters: Vec<String> = cat
+                    .profiles
+                    .values()
+                    .flat_map(|p| {
+                        p.parameters
+                            .iter()
+                            .filter(|(k, _)| c.parameters.contains_key(*k))
+                            .map(move |(k, v)| format!("  profile {} sets {k} = {v}", p.id))
+                    })
+                    .collect();
+                for s in setters {
+                    writeln!(out, "{s}")?;
+                }
+                writeln!(out)?;
+            }
             writeln!(out, "Remediation: {}", c.remediation.steps.trim())?;
             for (platform, cmd) in &c.remediation.commands {
                 writeln!(out, "  {platform}: {cmd}")?;

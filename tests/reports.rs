@@ -86,6 +86,19 @@ fn finding(
         reason: reason.into(),
         evidence,
         needs_root,
+        parameters: if check == "ssh.root-login" {
+            [(
+                "max_auth_tries".to_string(),
+                ward::catalogue::ParamUse {
+                    value: ward::catalogue::ParamValue::Integer(3),
+                    source: ward::catalogue::ParamSource::Profile("strict|<b>".into()),
+                },
+            )]
+            .into_iter()
+            .collect()
+        } else {
+            BTreeMap::new()
+        },
         rationale: format!("Why {check} matters: attackers & auditors both look here."),
         remediation: RemediationOut {
             steps: format!("Change the setting checked by {check}.\nThen reload the service."),
@@ -415,6 +428,7 @@ fn json_has_exactly_the_contract_field_names() {
                 "outcome",
                 "reason",
                 "evidence",
+                "parameters",
                 "needs_root",
                 "rationale",
                 "remediation",

@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use serde_saphyr::Spanned;
 use sha2::{Digest, Sha256};
 
-pub use test::Test;
+pub use test::{ParamValue, Params, Test};
 
 use crate::facts::{ConfigQuery, LineQuery, Plan};
 
@@ -112,6 +112,10 @@ pub struct Check {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub applies_if: Option<Test>,
     pub test: Test,
+    /// Named thresholds the test refers to (`{ param: NAME }`), with their defaults; a
+    /// profile or `--param` may set them.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub parameters: BTreeMap<String, ParamDecl>,
     /// Why the check matters, in a sentence or two.
     pub rationale: String,
     pub remediation: Remediation,
@@ -120,6 +124,45 @@ pub struct Check {
     /// Where the check is defined.
     #[serde(skip_deserializing, default)]
     pub origin: String,
+}
+
+/// A check parameter: its meaning, default and bounds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ParamDecl {
+    /// What the value means, with its unit.
+    pub description: String,
+    /// The value used when no profile sets it; its type is the parameter's type.
+    pub default: ParamValue,
+    /// Smallest value a profile may set (integers).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub minimum: Option<i64>,
+    /// Largest value a profile may set (integers).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub maximum: Option<i64>,
+}
+
+impl ParamDecl {
+    /// Why `value` is not acceptable for this parameter, if it is not.
+    pub fn check(&self, name: &str, value: &ParamValue) -> Result<(), String> {
+        if std::mem::discriminant(value) != std::mem::discriminant(&self.default) {
+            return Err(format!(
+                "parameter {name:?} takes {}, not {}",
+                self.default.kind(),
+                value.kind()
+            ));
+        }
+        if let ParamValue::Integer(v) = value {
+            if self.minimum.is_some_and(|m| *v < m) || self.maximum.is_some_and(|m| *v > m) {
+                return Err(format!(
+                    "parameter {name:?} = {v} is outside {}..={}",
+                    self.minimum.map(|m| m.to_string()).unwrap_or_default(),
+                    self.maximum.map(|m| m.to_string()).unwrap_or_default()
+                ));
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Framework metadata.
@@ -212,6 +255,9 @@ pub struct Profile {
     /// Severity overrides per check id.
     #[serde(default)]
     pub severity: BTreeMap<String, Severity>,
+    /// Check parameter values (by parameter name, for every check that declares it).
+    #[serde(default)]
+    pub parameters: Params,
     #[serde(skip_deserializing, default)]
     pub origin: String,
 }
@@ -520,6 +566,33 @@ impl Catalogue {
             for m in msgs {
                 problems.push(at(m));
             }
+            let mut used = l.item.test.params();
+            if let Some(a) = &l.item.applies_if {
+                used.extend(a.params());
+            }
+            for p in &used {
+                if !l.item.parameters.contains_key(p) {
+                    problems.push(at(format!(
+                        "the test refers to parameter {p:?}, which `parameters` does not declare"
+                    )));
+                }
+            }
+            for (name, decl) in &l.item.parameters {
+                if !used.contains(name) {
+                    problems.push(at(format!("parameter {name:?} is declared but never used")));
+                }
+                if let Err(e) = decl.check(name, &decl.default) {
+                    problems.push(at(format!("default: {e}")));
+                }
+                if decl.description.trim().is_empty() {
+                    problems.push(at(format!("parameter {name:?} has no description")));
+                }
+                if !valid_param_name(name) {
+                    problems.push(at(format!(
+                        "parameter name {name:?} must be lower-case snake_case"
+                    )));
+                }
+            }
             if l.item.title.trim().is_empty() {
                 problems.push(at("title is empty".into()));
             }
@@ -571,8 +644,40 @@ impl Catalogue {
                 }
             }
         }
+        // One parameter name, one meaning: every check declaring it agrees on type and default.
+        let mut param_decls: BTreeMap<&str, (&str, &ParamDecl)> = BTreeMap::new();
+        for (id, l) in &checks {
+            for (name, decl) in &l.item.parameters {
+                match param_decls.get(name.as_str()) {
+                    Some((first, d)) if d.default != decl.default => problems.push(diag(
+                        &l.file,
+                        l.line,
+                        l.column,
+                        format!(
+                            "check {id}: parameter {name:?} has default {} but check {first} \
+                             declares it with default {}; one name must mean one setting",
+                            decl.default, d.default
+                        ),
+                    )),
+                    Some(_) => {}
+                    None => {
+                        param_decls.insert(name, (id, decl));
+                    }
+                }
+            }
+        }
         for (id, l) in &profiles {
             let at = |m: String| diag(&l.file, l.line, l.column, format!("profile {id}: {m}"));
+            for (name, value) in &l.item.parameters {
+                match param_decls.get(name.as_str()) {
+                    None => problems.push(at(format!("sets unknown parameter {name:?}"))),
+                    Some((_, decl)) => {
+                        if let Err(e) = decl.check(name, value) {
+                            problems.push(at(e));
+                        }
+                    }
+                }
+            }
             for f in &l.item.frameworks {
                 if !frameworks.contains_key(f) && !broken.contains(f) {
                     problems.push(at(format!("unknown framework {f:?}")));
@@ -741,17 +846,108 @@ impl Catalogue {
             checks,
             frameworks: fw_ids,
             severity: profile.map(|p| p.severity.clone()).unwrap_or_default(),
+            parameters: profile
+                .map(|p| {
+                    p.parameters
+                        .iter()
+                        .map(|(k, v)| (k.clone(), (v.clone(), ParamSource::Profile(p.id.clone()))))
+                        .collect()
+                })
+                .unwrap_or_default(),
         })
+    }
+
+    /// The declaration of a parameter (from the first check that declares it).
+    pub fn param_decl(&self, name: &str) -> Option<&ParamDecl> {
+        self.checks.values().find_map(|c| c.parameters.get(name))
+    }
+
+    /// Set a parameter from the command line (`--param NAME=VALUE`), typed like its
+    /// declaration and checked against its bounds.
+    pub fn set_param(&self, selection: &mut Selection, assignment: &str) -> Result<(), String> {
+        let (name, text) = assignment
+            .split_once('=')
+            .ok_or_else(|| format!("--param {assignment:?}: expected NAME=VALUE"))?;
+        let name = name.trim();
+        let decl = self.param_decl(name).ok_or_else(|| {
+            let mut names: Vec<&str> = self
+                .checks
+                .values()
+                .flat_map(|c| c.parameters.keys().map(String::as_str))
+                .collect();
+            names.sort();
+            names.dedup();
+            format!(
+                "--param: unknown parameter {name:?}; known: {}",
+                names.join(", ")
+            )
+        })?;
+        let value = ParamValue::parse_like(&decl.default, text)
+            .map_err(|e| format!("--param {name}: {e}"))?;
+        decl.check(name, &value).map_err(|e| format!("--param: {e}"))?;
+        selection
+            .parameters
+            .insert(name.to_string(), (value, ParamSource::CommandLine));
+        Ok(())
     }
 }
 
 /// The checks and frameworks a run uses.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Selection {
     pub profile: Option<String>,
     pub checks: Vec<String>,
     pub frameworks: Vec<String>,
     pub severity: BTreeMap<String, Severity>,
+    /// Parameter values set for this run, and who set them.
+    pub parameters: BTreeMap<String, (ParamValue, ParamSource)>,
+}
+
+impl Selection {
+    /// The values of a check's parameters in this run: set by the profile or the command
+    /// line, else the check's default.
+    pub fn params_for(&self, check: &Check) -> BTreeMap<String, ParamUse> {
+        check
+            .parameters
+            .iter()
+            .map(|(name, decl)| {
+                let (value, source) = match self.parameters.get(name) {
+                    Some((v, s)) => (v.clone(), s.clone()),
+                    None => (decl.default.clone(), ParamSource::Default),
+                };
+                (name.clone(), ParamUse { value, source })
+            })
+            .collect()
+    }
+}
+
+/// Who set a parameter's value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ParamSource {
+    /// The check's default.
+    Default,
+    /// A profile, by id.
+    Profile(String),
+    /// `--param` on the command line.
+    CommandLine,
+}
+
+impl std::fmt::Display for ParamSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ParamSource::Default => f.write_str("default"),
+            ParamSource::Profile(p) => write!(f, "profile {p}"),
+            ParamSource::CommandLine => f.write_str("--param"),
+        }
+    }
+}
+
+/// A parameter value used by a check, and where it came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ParamUse {
+    pub value: ParamValue,
+    pub source: ParamSource,
 }
 
 /// Parse a checks file. On a parse error, the first problem is reported with its exact line
@@ -949,6 +1145,15 @@ fn insert<T>(
         }
     }
     map.insert(id, item);
+}
+
+/// Parameter names: lower-case snake_case.
+fn valid_param_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.starts_with(|c: char| c.is_ascii_lowercase())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
 }
 
 /// Check ids: `area.name`, lower-case letters, digits and `-`, dot-separated.

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::fixtures::{Fixture, FixtureError};
-use super::{Catalogue, Check, Test};
+use super::{Catalogue, Check, Selection, Test};
 use crate::eval::{self, Outcome};
 use crate::facts::{self, Facts};
 use crate::host_root::HostRoot;
@@ -96,7 +96,7 @@ pub fn run(catalogue: &Catalogue, filter: Option<&str>) -> Vec<Case> {
                         case.detail = "the fixture sets file owners, which needs root".to_string();
                     }
                     Ok((facts, _)) => {
-                        let finding = eval::evaluate_check(c, c.severity, facts);
+                        let finding = eval::evaluate_check(c, c.severity, Selection::default().params_for(c), facts);
                         case.got = Some(finding.outcome);
                         case.detail = finding.reason;
                         if finding.outcome == expected {

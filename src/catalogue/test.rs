@@ -68,10 +68,10 @@ pub struct Compare {
     pub none_of: Option<Vec<Scalar>>,
     /// An integer at least this.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub at_least: Option<i64>,
+    pub at_least: Option<Num>,
     /// An integer at most this.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub at_most: Option<i64>,
+    pub at_most: Option<Num>,
     /// Matches this regular expression.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub matches: Option<String>,
@@ -84,6 +84,117 @@ pub struct Compare {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub includes_all: Option<Vec<Scalar>>,
 }
+
+/// A number in a comparison: written literally (`4`) or naming a check parameter
+/// (`{ param: max_auth_tries }`) whose value a profile may set.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Num {
+    Value(i64),
+    Param(ParamRef),
+}
+
+/// A reference to a check parameter.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ParamRef {
+    pub param: String,
+}
+
+impl Num {
+    /// The literal value; `Err` names a parameter that was not resolved.
+    pub fn value(&self) -> Result<i64, String> {
+        match self {
+            Num::Value(v) => Ok(*v),
+            Num::Param(p) => Err(format!("parameter {:?} has no value", p.param)),
+        }
+    }
+
+    /// Replace a parameter reference by its value.
+    fn resolve(&mut self, params: &Params) -> Result<(), String> {
+        if let Num::Param(p) = self {
+            match params.get(&p.param) {
+                Some(ParamValue::Integer(v)) => *self = Num::Value(*v),
+                Some(other) => {
+                    return Err(format!(
+                        "parameter {:?} is {}, not an integer",
+                        p.param,
+                        other.kind()
+                    ))
+                }
+                None => return Err(format!("parameter {:?} is not declared", p.param)),
+            }
+        }
+        Ok(())
+    }
+
+    fn param(&self) -> Option<&str> {
+        match self {
+            Num::Param(p) => Some(&p.param),
+            Num::Value(_) => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Num {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Num::Value(v) => write!(f, "{v}"),
+            Num::Param(p) => write!(f, "{{{}}}", p.param),
+        }
+    }
+}
+
+/// A parameter's value: an integer, a string or a list of strings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum ParamValue {
+    Integer(i64),
+    Text(String),
+    List(Vec<String>),
+}
+
+impl ParamValue {
+    /// The value's type, for messages.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            ParamValue::Integer(_) => "an integer",
+            ParamValue::Text(_) => "a string",
+            ParamValue::List(_) => "a list",
+        }
+    }
+
+    /// Parse a command-line `--param` value in the type of `like`.
+    pub fn parse_like(like: &ParamValue, text: &str) -> Result<ParamValue, String> {
+        match like {
+            ParamValue::Integer(_) => text
+                .trim()
+                .parse()
+                .map(ParamValue::Integer)
+                .map_err(|_| format!("{text:?} is not an integer")),
+            ParamValue::Text(_) => Ok(ParamValue::Text(text.to_string())),
+            ParamValue::List(_) => Ok(ParamValue::List(
+                text.split(',')
+                    .map(|s| s.trim().to_string())
+                    .filter(|s| !s.is_empty())
+                    .collect(),
+            )),
+        }
+    }
+}
+
+impl std::fmt::Display for ParamValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ParamValue::Integer(v) => write!(f, "{v}"),
+            ParamValue::Text(v) => f.write_str(v),
+            ParamValue::List(v) => write!(f, "[{}]", v.join(", ")),
+        }
+    }
+}
+
+/// Parameter values by name.
+pub type Params = std::collections::BTreeMap<String, ParamValue>;
 
 /// A YAML scalar read as text: `2`, `yes` and `"no"` all become strings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -141,9 +252,9 @@ macro_rules! keyed_probe {
             #[serde(default, skip_serializing_if = "Option::is_none")]
             pub none_of: Option<Vec<Scalar>>,
             #[serde(default, skip_serializing_if = "Option::is_none")]
-            pub at_least: Option<i64>,
+            pub at_least: Option<Num>,
             #[serde(default, skip_serializing_if = "Option::is_none")]
-            pub at_most: Option<i64>,
+            pub at_most: Option<Num>,
             #[serde(default, skip_serializing_if = "Option::is_none")]
             pub matches: Option<String>,
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -159,12 +270,25 @@ macro_rules! keyed_probe {
                     equals: self.equals.clone(),
                     one_of: self.one_of.clone(),
                     none_of: self.none_of.clone(),
-                    at_least: self.at_least,
-                    at_most: self.at_most,
+                    at_least: self.at_least.clone(),
+                    at_most: self.at_most.clone(),
                     matches: self.matches.clone(),
                     includes_none: self.includes_none.clone(),
                     includes_all: self.includes_all.clone(),
                 }
+            }
+
+            /// The parameters this probe's comparison names.
+            pub fn params(&self) -> Vec<&str> {
+                self.at_least.iter().chain(&self.at_most).filter_map(Num::param).collect()
+            }
+
+            /// Replace parameter references by their values.
+            pub fn resolve(&mut self, params: &Params) -> Result<(), String> {
+                for n in self.at_least.iter_mut().chain(self.at_most.iter_mut()) {
+                    n.resolve(params)?;
+                }
+                Ok(())
             }
         }
     };
@@ -384,10 +508,10 @@ impl Compare {
         if let Some(v) = &self.none_of {
             parts.push(format!("none of [{}]", list(v)));
         }
-        if let Some(v) = self.at_least {
+        if let Some(v) = &self.at_least {
             parts.push(format!("at least {v}"));
         }
-        if let Some(v) = self.at_most {
+        if let Some(v) = &self.at_most {
             parts.push(format!("at most {v}"));
         }
         if let Some(v) = &self.matches {
@@ -533,6 +657,47 @@ impl Test {
                     ));
                 }
             }
+        }
+    }
+
+    /// The names of the parameters this test refers to.
+    pub fn params(&self) -> Vec<String> {
+        let mut probes = Vec::new();
+        self.probes(&mut probes);
+        let mut out: Vec<String> = probes
+            .into_iter()
+            .flat_map(|p| match p {
+                Test::Config(c) => c.params(),
+                Test::LoginDefs(k) => k.params(),
+                Test::Sshd(s) => s.params(),
+                Test::Sysctl(s) => s.params(),
+                _ => Vec::new(),
+            })
+            .map(str::to_string)
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// This test with every parameter reference replaced by its value.
+    pub fn resolved(&self, params: &Params) -> Result<Test, String> {
+        let mut t = self.clone();
+        t.resolve(params)?;
+        Ok(t)
+    }
+
+    fn resolve(&mut self, params: &Params) -> Result<(), String> {
+        match self {
+            Test::All(v) | Test::Any(v) | Test::None(v) => {
+                v.iter_mut().try_for_each(|t| t.resolve(params))
+            }
+            Test::Not(t) => t.resolve(params),
+            Test::Config(c) => c.resolve(params),
+            Test::LoginDefs(k) => k.resolve(params),
+            Test::Sshd(s) => s.resolve(params),
+            Test::Sysctl(s) => s.resolve(params),
+            _ => Ok(()),
         }
     }
 

@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::catalogue::{Catalogue, Check, Coverage, Selection, Severity, Test};
+use crate::catalogue::{Catalogue, Check, Coverage, ParamUse, Params, Selection, Severity, Test};
 use crate::facts::Facts;
 
 /// The result of one check on one host.
@@ -167,6 +167,9 @@ pub struct Finding {
     /// Running as root would likely turn this `error` into a result.
     #[serde(default)]
     pub needs_root: bool,
+    /// The parameter values the check was evaluated with, and who set them.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub parameters: BTreeMap<String, ParamUse>,
 }
 
 /// Evaluate a test against facts.
@@ -258,14 +261,32 @@ fn join_reasons(parts: &[&Verdict]) -> String {
     seen.join("; ")
 }
 
-/// Evaluate one check: its precondition, then its test.
-pub fn evaluate_check(check: &Check, severity: Severity, facts: &Facts) -> Finding {
-    let verdict = match &check.applies_if {
-        Some(pre) => {
+/// Evaluate one check with its parameter values: its precondition, then its test.
+pub fn evaluate_check(
+    check: &Check,
+    severity: Severity,
+    parameters: BTreeMap<String, ParamUse>,
+    facts: &Facts,
+) -> Finding {
+    let values: Params = parameters
+        .iter()
+        .map(|(k, u)| (k.clone(), u.value.clone()))
+        .collect();
+    let resolved = check.test.resolved(&values).and_then(|test| {
+        let pre = check
+            .applies_if
+            .as_ref()
+            .map(|a| a.resolved(&values))
+            .transpose()?;
+        Ok((test, pre))
+    });
+    let verdict = match &resolved {
+        Err(e) => Verdict::error("catalogue", format!("check {}: {e}", check.id), false),
+        Ok((test, Some(pre))) => {
             let p = evaluate_test(pre, facts);
             match p.outcome {
-                Outcome::Pass => evaluate_test(&check.test, facts),
-                Outcome::Fail => Verdict::with(
+                Outcome::Pass => evaluate_test(test, facts),
+                Outcome::Fail | Outcome::NotApplicable => Verdict::with(
                     Outcome::NotApplicable,
                     format!("not applicable: {}", p.reason),
                     p.evidence,
@@ -276,7 +297,7 @@ pub fn evaluate_check(check: &Check, severity: Severity, facts: &Facts) -> Findi
                 },
             }
         }
-        None => evaluate_test(&check.test, facts),
+        Ok((test, None)) => evaluate_test(test, facts),
     };
     Finding {
         check: check.id.clone(),
@@ -286,6 +307,7 @@ pub fn evaluate_check(check: &Check, severity: Severity, facts: &Facts) -> Findi
         reason: verdict.reason,
         evidence: verdict.evidence,
         needs_root: verdict.outcome == Outcome::Error && verdict.permission_denied,
+        parameters,
     }
 }
 
@@ -297,7 +319,7 @@ pub fn evaluate(catalogue: &Catalogue, selection: &Selection, facts: &Facts) -> 
         .filter_map(|id| catalogue.checks.get(id))
         .map(|c| {
             let sev = selection.severity.get(&c.id).copied().unwrap_or(c.severity);
-            evaluate_check(c, sev, facts)
+            evaluate_check(c, sev, selection.params_for(c), facts)
         })
         .collect()
 }

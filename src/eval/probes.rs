@@ -108,11 +108,11 @@ pub(crate) fn compare(cmp: &Compare, observed: &str) -> Result<bool, String> {
     }
     if cmp.at_least.is_some() || cmp.at_most.is_some() {
         let n: i64 = parse_int(obs).ok_or_else(|| format!("{obs:?} is not an integer"))?;
-        if let Some(min) = cmp.at_least {
-            ok &= n >= min;
+        if let Some(min) = &cmp.at_least {
+            ok &= n >= min.value()?;
         }
-        if let Some(max) = cmp.at_most {
-            ok &= n <= max;
+        if let Some(max) = &cmp.at_most {
+            ok &= n <= max.value()?;
         }
     }
     if let Some(re) = &cmp.matches {
@@ -1059,7 +1059,7 @@ mod tests {
         assert_eq!(compare(&c, "No"), Ok(true));
         assert_eq!(compare(&c, "yes"), Ok(false));
         let c = Compare {
-            at_most: Some(4),
+            at_most: Some(crate::catalogue::test::Num::Value(4)),
             ..cmp()
         };
         assert_eq!(compare(&c, "4"), Ok(true));

@@ -81,6 +81,9 @@ pub struct ReportFinding {
     pub reason: String,
     pub evidence: Vec<Evidence>,
     pub needs_root: bool,
+    /// The parameter values the check used, and who set them (empty when it has none).
+    #[serde(default)]
+    pub parameters: BTreeMap<String, crate::catalogue::ParamUse>,
     pub rationale: String,
     pub remediation: RemediationOut,
     /// Framework requirements this check evidences.
@@ -255,6 +258,7 @@ impl Report {
                     reason: f.reason,
                     evidence: f.evidence,
                     needs_root: f.needs_root,
+                    parameters: f.parameters.clone(),
                 })
             })
             .collect();
