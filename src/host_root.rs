@@ -13,8 +13,10 @@
 //! listings are capped, and the final open uses `O_NOFOLLOW | O_NONBLOCK` so a file swapped
 //! for a symlink or a FIFO after resolution cannot make Ward block or escape.
 
+use std::ffi::{OsStr, OsString};
 use std::fs::{self, File};
 use std::io::{self, Read};
+use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{FileTypeExt, MetadataExt, OpenOptionsExt};
 use std::path::{Component, Path, PathBuf};
 
@@ -24,8 +26,12 @@ use serde::{Deserialize, Serialize};
 pub const DEFAULT_READ_CAP: u64 = 64 * 1024 * 1024;
 /// Symlinks followed while resolving one path before it counts as a loop (Linux uses 40).
 pub const MAX_SYMLINKS: usize = 40;
-/// Entries returned by one directory listing before it is cut short.
+/// Matching entries one directory listing may return; more is a
+/// [`ReadError::TooManyEntries`] error, never a silently shortened list.
 pub const MAX_DIR_ENTRIES: usize = 10_000;
+/// Entries of any name one listing examines before giving up with
+/// [`ReadError::TooManyEntries`] (bounds the work on a directory of millions of files).
+pub const MAX_DIR_SCAN: usize = 1_000_000;
 
 /// What went wrong reading one host path. Each variant names the host path.
 #[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
@@ -49,6 +55,19 @@ pub enum ReadError {
     /// The file is not valid UTF-8 text.
     #[error("{path}:{line}: invalid UTF-8; the file is not read as text")]
     InvalidUtf8 { path: String, line: usize },
+    /// A directory holds more entries (of the names asked for) than Ward lists; reading a
+    /// part could hide the one that matters, so nothing is returned.
+    #[error("{path}: directory has more than {limit} entries{what}; not listed")]
+    TooManyEntries {
+        path: String,
+        limit: usize,
+        /// What was counted (` named like "*.conf"`, or empty for any name).
+        what: String,
+    },
+    /// A path that names a file only as bytes (not UTF-8) was asked for through an API
+    /// that can only return text; the caller must use the byte-exact API.
+    #[error("{path}: file name is not valid UTF-8; not read through a text-only path")]
+    NonUtf8Name { path: String },
     /// Any other I/O failure.
     #[error("{path}: {message}")]
     Io { path: String, message: String },
@@ -74,12 +93,14 @@ impl ReadError {
             | ReadError::TooLarge { path, .. }
             | ReadError::SymlinkLoop { path }
             | ReadError::InvalidUtf8 { path, .. }
+            | ReadError::TooManyEntries { path, .. }
+            | ReadError::NonUtf8Name { path }
             | ReadError::Io { path, .. } => path,
         }
     }
 
-    fn from_io(path: &str, err: &io::Error) -> ReadError {
-        let path = path.to_string();
+    fn from_io(path: impl AsRef<Path>, err: &io::Error) -> ReadError {
+        let path = display_path(path);
         match err.kind() {
             io::ErrorKind::NotFound => ReadError::NotFound { path },
             io::ErrorKind::PermissionDenied => ReadError::PermissionDenied { path },
@@ -157,15 +178,55 @@ pub struct Meta {
     pub mtime: i64,
 }
 
-/// A directory entry returned by [`HostRoot::read_dir`].
+/// A directory entry returned by [`HostRoot::read_dir`] and [`HostRoot::read_dir_matching`].
+///
+/// The name and path carry the exact bytes of the file name, so the file opened is the file
+/// listed even when its name is not UTF-8 (`99-caf\xe9.conf` in Latin-1). Use
+/// [`DirEntry::display_name`] / [`DirEntry::display_path`] for evidence and messages only.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DirEntry {
-    /// File name (lossy UTF-8).
-    pub name: String,
-    /// Host path of the entry, e.g. `/etc/sysctl.d/99-ward.conf`.
-    pub path: String,
+    /// File name, byte-exact.
+    pub name: OsString,
+    /// Host path of the entry, e.g. `/etc/sysctl.d/99-ward.conf`, byte-exact.
+    pub path: PathBuf,
     /// Kind of the entry itself (a symlink is reported as [`FileKind::Symlink`]).
     pub kind: FileKind,
+}
+
+impl DirEntry {
+    /// The name as UTF-8, or `None` when it is not valid UTF-8.
+    pub fn name_str(&self) -> Option<&str> {
+        self.name.to_str()
+    }
+
+    /// The name for display: invalid bytes shown as `\xNN`.
+    pub fn display_name(&self) -> String {
+        display_bytes(self.name.as_bytes())
+    }
+
+    /// The host path for display (evidence, messages): invalid bytes shown as `\xNN`.
+    pub fn display_path(&self) -> String {
+        display_path(&self.path)
+    }
+}
+
+/// A host path for display: valid UTF-8 as is, every byte of an invalid sequence shown as
+/// `\xNN` (`/etc/sysctl.d/99-caf\xe9.conf`). Only for evidence and messages; open files
+/// with the path itself.
+pub fn display_path(path: impl AsRef<Path>) -> String {
+    display_bytes(path.as_ref().as_os_str().as_bytes())
+}
+
+/// Bytes for display: valid UTF-8 as is, invalid bytes as `\xNN`.
+pub fn display_bytes(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    for chunk in bytes.utf8_chunks() {
+        out.push_str(chunk.valid());
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02x}"));
+        }
+    }
+    out
 }
 
 /// The filesystem Ward scans: `/` for the live host or a directory holding a host's files.
@@ -229,15 +290,19 @@ impl HostRoot {
 
     /// Resolve a host path to a real path inside the root, following symlinks as a chroot
     /// would. The final component is resolved too when it is a symlink.
-    pub fn resolve(&self, host_path: &str) -> Result<PathBuf, ReadError> {
-        self.resolve_inner(host_path, true)
+    ///
+    /// Every method taking a host path accepts `&str`, `String`, `&Path` or `PathBuf`; the
+    /// bytes of the path are used as they are, so a name that is not UTF-8 opens the file of
+    /// that name. Errors name the path in its display form ([`display_path`]).
+    pub fn resolve(&self, host_path: impl AsRef<Path>) -> Result<PathBuf, ReadError> {
+        self.resolve_inner(host_path.as_ref(), true)
     }
 
-    fn resolve_inner(&self, host_path: &str, follow_last: bool) -> Result<PathBuf, ReadError> {
+    fn resolve_inner(&self, host_path: &Path, follow_last: bool) -> Result<PathBuf, ReadError> {
         // `stack` holds the resolved components below the root; `pending` the components
         // still to walk, in reverse order so `pop` yields the next one.
-        let mut stack: Vec<std::ffi::OsString> = Vec::new();
-        let mut pending: Vec<std::ffi::OsString> = components_rev(Path::new(host_path));
+        let mut stack: Vec<OsString> = Vec::new();
+        let mut pending: Vec<OsString> = components_rev(host_path);
         let mut links = 0usize;
         while let Some(comp) = pending.pop() {
             if comp == ".." {
@@ -256,7 +321,7 @@ impl HostRoot {
                     links += 1;
                     if links > MAX_SYMLINKS {
                         return Err(ReadError::SymlinkLoop {
-                            path: host_path.to_string(),
+                            path: display_path(host_path),
                         });
                     }
                     let target =
@@ -280,40 +345,44 @@ impl HostRoot {
     }
 
     /// Metadata of a host path, following symlinks inside the root.
-    pub fn metadata(&self, host_path: &str) -> Result<Meta, ReadError> {
+    pub fn metadata(&self, host_path: impl AsRef<Path>) -> Result<Meta, ReadError> {
+        let host_path = host_path.as_ref();
         let real = self.resolve(host_path)?;
         let meta = fs::symlink_metadata(&real).map_err(|e| ReadError::from_io(host_path, &e))?;
         Ok(meta_of(&meta))
     }
 
     /// Metadata of a host path without following a final symlink.
-    pub fn symlink_metadata(&self, host_path: &str) -> Result<Meta, ReadError> {
+    pub fn symlink_metadata(&self, host_path: impl AsRef<Path>) -> Result<Meta, ReadError> {
+        let host_path = host_path.as_ref();
         let real = self.resolve_inner(host_path, false)?;
         let meta = fs::symlink_metadata(&real).map_err(|e| ReadError::from_io(host_path, &e))?;
         Ok(meta_of(&meta))
     }
 
-    /// The target of a symlink, as written in the link (not resolved).
-    pub fn read_link(&self, host_path: &str) -> Result<String, ReadError> {
+    /// The target of a symlink, as written in the link (not resolved), in display form.
+    pub fn read_link(&self, host_path: impl AsRef<Path>) -> Result<String, ReadError> {
+        let host_path = host_path.as_ref();
         let real = self.resolve_inner(host_path, false)?;
         let target = fs::read_link(&real).map_err(|e| ReadError::from_io(host_path, &e))?;
-        Ok(target.to_string_lossy().into_owned())
+        Ok(display_path(&target))
     }
 
     /// True when the host path exists (after following symlinks inside the root).
-    pub fn exists(&self, host_path: &str) -> bool {
+    pub fn exists(&self, host_path: impl AsRef<Path>) -> bool {
         self.metadata(host_path).is_ok()
     }
 
     /// Read a regular file whole, refusing special files and files over the read cap.
-    pub fn read(&self, host_path: &str) -> Result<Vec<u8>, ReadError> {
+    pub fn read(&self, host_path: impl AsRef<Path>) -> Result<Vec<u8>, ReadError> {
+        let host_path = host_path.as_ref();
         let real = self.resolve(host_path)?;
         // Check the kind before opening: opening a FIFO for reading can block.
         let pre = fs::symlink_metadata(&real).map_err(|e| ReadError::from_io(host_path, &e))?;
         let kind = FileKind::of(pre.file_type());
         if kind != FileKind::File {
             return Err(ReadError::NotRegular {
-                path: host_path.to_string(),
+                path: display_path(host_path),
                 kind,
             });
         }
@@ -329,13 +398,13 @@ impl HostRoot {
         let kind = FileKind::of(meta.file_type());
         if kind != FileKind::File {
             return Err(ReadError::NotRegular {
-                path: host_path.to_string(),
+                path: display_path(host_path),
                 kind,
             });
         }
         if meta.len() > self.read_cap {
             return Err(ReadError::TooLarge {
-                path: host_path.to_string(),
+                path: display_path(host_path),
                 size: meta.len(),
                 cap: self.read_cap,
             });
@@ -344,74 +413,132 @@ impl HostRoot {
     }
 
     /// Read a regular file as UTF-8 text; invalid UTF-8 is an error naming the line.
-    pub fn read_text(&self, host_path: &str) -> Result<String, ReadError> {
+    ///
+    /// Only for consumers that themselves refuse such a file. Configuration that its own
+    /// software reads as bytes (sysctl.d, sshd_config, unit files) must be read with
+    /// [`HostRoot::read`] or [`HostRoot::read_lossy`], so one Latin-1 comment does not make
+    /// the whole file unknown.
+    pub fn read_text(&self, host_path: impl AsRef<Path>) -> Result<String, ReadError> {
+        let host_path = host_path.as_ref();
         let bytes = self.read(host_path)?;
         String::from_utf8(bytes).map_err(|e| {
             let upto = e.utf8_error().valid_up_to();
             let line = e.as_bytes()[..upto].iter().filter(|b| **b == b'\n').count() + 1;
             ReadError::InvalidUtf8 {
-                path: host_path.to_string(),
+                path: display_path(host_path),
                 line,
             }
         })
     }
 
-    /// Read a regular file as text, replacing invalid UTF-8 with U+FFFD. For databases such
-    /// as dpkg's status file, where old packages may carry Latin-1 descriptions.
-    pub fn read_lossy(&self, host_path: &str) -> Result<String, ReadError> {
+    /// Read a regular file as text, replacing invalid UTF-8 with U+FFFD. For byte-oriented
+    /// consumers: databases such as dpkg's status file (old packages may carry Latin-1
+    /// descriptions), and configuration whose own parser works on bytes.
+    pub fn read_lossy(&self, host_path: impl AsRef<Path>) -> Result<String, ReadError> {
         let bytes = self.read(host_path)?;
         Ok(String::from_utf8_lossy(&bytes).into_owned())
     }
 
-    /// List a directory, sorted by name, at most [`MAX_DIR_ENTRIES`] entries.
-    pub fn read_dir(&self, host_path: &str) -> Result<Vec<DirEntry>, ReadError> {
+    /// List a directory, sorted by name (byte order). More than [`MAX_DIR_ENTRIES`] entries
+    /// is a [`ReadError::TooManyEntries`] error. Prefer [`HostRoot::read_dir_matching`] when
+    /// only some names matter, so the limit counts only those.
+    pub fn read_dir(&self, host_path: impl AsRef<Path>) -> Result<Vec<DirEntry>, ReadError> {
+        self.list(host_path.as_ref(), &mut |_| true, MAX_DIR_ENTRIES, "")
+    }
+
+    /// List the entries of a directory whose name `keep` accepts, sorted by name (byte
+    /// order). The filter runs before the limit: only accepted entries count against
+    /// [`MAX_DIR_ENTRIES`], and more of them than that is a [`ReadError::TooManyEntries`]
+    /// error naming the directory, never a shortened list. A directory with more than
+    /// [`MAX_DIR_SCAN`] entries of any name is the same error.
+    pub fn read_dir_matching(
+        &self,
+        host_path: impl AsRef<Path>,
+        mut keep: impl FnMut(&OsStr) -> bool,
+    ) -> Result<Vec<DirEntry>, ReadError> {
+        self.list(host_path.as_ref(), &mut keep, MAX_DIR_ENTRIES, " of the names asked for")
+    }
+
+    fn list(
+        &self,
+        host_path: &Path,
+        keep: &mut dyn FnMut(&OsStr) -> bool,
+        limit: usize,
+        what: &str,
+    ) -> Result<Vec<DirEntry>, ReadError> {
         let real = self.resolve(host_path)?;
         let meta = fs::symlink_metadata(&real).map_err(|e| ReadError::from_io(host_path, &e))?;
         if !meta.is_dir() {
             return Err(ReadError::NotRegular {
-                path: host_path.to_string(),
+                path: display_path(host_path),
                 kind: FileKind::of(meta.file_type()),
             });
         }
+        let too_many = |limit: usize, what: &str| ReadError::TooManyEntries {
+            path: display_path(host_path),
+            limit,
+            what: what.to_string(),
+        };
         let mut out = Vec::new();
         let iter = fs::read_dir(&real).map_err(|e| ReadError::from_io(host_path, &e))?;
-        for entry in iter {
+        for (scanned, entry) in iter.enumerate() {
+            if scanned >= MAX_DIR_SCAN {
+                return Err(too_many(MAX_DIR_SCAN, ""));
+            }
             let entry = entry.map_err(|e| ReadError::from_io(host_path, &e))?;
-            let name = entry.file_name().to_string_lossy().into_owned();
+            let name = entry.file_name();
+            if !keep(&name) {
+                continue;
+            }
+            if out.len() >= limit {
+                return Err(too_many(limit, what));
+            }
             let kind = entry
                 .file_type()
                 .map(FileKind::of)
                 .unwrap_or(FileKind::Unknown);
             out.push(DirEntry {
-                path: join_host(host_path, &name),
+                path: host_path.join(&name),
                 name,
                 kind,
             });
-            if out.len() >= MAX_DIR_ENTRIES {
-                break;
-            }
         }
         out.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(out)
     }
 
     /// Expand a host-path glob (`/etc/ssh/ssh_host_*_key`, `/etc/sysctl.d/*.conf`) inside the
-    /// root. Only the final component may contain wildcards; results are sorted host paths.
-    /// A missing directory gives an empty list.
-    pub fn glob(&self, pattern: &str) -> Result<Vec<String>, ReadError> {
-        let (dir, file_pat) = match pattern.rfind('/') {
-            Some(i) => (&pattern[..i.max(1)], &pattern[i + 1..]),
-            None => ("/", pattern),
+    /// root, byte-exact. Only the final component may contain wildcards; results are host
+    /// paths sorted by name (byte order). A missing directory gives an empty list. Names
+    /// that are not UTF-8 match byte by byte, as `glob(3)` does in the C locale: `?` matches
+    /// one invalid byte. The name filter runs before the [`MAX_DIR_ENTRIES`] limit.
+    pub fn glob_paths(&self, pattern: impl AsRef<Path>) -> Result<Vec<PathBuf>, ReadError> {
+        let pattern = pattern.as_ref();
+        let shown = display_path(pattern);
+        let (dir, file_pat) = match (pattern.parent(), pattern.file_name()) {
+            (Some(d), Some(f)) => (
+                if d.as_os_str().is_empty() {
+                    Path::new("/")
+                } else {
+                    d
+                },
+                f,
+            ),
+            _ => return Ok(Vec::new()),
         };
-        if !has_glob_meta(file_pat) {
-            return Ok(if self.symlink_metadata(pattern).is_ok() {
-                vec![pattern.to_string()]
-            } else {
-                Vec::new()
-            });
-        }
+        let file_pat = match file_pat.to_str() {
+            Some(p) if has_glob_meta(p) => p,
+            // No wildcard (or a non-UTF-8 literal name): the path itself, if present.
+            _ => {
+                return Ok(if self.symlink_metadata(pattern).is_ok() {
+                    vec![pattern.to_path_buf()]
+                } else {
+                    Vec::new()
+                })
+            }
+        };
         let matcher = glob::Pattern::new(file_pat).map_err(|e| ReadError::Io {
-            path: pattern.to_string(),
+            path: shown.clone(),
             message: format!("invalid glob: {e}"),
         })?;
         let opts = glob::MatchOptions {
@@ -419,16 +546,50 @@ impl HostRoot {
             require_literal_separator: true,
             require_literal_leading_dot: true,
         };
-        match self.read_dir(dir) {
-            Ok(entries) => Ok(entries
-                .into_iter()
-                .filter(|e| matcher.matches_with(&e.name, opts))
-                .map(|e| e.path)
-                .collect()),
+        let what = format!(" matching {file_pat:?}");
+        match self.list(
+            dir,
+            &mut |name| matcher.matches_with(&match_form(name), opts),
+            MAX_DIR_ENTRIES,
+            &what,
+        ) {
+            Ok(entries) => Ok(entries.into_iter().map(|e| e.path).collect()),
             Err(ReadError::NotFound { .. }) => Ok(Vec::new()),
             Err(e) => Err(e),
         }
     }
+
+    /// [`HostRoot::glob_paths`] for callers that still work with `String` host paths.
+    ///
+    /// A compatibility shim: a match whose name is not UTF-8 cannot be returned as text
+    /// without naming a different file, so it is a [`ReadError::NonUtf8Name`] error (the
+    /// caller reports `error`, never silently skips the file). New code uses
+    /// [`HostRoot::glob_paths`].
+    pub fn glob(&self, pattern: &str) -> Result<Vec<String>, ReadError> {
+        self.glob_paths(pattern)?
+            .into_iter()
+            .map(|p| match p.to_str() {
+                Some(s) => Ok(s.to_string()),
+                None => Err(ReadError::NonUtf8Name {
+                    path: display_path(&p),
+                }),
+            })
+            .collect()
+    }
+}
+
+/// The form of a file name that glob patterns are matched against: valid UTF-8 as is, each
+/// invalid byte as one private-use character (U+F700 + byte) that no pattern contains, so
+/// `*` and `?` treat it as one unmatched-by-literal character.
+fn match_form(name: &OsStr) -> String {
+    let mut out = String::new();
+    for chunk in name.as_bytes().utf8_chunks() {
+        out.push_str(chunk.valid());
+        for b in chunk.invalid() {
+            out.push(char::from_u32(0xF700 + u32::from(*b)).unwrap_or('\u{FFFD}'));
+        }
+    }
+    out
 }
 
 /// Whether a string has glob metacharacters.
@@ -445,8 +606,8 @@ pub fn join_host(dir: &str, name: &str) -> String {
     }
 }
 
-fn components_rev(path: &Path) -> Vec<std::ffi::OsString> {
-    let mut v: Vec<std::ffi::OsString> = path
+fn components_rev(path: &Path) -> Vec<OsString> {
+    let mut v: Vec<OsString> = path
         .components()
         .filter_map(|c| match c {
             Component::Normal(s) => Some(s.to_os_string()),
@@ -470,7 +631,7 @@ fn meta_of(meta: &fs::Metadata) -> Meta {
     }
 }
 
-fn read_capped(file: File, cap: u64, host_path: &str) -> Result<Vec<u8>, ReadError> {
+fn read_capped(file: File, cap: u64, host_path: &Path) -> Result<Vec<u8>, ReadError> {
     let mut buf = Vec::new();
     // Read one byte past the cap so growth during the read is noticed.
     file.take(cap + 1)
@@ -478,7 +639,7 @@ fn read_capped(file: File, cap: u64, host_path: &str) -> Result<Vec<u8>, ReadErr
         .map_err(|e| ReadError::from_io(host_path, &e))?;
     if buf.len() as u64 > cap {
         return Err(ReadError::TooLarge {
-            path: host_path.to_string(),
+            path: display_path(host_path),
             size: buf.len() as u64,
             cap,
         });

@@ -41,6 +41,8 @@
 //! instead of passing on an empty inventory; an unreadable status file or `status.d` entry
 //! is an error for the same reason.
 
+use std::os::unix::ffi::OsStrExt;
+
 use serde::{Deserialize, Serialize};
 
 use super::{Fact, Origin};
@@ -98,7 +100,13 @@ pub fn collect(root: &HostRoot) -> Fact<Packages> {
         Err(e) if e.is_not_found() => {}
         Err(e) => return Fact::from_read_error(&e),
     }
-    match root.read_dir(STATUS_D) {
+    // Filter names before the listing limit counts them; names are kept byte-exact so a
+    // file whose name is not UTF-8 is read under its own name.
+    let listing = root.read_dir_matching(STATUS_D, |name| {
+        let b = name.as_bytes();
+        !b.starts_with(b".") && !b.ends_with(b".md5sums")
+    });
+    match listing {
         Ok(entries) => {
             if !found {
                 // Distroless: the per-package files are the whole database.
@@ -106,14 +114,11 @@ pub fn collect(root: &HostRoot) -> Fact<Packages> {
                 found = true;
             }
             for entry in entries {
-                if entry.kind == FileKind::Directory
-                    || entry.name.starts_with('.')
-                    || entry.name.ends_with(".md5sums")
-                {
+                if entry.kind == FileKind::Directory {
                     continue;
                 }
                 match root.read_lossy(&entry.path) {
-                    Ok(text) => parse_status(&text, &entry.path, true, &mut out),
+                    Ok(text) => parse_status(&text, &entry.display_path(), true, &mut out),
                     // A directory reached through a symlink is not a package file either.
                     Err(crate::host_root::ReadError::NotRegular {
                         kind: FileKind::Directory,

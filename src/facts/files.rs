@@ -2,13 +2,17 @@
 //!
 //! A planned path may end in a glob (`/etc/ssh/ssh_host_*_key`); each match is collected
 //! separately. Metadata is read without opening the file, so FIFOs and devices are safe to
-//! stat. Line matching reads the file as UTF-8 text through the [`HostRoot`] caps and keeps
-//! only matching lines, cut to [`MAX_LINE_CHARS`] characters: never the rest of the file.
+//! stat. Matches are byte-exact: a file whose name is not UTF-8 is stat'ed and read under
+//! its own name and shown with the invalid bytes as `\xNN`; the name filter runs before the
+//! listing limit, and a directory with more matching names than the limit is an error.
+//! Line matching reads the file through the [`HostRoot`] caps, like grep: bytes that are not
+//! UTF-8 become U+FFFD instead of failing the file. Only matching lines are kept, cut to
+//! [`MAX_LINE_CHARS`] characters: never the rest of the file.
 
 use serde::{Deserialize, Serialize};
 
 use super::{Fact, LineQuery};
-use crate::host_root::{HostRoot, Meta};
+use crate::host_root::{display_path, HostRoot, Meta};
 
 /// Longest excerpt of a matched line kept as evidence.
 pub const MAX_LINE_CHARS: usize = 200;
@@ -69,7 +73,8 @@ pub fn collect_stats(
 }
 
 fn collect_stat(root: &HostRoot, names: &NameMaps, pattern: &str) -> Fact<FileSet> {
-    let paths = match root.glob(pattern) {
+    // Byte-exact paths: a name that is not UTF-8 is stat'ed under its own name.
+    let paths = match root.glob_paths(pattern) {
         Ok(p) => p,
         Err(e) => return Fact::from_read_error(&e),
     };
@@ -88,7 +93,10 @@ fn collect_stat(root: &HostRoot, names: &NameMaps, pattern: &str) -> Fact<FileSe
                 Err(e) if e.is_not_found() => return None,
                 Err(e) => Fact::from_read_error(&e),
             };
-            Some(FileEntry { path, stat })
+            Some(FileEntry {
+                path: display_path(&path),
+                stat,
+            })
         })
         .collect();
     Fact::Collected {
@@ -102,11 +110,13 @@ pub fn collect_lines(root: &HostRoot, query: &LineQuery) -> LinesFact {
     let result = (|| {
         let re = regex::Regex::new(&query.pattern)
             .map_err(|e| format!("invalid pattern {:?}: {e}", query.pattern))?;
-        let paths = root.glob(&query.path).map_err(|e| e.to_string())?;
+        let paths = root.glob_paths(&query.path).map_err(|e| e.to_string())?;
         let files = paths
             .into_iter()
             .map(|path| {
-                let matches = match root.read_text(&path) {
+                // Lines are matched like grep: a byte that is not UTF-8 in one line does
+                // not make the other lines unknown.
+                let matches = match root.read_lossy(&path) {
                     Ok(text) => Fact::Collected {
                         value: text
                             .lines()
@@ -120,7 +130,10 @@ pub fn collect_lines(root: &HostRoot, query: &LineQuery) -> LinesFact {
                     },
                     Err(e) => Fact::from_read_error(&e),
                 };
-                FileLines { path, matches }
+                FileLines {
+                    path: display_path(&path),
+                    matches,
+                }
             })
             .collect();
         Ok::<_, String>(files)

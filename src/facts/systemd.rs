@@ -57,7 +57,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::Fact;
-use crate::host_root::{DirEntry, FileKind, HostRoot, ReadError, MAX_DIR_ENTRIES};
+use crate::host_root::{display_path, DirEntry, FileKind, HostRoot, ReadError};
 
 /// The unit search path of the system manager, in priority order (highest first).
 pub const UNIT_DIRS: [&str; 8] = [
@@ -271,17 +271,18 @@ fn find_fragments(
         if !seen_dirs.insert(real_dir) {
             continue; // merged-usr: the same directory under another name
         }
-        let Some(entries) = list_dir(root, dir)? else {
+        let Some(entries) = list_dir(root, dir, is_unit_name)? else {
             continue;
         };
         any_dir = true;
         for e in entries {
-            if !is_unit_name(&e.name) || fragments.contains_key(&e.name) {
+            let Some(name) = e.name_str() else { continue };
+            if fragments.contains_key(name) {
                 continue;
             }
             match classify(root, &null, &e) {
                 Ok(Some(frag)) => {
-                    fragments.insert(e.name, frag);
+                    fragments.insert(name.to_string(), frag);
                     if fragments.len() > MAX_UNITS {
                         return Err(too_many_units());
                     }
@@ -302,13 +303,14 @@ fn find_fragments(
 /// What a unit-directory entry is. `Ok(None)` for entries that are not unit files at all
 /// (directories); `Err` with a warning for entries systemd would not load.
 fn classify(root: &HostRoot, null: &Path, e: &DirEntry) -> Result<Option<Fragment>, String> {
+    let e_path = e.display_path();
+    let e_name = e.display_name();
     match e.kind {
         FileKind::Directory => return Ok(None),
         FileKind::File | FileKind::Symlink => {}
         other => {
             return Err(format!(
-                "{}: is a {other}, not a unit file; ignored",
-                e.path
+                "{e_path}: is a {other}, not a unit file; ignored"
             ))
         }
     }
@@ -316,33 +318,31 @@ fn classify(root: &HostRoot, null: &Path, e: &DirEntry) -> Result<Option<Fragmen
     if real == null {
         return Ok(Some(Fragment {
             kind: FragmentKind::Masked,
-            path: e.path.clone(),
+            path: e_path,
         }));
     }
     let meta = match root.metadata(&e.path) {
         Ok(m) => m,
         Err(ReadError::NotFound { .. }) => {
             return Err(format!(
-                "{}: dangling symlink; unit {} not loadable, left out",
-                e.path, e.name
+                "{e_path}: dangling symlink; unit {e_name} not loadable, left out"
             ))
         }
-        Err(err) => return Err(format!("{err}; unit {} left out", e.name)),
+        Err(err) => return Err(format!("{err}; unit {e_name} left out")),
     };
     match meta.kind {
         FileKind::Directory => return Ok(None),
         FileKind::File => {}
         other => {
             return Err(format!(
-                "{}: resolves to a {other}, not a unit file; ignored",
-                e.path
+                "{e_path}: resolves to a {other}, not a unit file; ignored"
             ))
         }
     }
     let path = if e.kind == FileKind::Symlink {
-        host_path_of(root, &real).unwrap_or_else(|| e.path.clone())
+        host_path_of(root, &real).unwrap_or_else(|| e_path.clone())
     } else {
-        e.path.clone()
+        e_path.clone()
     };
     if meta.size == 0 {
         return Ok(Some(Fragment {
@@ -356,7 +356,7 @@ fn classify(root: &HostRoot, null: &Path, e: &DirEntry) -> Result<Option<Fragmen
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         let same_unit =
-            target_name == e.name || template_of(&e.name).as_deref() == Some(target_name.as_str());
+            target_name == e_name || template_of(&e_name).as_deref() == Some(target_name.as_str());
         if !same_unit {
             return Ok(Some(Fragment {
                 kind: FragmentKind::Alias,
@@ -381,23 +381,22 @@ fn find_enabling_links(root: &HostRoot) -> Result<BTreeMap<String, Vec<String>>,
         if !seen_dirs.insert(real_dir) {
             continue;
         }
-        let Some(entries) = list_dir(root, dir)? else {
+        let is_link_dir = |n: &str| LINK_DIR_SUFFIXES.iter().any(|s| n.ends_with(s));
+        let Some(entries) = list_dir(root, dir, is_link_dir)? else {
             continue;
         };
         for d in entries {
-            if !LINK_DIR_SUFFIXES.iter().any(|s| d.name.ends_with(s)) {
-                continue;
-            }
             if !matches!(root.metadata(&d.path), Ok(m) if m.kind == FileKind::Directory) {
                 continue;
             }
-            let Some(sub) = list_dir(root, &d.path)? else {
+            let Some(sub) = list_dir(root, &d.path, is_unit_name)? else {
                 continue;
             };
             for l in sub {
-                if !is_unit_name(&l.name) || !matches!(l.kind, FileKind::Symlink | FileKind::File) {
+                if !matches!(l.kind, FileKind::Symlink | FileKind::File) {
                     continue;
                 }
+                let Some(name) = l.name_str() else { continue };
                 count += 1;
                 if count > MAX_LINKS {
                     return Err(Fact::error(format!(
@@ -405,7 +404,10 @@ fn find_enabling_links(root: &HostRoot) -> Result<BTreeMap<String, Vec<String>>,
                          collected"
                     )));
                 }
-                links.entry(l.name).or_default().push(l.path);
+                links
+                    .entry(name.to_string())
+                    .or_default()
+                    .push(display_path(&l.path));
             }
         }
     }
@@ -415,14 +417,16 @@ fn find_enabling_links(root: &HostRoot) -> Result<BTreeMap<String, Vec<String>>,
     Ok(links)
 }
 
-/// List a directory: `None` when it does not exist, an error fact when it cannot be listed
-/// or the listing was cut short.
-fn list_dir(root: &HostRoot, dir: &str) -> Result<Option<Vec<DirEntry>>, Fact<Units>> {
-    match root.read_dir(dir) {
-        Ok(entries) if entries.len() >= MAX_DIR_ENTRIES => Err(Fact::error(format!(
-            "{dir}: directory listing cut short at {MAX_DIR_ENTRIES} entries; unit states \
-             unknown"
-        ))),
+/// List the entries of a directory whose (UTF-8) name `keep` accepts: `None` when the
+/// directory does not exist, an error fact when it cannot be listed or holds more matching
+/// entries than the listing limit. Names that are not UTF-8 are never unit names (systemd
+/// refuses them too) and are left out before the limit counts.
+fn list_dir(
+    root: &HostRoot,
+    dir: impl AsRef<Path>,
+    keep: impl Fn(&str) -> bool,
+) -> Result<Option<Vec<DirEntry>>, Fact<Units>> {
+    match root.read_dir_matching(dir, |n| n.to_str().is_some_and(&keep)) {
         Ok(entries) => Ok(Some(entries)),
         Err(ReadError::NotFound { .. }) => Ok(None),
         Err(e) => Err(Fact::from_read_error(&e)),
