@@ -4,7 +4,6 @@
 //! Run with `cargo bench --bench scan`; results are recorded in docs/benchmarks.md.
 
 use std::fs;
-use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
 use criterion::{criterion_group, criterion_main, Criterion};
@@ -12,40 +11,29 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use ward::catalogue::Catalogue;
 use ward::eval;
 use ward::facts;
+use ward::fixture_host::FixtureHost;
 use ward::host_root::HostRoot;
 use ward::report::render::{Format, Renderer};
 use ward::report::Report;
 
-fn debian_root() -> tempfile::TempDir {
+/// The hardened fixture host (built like every fixture host, modes and owners included)
+/// with the real Debian 12 dpkg database in place of its small one.
+fn debian_root() -> FixtureHost {
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let src = manifest.join("tests/fixtures/hosts/hardened");
-    let dst = tempfile::tempdir().expect("tempdir");
-    for entry in walkdir::WalkDir::new(&src).min_depth(1) {
-        let entry = entry.expect("walk");
-        let rel = entry.path().strip_prefix(&src).expect("prefix");
-        let to = dst.path().join(rel);
-        if entry.file_type().is_dir() {
-            fs::create_dir_all(&to).expect("mkdir");
-        } else if entry.file_type().is_symlink() {
-            std::os::unix::fs::symlink(fs::read_link(entry.path()).expect("link"), &to)
-                .expect("symlink");
-        } else {
-            fs::copy(entry.path(), &to).expect("copy");
-            fs::set_permissions(&to, fs::Permissions::from_mode(0o644)).expect("chmod");
-        }
-    }
+    let host = FixtureHost::from_tree(&manifest.join("tests/fixtures/hosts/hardened"))
+        .expect("the hardened fixture host builds");
     fs::copy(
         manifest.join("../shared/data/hosts/debian12-dpkg-status"),
-        dst.path().join("var/lib/dpkg/status"),
+        host.path().join("var/lib/dpkg/status"),
     )
     .expect("the real dpkg status must sit in ../shared/data/hosts");
-    dst
+    host
 }
 
 fn scan_end_to_end(root: &HostRoot) -> usize {
     let cat = Catalogue::builtin().expect("builtin catalogue");
     let selection = cat.select(None, &[]).expect("selection");
-    let plan = cat.plan_for(&selection);
+    let plan = cat.plan(cat.checks.values());
     let facts = facts::collect(root, &plan);
     let findings = eval::evaluate(&cat, &selection, &facts);
     let report = Report::build(&cat, &selection, &facts, findings);
@@ -57,14 +45,14 @@ fn scan_end_to_end(root: &HostRoot) -> usize {
 }
 
 fn bench(c: &mut Criterion) {
-    let dir = debian_root();
-    let root = HostRoot::new(dir.path()).expect("root");
+    let host = debian_root();
+    let root: HostRoot = host.root().expect("root");
     c.bench_function("catalogue_load_builtin", |b| {
         b.iter(|| Catalogue::builtin().expect("builtin").checks.len())
     });
     let cat = Catalogue::builtin().expect("builtin");
     let selection = cat.select(None, &[]).expect("selection");
-    let plan = cat.plan_for(&selection);
+    let plan = cat.plan(cat.checks.values());
     c.bench_function("collect_debian_root", |b| {
         b.iter(|| facts::collect(&root, &plan))
     });

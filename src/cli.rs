@@ -16,7 +16,7 @@ use std::process::ExitCode;
 use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use ward::catalogue::selftest::{self, CaseStatus};
+use ward::selftest::{self, CaseStatus};
 use ward::catalogue::{dir_sources, Catalogue, Selection, Severity};
 use ward::eval::{self, Outcome};
 use ward::facts::{self, Facts};
@@ -522,12 +522,13 @@ fn controls(cmd: ControlsCommand) -> Result<ExitCode> {
             for (platform, cmd) in &c.remediation.commands {
                 writeln!(out, "  {platform}: {cmd}")?;
             }
-            writeln!(
-                out,
-                "\nFixtures: pass [{}], fail [{}]",
-                c.fixtures.pass.join(", "),
-                c.fixtures.fail.join(", ")
-            )?;
+            writeln!(out, "\nFixtures:")?;
+            for (expect, case) in c.fixtures.cases() {
+                match case.reason() {
+                    Some(r) => writeln!(out, "  {expect}: {} (reason contains {r:?})", case.fixture())?,
+                    None => writeln!(out, "  {expect}: {}", case.fixture())?,
+                }
+            }
             let reqs: Vec<String> = cat
                 .frameworks
                 .values()
@@ -588,38 +589,39 @@ fn controls(cmd: ControlsCommand) -> Result<ExitCode> {
         ControlsCommand::Test { pattern, catalogue } => {
             let cat = load_catalogue(&catalogue)?;
             let cases = selftest::run(&cat, pattern.as_deref());
-            let (mut ok, mut failed, mut skipped) = (0, 0, 0);
             for c in &cases {
                 let got = c.got.map(Outcome::as_str).unwrap_or("-");
+                let fixture = if c.fixture.is_empty() { "-" } else { &c.fixture };
                 match c.status {
-                    CaseStatus::Ok => ok += 1,
-                    CaseStatus::Failed => {
-                        failed += 1;
-                        writeln!(
-                            out,
-                            "FAIL {} on {}: expected {}, got {}: {}",
-                            c.check,
-                            if c.fixture.is_empty() {
-                                "-"
-                            } else {
-                                &c.fixture
-                            },
-                            c.expected,
-                            got,
-                            c.detail
-                        )?;
-                    }
-                    CaseStatus::Skipped => {
-                        skipped += 1;
-                        writeln!(out, "skip {} on {}: {}", c.check, c.fixture, c.detail)?;
-                    }
+                    CaseStatus::Ok => {}
+                    CaseStatus::Failed => writeln!(
+                        out,
+                        "FAIL {} on {fixture}: expected {}, got {got}: {}",
+                        c.check, c.expected, c.detail
+                    )?,
+                    CaseStatus::Skipped => writeln!(
+                        out,
+                        "SKIP {} on {fixture}: {} (a skipped case proves nothing)",
+                        c.check, c.detail
+                    )?,
                 }
+            }
+            let summary = selftest::Summary::of(&cases);
+            for id in &summary.unproven {
+                writeln!(
+                    out,
+                    "UNPROVEN {id}: no pass case and fail case that both ran and held"
+                )?;
             }
             writeln!(
                 out,
-                "fixtures: {ok} passed, {failed} failed, {skipped} skipped"
+                "fixtures: {} passed, {} failed, {} skipped; {} check(s) unproven",
+                summary.ok,
+                summary.failed,
+                summary.skipped,
+                summary.unproven.len()
             )?;
-            Ok(if failed == 0 {
+            Ok(if summary.is_success() {
                 ExitCode::SUCCESS
             } else {
                 ExitCode::from(1)

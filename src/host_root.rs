@@ -13,6 +13,7 @@
 //! listings are capped, and the final open uses `O_NOFOLLOW | O_NONBLOCK` so a file swapped
 //! for a symlink or a FIFO after resolution cannot make Ward block or escape.
 
+use std::collections::BTreeMap;
 use std::ffi::{OsStr, OsString};
 use std::fs::{self, File};
 use std::io::{self, Read};
@@ -235,6 +236,9 @@ pub struct HostRoot {
     base: PathBuf,
     live: bool,
     read_cap: u64,
+    /// Owners served instead of the file system's, by real path (fixture hosts built by a
+    /// user who cannot chown; see [`HostRoot::with_owners`]).
+    owners: std::sync::Arc<BTreeMap<PathBuf, (u32, u32)>>,
 }
 
 impl HostRoot {
@@ -244,6 +248,7 @@ impl HostRoot {
             base: PathBuf::from("/"),
             live: true,
             read_cap: DEFAULT_READ_CAP,
+            owners: Default::default(),
         }
     }
 
@@ -264,7 +269,32 @@ impl HostRoot {
             base,
             live,
             read_cap: DEFAULT_READ_CAP,
+            owners: Default::default(),
         })
+    }
+
+    /// Serve these owners (host path to uid, gid) in metadata instead of the file system's.
+    /// Fixture hosts use it when the user building them cannot chown, so ownership checks
+    /// see the owners the fixture records. Never used for a scan of a real host; the live
+    /// host ignores it.
+    pub fn with_owners(mut self, owners: BTreeMap<String, (u32, u32)>) -> HostRoot {
+        if self.live {
+            return self;
+        }
+        let map = owners
+            .into_iter()
+            .map(|(p, ids)| (self.base.join(p.trim_start_matches('/')), ids))
+            .collect();
+        self.owners = std::sync::Arc::new(map);
+        self
+    }
+
+    fn owned(&self, real: &Path, mut meta: Meta) -> Meta {
+        if let Some((uid, gid)) = self.owners.get(real) {
+            meta.uid = *uid;
+            meta.gid = *gid;
+        }
+        meta
     }
 
     /// Change the largest file size read whole.
@@ -349,7 +379,7 @@ impl HostRoot {
         let host_path = host_path.as_ref();
         let real = self.resolve(host_path)?;
         let meta = fs::symlink_metadata(&real).map_err(|e| ReadError::from_io(host_path, &e))?;
-        Ok(meta_of(&meta))
+        Ok(self.owned(&real, meta_of(&meta)))
     }
 
     /// Metadata of a host path without following a final symlink.
@@ -357,7 +387,7 @@ impl HostRoot {
         let host_path = host_path.as_ref();
         let real = self.resolve_inner(host_path, false)?;
         let meta = fs::symlink_metadata(&real).map_err(|e| ReadError::from_io(host_path, &e))?;
-        Ok(meta_of(&meta))
+        Ok(self.owned(&real, meta_of(&meta)))
     }
 
     /// The target of a symlink, as written in the link (not resolved), in display form.

@@ -13,8 +13,10 @@
 pub mod catalogue;
 pub mod eval;
 pub mod facts;
+pub mod fixture_host;
 pub mod host_root;
 pub mod report;
+pub mod selftest;
 
 use serde::{Deserialize, Serialize};
 

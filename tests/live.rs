@@ -111,3 +111,40 @@ fn unprivileged_live_scan_reports_what_needs_root() {
     assert!(stdout.contains("Needs root"), "{stdout}");
     assert!(stdout.contains("accounts.empty-passwords"), "{stdout}");
 }
+
+/// `ward controls test` as an unprivileged user: fixture owners are served by the fixture
+/// host instead of chown, so nothing is skipped and every ownership check is proven.
+#[test]
+fn controls_test_as_nobody_skips_nothing() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let bin_dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(bin_dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let bin = bin_dir.path().join("ward");
+    std::fs::copy(env!("CARGO_BIN_EXE_ward"), &bin).unwrap();
+    std::fs::set_permissions(&bin, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let mut cmd = if is_root() {
+        let mut c = Command::new("setpriv");
+        c.args([
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            "--reset-env",
+        ])
+        .arg(&bin);
+        c
+    } else {
+        Command::new(&bin)
+    };
+    let output = cmd
+        .args(["controls", "test"])
+        .current_dir(bin_dir.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains(" 0 failed, 0 skipped; 0 check(s) unproven"),
+        "{stdout}"
+    );
+}

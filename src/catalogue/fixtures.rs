@@ -26,6 +26,10 @@ pub struct Fixture {
     /// Host path to file contents.
     #[serde(default)]
     pub files: BTreeMap<String, String>,
+    /// Host path to text appended to the file as the extended fixtures left it (e.g. one
+    /// more package stanza after the base dpkg status), or written when there is none.
+    #[serde(default)]
+    pub append: BTreeMap<String, String>,
     /// Host path to octal mode (default `0644` for files, `0755` for directories).
     #[serde(default)]
     pub modes: BTreeMap<String, String>,
@@ -63,6 +67,7 @@ impl Fixture {
         let all_paths = self
             .files
             .keys()
+            .chain(self.append.keys())
             .chain(self.modes.keys())
             .chain(self.owners.keys())
             .chain(self.symlinks.keys())
@@ -111,6 +116,13 @@ impl Fixture {
             stack.pop();
             out.description = f.description.clone();
             out.files.extend(f.files.clone());
+            for (p, text) in &f.append {
+                let body = out.files.entry(p.clone()).or_default();
+                if !body.is_empty() && !body.ends_with('\n') {
+                    body.push('\n');
+                }
+                body.push_str(text);
+            }
             out.modes.extend(f.modes.clone());
             out.owners.extend(f.owners.clone());
             out.symlinks.extend(f.symlinks.clone());
@@ -182,7 +194,8 @@ impl Fixture {
     }
 }
 
-fn parse_owner(s: &str) -> Option<(u32, u32)> {
+/// Parse `uid:gid`.
+pub fn parse_owner(s: &str) -> Option<(u32, u32)> {
     let (u, g) = s.split_once(':')?;
     Some((u.trim().parse().ok()?, g.trim().parse().ok()?))
 }

@@ -11,7 +11,6 @@
 //! to it, and an item with the same id as a built-in one replaces it.
 
 pub mod fixtures;
-pub mod selftest;
 pub mod test;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -90,14 +89,95 @@ pub struct Remediation {
     pub commands: BTreeMap<String, String>,
 }
 
-/// The fixtures a check is proven against.
+/// The fixtures a check is proven against, by the outcome each must give.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FixtureRefs {
     #[serde(default)]
-    pub pass: Vec<String>,
+    pub pass: Vec<FixtureCase>,
     #[serde(default)]
-    pub fail: Vec<String>,
+    pub fail: Vec<FixtureCase>,
+    /// Hosts where the check must not apply (its software is absent).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_applicable: Vec<FixtureCase>,
+    /// Hosts where Ward must say it cannot tell (unreadable or malformed input).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub error: Vec<FixtureCase>,
+}
+
+/// The outcome a fixture case expects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Expect {
+    Pass,
+    Fail,
+    NotApplicable,
+    Error,
+}
+
+impl Expect {
+    /// The snake-case name, as an outcome is named.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Expect::Pass => "pass",
+            Expect::Fail => "fail",
+            Expect::NotApplicable => "not_applicable",
+            Expect::Error => "error",
+        }
+    }
+}
+
+impl std::fmt::Display for Expect {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A fixture a check runs on: its name, or `{ fixture: NAME, reason: TEXT }` to also require
+/// that the finding's reason contains `TEXT`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum FixtureCase {
+    Name(String),
+    WithReason {
+        fixture: String,
+        /// Text the finding's reason must contain.
+        reason: String,
+    },
+}
+
+impl FixtureCase {
+    /// The fixture's name.
+    pub fn fixture(&self) -> &str {
+        match self {
+            FixtureCase::Name(n) | FixtureCase::WithReason { fixture: n, .. } => n,
+        }
+    }
+
+    /// Text the reason must contain, if any.
+    pub fn reason(&self) -> Option<&str> {
+        match self {
+            FixtureCase::Name(_) => None,
+            FixtureCase::WithReason { reason, .. } => Some(reason),
+        }
+    }
+}
+
+impl FixtureRefs {
+    /// Every case with the outcome it expects.
+    pub fn cases(&self) -> impl Iterator<Item = (Expect, &FixtureCase)> {
+        self.pass
+            .iter()
+            .map(|c| (Expect::Pass, c))
+            .chain(self.fail.iter().map(|c| (Expect::Fail, c)))
+            .chain(self.not_applicable.iter().map(|c| (Expect::NotApplicable, c)))
+            .chain(self.error.iter().map(|c| (Expect::Error, c)))
+    }
+
+    /// Whether the check names this fixture in any list.
+    pub fn uses(&self, fixture: &str) -> bool {
+        self.cases().any(|(_, c)| c.fixture() == fixture)
+    }
 }
 
 /// A technical check, as written in `checks/*.yaml`.
@@ -602,7 +682,8 @@ impl Catalogue {
             if l.item.remediation.steps.trim().is_empty() {
                 problems.push(at("remediation steps are empty".into()));
             }
-            for name in l.item.fixtures.pass.iter().chain(&l.item.fixtures.fail) {
+            for (_, case) in l.item.fixtures.cases() {
+                let name = case.fixture();
                 if !fixture_map.contains_key(name) {
                     problems.push(at(format!("fixture {name:?} does not exist in fixtures/")));
                 }
@@ -1211,13 +1292,8 @@ pub fn lint(cat: &Catalogue) -> Vec<String> {
         }
     }
     for name in cat.fixtures.keys() {
-        let used = cat.checks.values().any(|c| {
-            c.fixtures
-                .pass
-                .iter()
-                .chain(&c.fixtures.fail)
-                .any(|f| f == name)
-        }) || cat
+        let used = cat.checks.values().any(|c| c.fixtures.uses(name))
+            || cat
             .fixtures
             .values()
             .any(|f| f.extends.iter().any(|e| e == name));
