@@ -323,7 +323,8 @@ fn source_of(source: Option<&str>, name: &str, version: &str) -> (String, String
 mod tests {
     use super::*;
 
-    const SHARED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data/hosts");
+    /// Real data copied into the repository (see its README for source and licence).
+    const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/data");
 
     /// A host root holding `files` (host path, contents).
     fn host(files: &[(&str, &[u8])]) -> (tempfile::TempDir, HostRoot) {
@@ -355,11 +356,11 @@ mod tests {
     /// Every row of dpkg-query's own output for the real Debian 12 status file.
     #[test]
     fn matches_dpkg_query_on_debian12() {
-        let status = std::fs::read(format!("{SHARED}/debian12-dpkg-status"))
-            .expect("../shared/data/hosts/debian12-dpkg-status must sit beside the checkout");
+        let status = std::fs::read(format!("{DATA}/debian12-dpkg-status"))
+            .expect("tests/fixtures/data/debian12-dpkg-status is part of the repository");
         let expected =
-            std::fs::read_to_string(format!("{SHARED}/debian12-dpkg-status.expected.tsv"))
-                .expect("../shared/data/hosts/debian12-dpkg-status.expected.tsv must exist");
+            std::fs::read_to_string(format!("{DATA}/debian12-dpkg-status.expected.tsv"))
+                .expect("tests/fixtures/data/debian12-dpkg-status.expected.tsv is part of the repository");
         let mut lines = expected.lines();
         assert_eq!(
             lines.next(),

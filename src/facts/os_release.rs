@@ -123,10 +123,10 @@ mod tests {
     fn parses_real_samples() {
         let dir = concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/../shared/data/hosts/os-release"
+            "/tests/fixtures/data/os-release"
         );
         let debian = std::fs::read_to_string(format!("{dir}/debian-12"))
-            .expect("../shared/data must sit beside the checkout");
+            .expect("tests/fixtures/data/os-release is part of the repository");
         let os = parse(&debian, "/etc/os-release");
         assert_eq!(os.id.as_deref(), Some("debian"));
         assert_eq!(os.version_id.as_deref(), Some("12"));
