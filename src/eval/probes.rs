@@ -10,7 +10,7 @@ use crate::facts::accounts::{Accounts, PasswordState};
 use crate::facts::keyvalue::KeyValues;
 use crate::facts::sshd::SettingSource;
 use crate::facts::systemd::UnitState;
-use crate::facts::dpkg::Packages;
+use crate::facts::packages::Inventory;
 use crate::facts::registry::{ConfigValues, FileStats, LineMatches, LoginDefs};
 use crate::facts::sshd::SshdConfig;
 use crate::facts::sysctl::Sysctl;
@@ -524,7 +524,7 @@ fn sysctl(t: &SysctlTest, facts: &Facts) -> Verdict {
 }
 
 fn package(t: &PackageTest, facts: &Facts) -> Verdict {
-    let pkgs = collected!(facts => Packages, "installed packages");
+    let pkgs = collected!(facts => Inventory, "installed packages");
     let found = pkgs.packages.iter().find(|p| p.name == t.name);
     let expected = if t.installed {
         "installed"

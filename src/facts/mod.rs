@@ -11,10 +11,10 @@
 //! `error` findings with that reason.
 
 pub mod accounts;
-pub mod dpkg;
 pub mod files;
 pub mod keyvalue;
 pub mod os_release;
+pub mod packages;
 pub mod registry;
 pub mod sshd;
 pub mod sysctl;

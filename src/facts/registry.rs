@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    accounts, dpkg, files, keyvalue, os_release, sshd, sysctl, systemd, CollectorRun, Fact,
+    accounts, files, keyvalue, os_release, packages, sshd, sysctl, systemd, CollectorRun, Fact,
     FactKind, Facts, Plan,
 };
 use crate::host_root::HostRoot;
@@ -78,7 +78,7 @@ impl Registry {
         let mut r = Registry::empty();
         // Names are unique by construction; a clash is a programming error caught by tests.
         let _ = r.register(OsReleaseCollector);
-        let _ = r.register(DpkgCollector);
+        let _ = r.register(PackagesCollector);
         let _ = r.register(AccountsCollector);
         let _ = r.register(LoginDefsCollector);
         let _ = r.register(SshdCollector);
@@ -154,18 +154,18 @@ impl Collector for OsReleaseCollector {
     }
 }
 
-/// The dpkg database.
-pub struct DpkgCollector;
-impl FactKind for dpkg::Packages {
+/// The installed-package inventory.
+pub struct PackagesCollector;
+impl FactKind for packages::Inventory {
     const NAME: &'static str = "packages";
 }
-impl Collector for DpkgCollector {
-    type Output = dpkg::Packages;
+impl Collector for PackagesCollector {
+    type Output = packages::Inventory;
     fn paths(&self) -> Vec<String> {
         strings(&["/var/lib/dpkg/status", "/var/lib/dpkg/status.d/*"])
     }
     fn collect(&self, root: &HostRoot, _: &Plan) -> Fact<Self::Output> {
-        dpkg::collect(root)
+        packages::collect(root)
     }
 }
 

@@ -43,9 +43,9 @@
 
 use std::os::unix::ffi::OsStrExt;
 
-use serde::{Deserialize, Serialize};
 
-use super::{Fact, Origin};
+use super::{Inventory, Package, PackageFormat};
+use crate::facts::{Fact, Origin};
 use crate::host_root::{FileKind, HostRoot};
 
 /// The status database.
@@ -53,40 +53,10 @@ const STATUS: &str = "/var/lib/dpkg/status";
 /// Per-package status files of distroless images.
 const STATUS_D: &str = "/var/lib/dpkg/status.d";
 
-/// The installed-package inventory of a host.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Packages {
-    /// The package manager whose database was read (`dpkg`).
-    pub manager: String,
-    /// Host path of the database read.
-    pub database: String,
-    /// Installed packages (dpkg `Status: install ok installed` and other half-states that
-    /// leave files on disk), in database order.
-    pub packages: Vec<Package>,
-    /// Malformed stanzas, with their origin.
-    pub warnings: Vec<String>,
-}
-
-/// One installed package.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Package {
-    pub name: String,
-    pub version: String,
-    pub architecture: String,
-    /// Source package name (the binary's own name when there is no `Source:` field).
-    pub source_name: String,
-    /// Source package version (the binary's own version when `Source:` gives none).
-    pub source_version: String,
-    /// dpkg's status abbreviation, e.g. `ii`, `hi`, `iU`.
-    pub status: String,
-    /// Where the stanza starts.
-    pub origin: Origin,
-}
-
 /// Collect the installed packages.
-pub fn collect(root: &HostRoot) -> Fact<Packages> {
-    let mut out = Packages {
-        manager: "dpkg".to_string(),
+pub fn collect(root: &HostRoot) -> Fact<Inventory> {
+    let mut out = Inventory {
+        format: PackageFormat::Dpkg,
         database: STATUS.to_string(),
         packages: Vec::new(),
         warnings: Vec::new(),
@@ -151,7 +121,7 @@ struct Stanza<'a> {
 
 /// Parse a status file (or one `status.d` file) into `out`. `missing_status_installed`
 /// makes a stanza without `Status` count as `install ok installed` (distroless files).
-fn parse_status(text: &str, path: &str, missing_status_installed: bool, out: &mut Packages) {
+fn parse_status(text: &str, path: &str, missing_status_installed: bool, out: &mut Inventory) {
     let mut current: Option<Stanza> = None;
     for (i, line) in text.lines().enumerate() {
         let line_no = i + 1;
@@ -200,7 +170,7 @@ fn parse_status(text: &str, path: &str, missing_status_installed: bool, out: &mu
 }
 
 /// Turn a complete stanza into a package, a warning, or nothing (not installed).
-fn finish(stanza: Stanza, path: &str, missing_status_installed: bool, out: &mut Packages) {
+fn finish(stanza: Stanza, path: &str, missing_status_installed: bool, out: &mut Inventory) {
     let at = stanza.line;
     let Some(name) = stanza.package.filter(|p| !p.is_empty()) else {
         out.warnings.push(format!(
@@ -240,6 +210,7 @@ fn finish(stanza: Stanza, path: &str, missing_status_installed: bool, out: &mut 
         architecture: stanza.architecture.unwrap_or("").to_string(),
         source_name,
         source_version,
+        format: PackageFormat::Dpkg,
         status: abbrev,
         origin: Origin::at(path, at),
     });
@@ -338,7 +309,7 @@ mod tests {
         (dir, root)
     }
 
-    fn packages(status: &[u8]) -> Packages {
+    fn packages(status: &[u8]) -> Inventory {
         let (_d, root) = host(&[(STATUS, status)]);
         match collect(&root) {
             Fact::Collected { value } => value,
@@ -346,7 +317,7 @@ mod tests {
         }
     }
 
-    fn find<'a>(p: &'a Packages, name: &str) -> &'a Package {
+    fn find<'a>(p: &'a Inventory, name: &str) -> &'a Package {
         p.packages
             .iter()
             .find(|x| x.name == name)
@@ -375,7 +346,7 @@ mod tests {
 
         let got = packages(&status);
         assert!(got.warnings.is_empty(), "{:?}", got.warnings);
-        assert_eq!(got.manager, "dpkg");
+        assert_eq!(got.format, PackageFormat::Dpkg);
         assert_eq!(got.database, STATUS);
         let mut rows: Vec<Vec<String>> = got
             .packages
@@ -625,7 +596,7 @@ mod tests {
     proptest::proptest! {
         #[test]
         fn never_panics_on_arbitrary_input(text in "(?s)[ \t\nA-Za-z:()0-9.+~-]{0,400}") {
-            let mut out = Packages::default();
+            let mut out = Inventory::default();
             parse_status(&text, STATUS, false, &mut out);
             parse_status(&text, STATUS, true, &mut out);
         }
