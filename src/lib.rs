@@ -12,6 +12,7 @@
 
 pub mod catalogue;
 pub mod eval;
+pub mod exec;
 pub mod facts;
 pub mod host_root;
 pub mod report;
