@@ -355,6 +355,7 @@ struct Parser<'a> {
     chain: Vec<(PathBuf, String)>,
     parses: usize,
     deadline: Instant,
+    limit: Duration,
 }
 
 /// Read the main file and everything it includes, then fill in defaults.
@@ -388,6 +389,7 @@ pub(super) fn parse_config_within(root: &HostRoot, limit: Duration) -> Result<Ss
         chain: vec![(real, MAIN_CONFIG.to_string())],
         parses: 1,
         deadline: Instant::now() + limit,
+        limit,
     };
     parser.parse_text(MAIN_CONFIG, &text, Scope::Global, 0)?;
     let mut cfg = parser.finish();
@@ -418,7 +420,7 @@ impl Parser<'_> {
             return Err(Abort::new(format!(
                 "{origin}: reading the sshd configuration took longer than {:?}; Ward \
                  stopped, the effective sshd configuration is unknown",
-                PARSE_TIME_LIMIT
+                self.limit
             )));
         }
         Ok(())
@@ -722,6 +724,7 @@ impl Parser<'_> {
         let mut current = vec!["/".to_string()];
         let mut listed = 0usize;
         for (i, comp) in components.iter().enumerate() {
+            self.check_time(origin)?;
             let last = i + 1 == components.len();
             let mut next = Vec::new();
             for dir in &current {
