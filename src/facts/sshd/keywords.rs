@@ -271,9 +271,11 @@ aes128-gcm@openssh.com,aes256-gcm@openssh.com",
 hmac-sha2-512-etm@openssh.com,hmac-sha1-etm@openssh.com,umac-64@openssh.com,\
 umac-128@openssh.com,hmac-sha2-256,hmac-sha2-512,hmac-sha1",
     ),
+    // Debian 12's current openssh-server (9.2p1-2+deb12u10) puts the standard name of
+    // sntrup761 (from OpenSSH 9.9) first; upstream 9.2 only has the @openssh.com name.
     (
         "kexalgorithms",
-        "sntrup761x25519-sha512@openssh.com,curve25519-sha256,curve25519-sha256@libssh.org,\
+        "sntrup761x25519-sha512,sntrup761x25519-sha512@openssh.com,curve25519-sha256,curve25519-sha256@libssh.org,\
 ecdh-sha2-nistp256,ecdh-sha2-nistp384,ecdh-sha2-nistp521,\
 diffie-hellman-group-exchange-sha256,diffie-hellman-group16-sha512,\
 diffie-hellman-group18-sha512,diffie-hellman-group14-sha256",
