@@ -117,10 +117,20 @@ pub fn run(program: &Path, args: &[&str], limits: Limits) -> Result<Output, Exec
     let (tx, rx) = mpsc::channel();
     let mut readers = Ok(());
     if let Some(out) = child.stdout.take() {
-        readers = readers.and(spawn_reader(out, limits.stdout_cap, Stream::Out, tx.clone()));
+        readers = readers.and(spawn_reader(
+            out,
+            limits.stdout_cap,
+            Stream::Out,
+            tx.clone(),
+        ));
     }
     if let Some(err) = child.stderr.take() {
-        readers = readers.and(spawn_reader(err, limits.stderr_cap, Stream::Err, tx.clone()));
+        readers = readers.and(spawn_reader(
+            err,
+            limits.stderr_cap,
+            Stream::Err,
+            tx.clone(),
+        ));
     }
     drop(tx);
     if let Err(e) = readers {
@@ -190,7 +200,12 @@ mod tests {
         assert!(matches!(err, ExecError::Timeout(_)), "{err}");
         assert!(start.elapsed() < Duration::from_secs(3));
 
-        let ok = run(sh, &["-c", "echo port 22; echo oops >&2"], limits(5000, 100)).unwrap();
+        let ok = run(
+            sh,
+            &["-c", "echo port 22; echo oops >&2"],
+            limits(5000, 100),
+        )
+        .unwrap();
         assert!(ok.status.success());
         assert_eq!(ok.stdout, b"port 22\n");
         assert!(!ok.stdout_truncated);
@@ -214,7 +229,12 @@ mod tests {
         let env = String::from_utf8_lossy(&env.stdout).into_owned();
         assert!(!env.contains("WARD_EXEC_SECRET"), "{env}");
         assert!(env.contains("LC_ALL=C"), "{env}");
-        let echo = run(Path::new("/bin/echo"), &["$HOME;", "`id`"], limits(5000, 100)).unwrap();
+        let echo = run(
+            Path::new("/bin/echo"),
+            &["$HOME;", "`id`"],
+            limits(5000, 100),
+        )
+        .unwrap();
         assert_eq!(echo.stdout, b"$HOME; `id`\n");
 
         assert!(matches!(

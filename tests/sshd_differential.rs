@@ -36,8 +36,16 @@ const CASES: &[(&str, &[u8], &[&str])] = &[
         b"Port 2222\nCiphers aes128-cbc\0,aes256-ctr",
         &["ciphers", "port"],
     ),
-    ("NUL joins the next line", b"Ciphers aes128-cbc\0,aes256-ctr\nPort 22\n", &[]),
-    ("later invalid duplicate", b"PermitRootLogin no\nPermitRootLogin wrong_value\n", &[]),
+    (
+        "NUL joins the next line",
+        b"Ciphers aes128-cbc\0,aes256-ctr\nPort 22\n",
+        &[],
+    ),
+    (
+        "later invalid duplicate",
+        b"PermitRootLogin no\nPermitRootLogin wrong_value\n",
+        &[],
+    ),
     (
         "later conflicting duplicate",
         b"PermitRootLogin no\nPermitRootLogin yes\n",
@@ -68,7 +76,11 @@ const CASES: &[(&str, &[u8], &[&str])] = &[
         ],
     ),
     ("unknown keyword", b"Frobnicate yes\n", &[]),
-    ("global-only keyword in Match", b"Match User bob\nPort 2222\n", &[]),
+    (
+        "global-only keyword in Match",
+        b"Match User bob\nPort 2222\n",
+        &[],
+    ),
     (
         "time specs",
         b"LoginGraceTime 1m30s\nClientAliveInterval 5M\n",
@@ -94,10 +106,22 @@ const CASES: &[(&str, &[u8], &[&str])] = &[
         b"\"Port 2222\nPermitRootLogin no\n",
         &["port", "permitrootlogin"],
     ),
-    ("invalid value in a Match block", b"Match User bob\nX11Forwarding maybe\n", &[]),
+    (
+        "invalid value in a Match block",
+        b"Match User bob\nX11Forwarding maybe\n",
+        &[],
+    ),
     ("PermitTunnel is case-sensitive", b"PermitTunnel Yes\n", &[]),
-    ("bad Match attribute", b"Match Colour red\nX11Forwarding no\n", &[]),
-    ("Match all combined", b"Match all User x\nX11Forwarding no\n", &[]),
+    (
+        "bad Match attribute",
+        b"Match Colour red\nX11Forwarding no\n",
+        &[],
+    ),
+    (
+        "Match all combined",
+        b"Match all User x\nX11Forwarding no\n",
+        &[],
+    ),
     (
         "multiple-value keywords",
         b"AllowUsers a b\nAllowUsers c\nPort 22\nPort 2222\n",
@@ -105,7 +129,11 @@ const CASES: &[(&str, &[u8], &[&str])] = &[
     ),
     ("cipher removal list", b"Ciphers -*cbc\n", &[]),
     ("bad cipher", b"Ciphers aes128-cbc,rot13\n", &[]),
-    ("deprecated keyword", b"Protocol 2\nPermitRootLogin no\n", &["permitrootlogin"]),
+    (
+        "deprecated keyword",
+        b"Protocol 2\nPermitRootLogin no\n",
+        &["permitrootlogin"],
+    ),
     (
         "Match all overrides",
         b"PermitRootLogin yes\nMatch all\nPermitRootLogin no\n",
@@ -120,7 +148,10 @@ const CASES: &[(&str, &[u8], &[&str])] = &[
 
 /// What sshd -T printed, keyword -> values joined by a space; `Err` with stderr when it
 /// refused the file.
-fn sshd_t(file: &Path, hostkey: &Path) -> Result<std::collections::BTreeMap<String, String>, String> {
+fn sshd_t(
+    file: &Path,
+    hostkey: &Path,
+) -> Result<std::collections::BTreeMap<String, String>, String> {
     let args = [
         "-T",
         "-f",
@@ -216,9 +247,12 @@ fn ward(root: &Path) -> Result<SshdConfig, String> {
 }
 
 #[test]
+#[allow(clippy::print_stderr)]
 fn ward_agrees_with_sshd_t() {
     if !Path::new(SSHD).exists() {
-        println!("sshd differential test NOT RUN: {SSHD} is absent (apt-get install openssh-server)");
+        eprintln!(
+            "sshd differential test NOT RUN: {SSHD} is absent (apt-get install openssh-server)"
+        );
         assert!(
             std::env::var("CI").as_deref() != Ok("true"),
             "CI=true but {SSHD} is absent: the sshd differential test did not run"
@@ -261,7 +295,9 @@ fn ward_agrees_with_sshd_t() {
                 }
             }
             (Err(_), Err(_)) => {}
-            (Ok(_), Err(why)) => problems.push(format!("{name}: sshd accepts, Ward rejects: {why}")),
+            (Ok(_), Err(why)) => {
+                problems.push(format!("{name}: sshd accepts, Ward rejects: {why}"))
+            }
             (Err(why), Ok(_)) => problems.push(format!(
                 "{name}: sshd rejects ({}), Ward accepts",
                 why.trim()

@@ -400,7 +400,10 @@ fn sshd(t: &SshdTest, facts: &Facts) -> Verdict {
             n => format!(" (and {} more invalid lines)", n - 1),
         };
         return Verdict {
-            evidence: invalid.iter().map(|n| note_evidence(n, "a line sshd accepts")).collect(),
+            evidence: invalid
+                .iter()
+                .map(|n| note_evidence(n, "a line sshd accepts"))
+                .collect(),
             ..Verdict::error(
                 "/etc/ssh/sshd_config",
                 format!(

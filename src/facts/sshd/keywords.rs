@@ -3,7 +3,6 @@
 //! checks sshd makes on every line (a value sshd rejects stops it from starting, even on a
 //! line whose value would not be used).
 
-
 /// Where sshd accepts a keyword.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Allowed {
@@ -320,7 +319,6 @@ sk-ssh-ed25519@openssh.com,sk-ecdsa-sha2-nistp256@openssh.com,rsa-sha2-512,rsa-s
     ("unusedconnectiontimeout", "none"),
 ];
 
-
 // ---------------------------------------------------------------------------------------
 // Value checks
 
@@ -451,7 +449,10 @@ fn shape(keyword: &str) -> Shape {
         "permittunnel" => Shape::OneOfExact(&["no", "point-to-point", "ethernet", "yes"]),
         "loglevel" => Shape::OneOf(LOG_LEVELS),
         "syslogfacility" => Shape::OneOf(LOG_FACILITIES),
-        "x11displayoffset" | "maxauthtries" | "maxsessions" | "clientalivecountmax"
+        "x11displayoffset"
+        | "maxauthtries"
+        | "maxsessions"
+        | "clientalivecountmax"
         | "requiredrsasize" => Shape::Int,
         "logingracetime" | "clientaliveinterval" => Shape::Time,
         "ciphers" => Shape::Algorithms(CIPHERS),
@@ -476,7 +477,8 @@ pub(super) fn validate(keyword: &str, args: &[String]) -> Result<(), String> {
         Shape::OneOf(words) => one_of(arg, words, false)?,
         Shape::OneOfExact(words) => one_of(arg, words, true)?,
         Shape::Int => {
-            parse_int(arg).ok_or_else(|| format!("{arg:?} is not an integer from 0 to 2147483647"))?;
+            parse_int(arg)
+                .ok_or_else(|| format!("{arg:?} is not an integer from 0 to 2147483647"))?;
         }
         Shape::Time => {
             parse_time(arg).ok_or_else(|| {
@@ -493,9 +495,13 @@ pub(super) fn validate(keyword: &str, args: &[String]) -> Result<(), String> {
 }
 
 fn one_of(arg: &str, words: &[&str], exact: bool) -> Result<(), String> {
-    let ok = words
-        .iter()
-        .any(|w| if exact { *w == arg } else { w.eq_ignore_ascii_case(arg) });
+    let ok = words.iter().any(|w| {
+        if exact {
+            *w == arg
+        } else {
+            w.eq_ignore_ascii_case(arg)
+        }
+    });
     if ok {
         Ok(())
     } else {

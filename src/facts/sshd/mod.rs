@@ -14,19 +14,25 @@
 //!   `present: false` and holds no settings. Any other read failure (permission, FIFO,
 //!   size, invalid UTF-8, symlink loop) makes the whole fact an error: the effective
 //!   configuration would be unknown, and Ward never guesses.
-//! * A line is `Keyword args...`; the keyword ends at whitespace or one `=`
-//!   (`Port=22`, `Port = 22`). Arguments are split like sshd's `argv_split`: single or double
-//!   quotes group words and are removed, `\` escapes a quote, a backslash or a space, and a
-//!   `#` that starts an argument ends the line. The stored value is the arguments joined by
-//!   one space (`ForceCommand`, `AuthorizedKeysCommand`, `AuthorizedPrincipalsCommand` and
-//!   `VersionAddendum` keep the rest of the line verbatim, as sshd does). Keywords are
-//!   stored lower-case under their current name (`ChallengeResponseAuthentication` is
-//!   `kbdinteractiveauthentication`; the old name is mirrored for catalogues that use it).
+//! * Lines, keywords and arguments are read byte for byte as sshd reads them (see
+//!   `parser.rs`): a NUL byte ends a line and joins the next one to it, a keyword may be
+//!   quoted (`"PermitRootLogin" yes`) or preceded by `=`, arguments are split like
+//!   `argv_split`. The stored value is the arguments joined by one space (`ForceCommand`,
+//!   `AuthorizedKeysCommand`, `AuthorizedPrincipalsCommand` and `VersionAddendum` keep the
+//!   rest of the line verbatim, as sshd does). Keywords are stored lower-case under their
+//!   current name (`ChallengeResponseAuthentication` is `kbdinteractiveauthentication`; the
+//!   old name is mirrored for catalogues that use it).
+//! * Every line is checked as sshd checks it, whether or not its value is used (see
+//!   `keywords.rs`): an unknown keyword, a value sshd rejects, extra arguments, a global-only
+//!   keyword inside `Match` or a bad `Match` condition is an [`NoteKind::Invalid`] note
+//!   with file and line; sshd refuses to start, and the `sshd` probe reports `error`.
 //! * `Include` takes paths or globs, relative ones under `/etc/ssh`; matches are read in
-//!   lexical order at the point of the `Include` line, so first-value-wins follows include
-//!   order. A glob matching nothing is fine. More than 16 nested levels, a file that
-//!   includes itself (directly or not), or a matched file that cannot be read makes the fact
-//!   an error naming the file.
+//!   glob(3) order at the point of the `Include` line, so first-value-wins follows include
+//!   order. A glob matching nothing is fine; wildcards may sit in any component, and the
+//!   expansion is bounded ([`MAX_GLOB_DIRS`] listings, [`MAX_GLOB_PATHS`] paths,
+//!   [`PARSE_TIME_LIMIT`]): looping directory symlinks give an error naming the limit. More
+//!   than 16 nested levels, a file that includes itself (directly or not), or a matched
+//!   file that cannot be read makes the fact an error naming the file.
 //! * The first value wins, globally and inside each `Match` block, except for the keywords
 //!   sshd appends on every line (`Port`, `ListenAddress`, `HostKey`, `HostCertificate`,
 //!   `AllowUsers`, `DenyUsers`, `AllowGroups`, `DenyGroups`, `AcceptEnv`, `Subsystem`),
@@ -35,7 +41,8 @@
 //!   `PerSourceNetBlockSize`, `FingerprintHash`, `IPQoS`, `StreamLocalBindMask`), where the
 //!   last wins. List keywords that sshd takes from the first line only (`SetEnv`,
 //!   `PermitOpen`, `PermitListen`, `ChannelTimeout`, `LogVerbose`, `AuthenticationMethods`,
-//!   `AuthorizedKeysFile`) are first-wins like any other.
+//!   `AuthorizedKeysFile`) are first-wins like any other. A later line with a different
+//!   valid value is a [`NoteKind::Conflict`] note, shown as evidence.
 //! * `Match` scoping follows sshd's `activep` handling. A block runs from its `Match` line to
 //!   the next `Match` or to the end of the file that holds it: sshd restores the including
 //!   file's Match state after every `Include`, so a block opened in an included file ends
@@ -52,17 +59,19 @@
 //!   globally (`Port`, `Ciphers`...) are global lines there, first value winning.
 //! * After parsing, every keyword still unset gets OpenSSH 9.2's compiled-in default,
 //!   spelled as `sshd -T` prints it, with source `Default`.
-//! * On the live host, when `/usr/sbin/sshd` exists, `sshd -T` is run (stdin closed, output
-//!   capped at 1 MiB, stopped after 5 seconds). Its output is the effective global
-//!   configuration: each printed keyword's value replaces the computed one (source `SshdT`,
-//!   keeping the file origin when a file set it) and every disagreement is noted. When it
-//!   fails (not root, so host keys are unreadable) or times out, a note says so and the
-//!   file-derived values stand. No other command is ever run, and nothing is run on an
-//!   image.
+//! * On the live host, when `/usr/sbin/sshd` exists, `sshd -T` is run through
+//!   [`crate::exec`] (no shell, environment cleared, stdin closed, output capped at 1 MiB,
+//!   stopped after 5 seconds). Its output is the effective global configuration: each
+//!   printed keyword's value replaces the computed one (source `SshdT`, keeping the file
+//!   origin when a file set it) and every disagreement is a [`NoteKind::SshdTDisagrees`]
+//!   note. When it fails (not root, so host keys are unreadable) or times out, a note says
+//!   so and the file-derived values stand. No other command is ever run, and nothing is run
+//!   on an image.
+//! * [`CLIENT_ALIVE_TIMEOUT`] is derived from ClientAliveInterval and ClientAliveCountMax,
+//!   globally and per `Match` block.
 //!
-//! Lines sshd would reject (unknown keyword, missing argument, unbalanced quotes, a
-//! global-only keyword inside a `Match` block) are reported in `warnings` as `path:line:`;
-//! sshd itself would refuse to start with them.
+//! Notes are structured (keyword, kind, origin, message) so that probes select them by
+//! keyword and kind and never by their wording.
 
 mod keywords;
 mod parser;

@@ -206,7 +206,15 @@ fn match_criteria(rest: &str) -> Result<Option<Vec<(String, String)>>, String> {
             }
             _ => return Err(format!("missing Match criteria for {attrib}")),
         };
-        let known = ["user", "group", "host", "address", "localaddress", "localport", "rdomain"];
+        let known = [
+            "user",
+            "group",
+            "host",
+            "address",
+            "localaddress",
+            "localport",
+            "rdomain",
+        ];
         let lower = attrib.to_ascii_lowercase();
         if !known.contains(&lower.as_str()) {
             return Err(format!("unsupported Match attribute {attrib}"));
@@ -471,7 +479,11 @@ impl Parser<'_> {
         let pairs = match match_criteria(&line.rest) {
             Ok(pairs) => pairs,
             Err(message) => {
-                self.invalid(Some("match"), &origin, format!("Bad Match condition: {message}"));
+                self.invalid(
+                    Some("match"),
+                    &origin,
+                    format!("Bad Match condition: {message}"),
+                );
                 // sshd stops; keep the lines that follow out of any section Ward judges.
                 self.cfg.match_blocks.push(MatchBlock {
                     criteria: line.args.join(" "),
@@ -624,7 +636,9 @@ impl Parser<'_> {
                     Some("include"),
                     NoteKind::Info,
                     Some(origin.clone()),
-                    format!("{origin}: Include {arg}: sshd does not expand `~`; looked for it under /"),
+                    format!(
+                        "{origin}: Include {arg}: sshd does not expand `~`; looked for it under /"
+                    ),
                 ));
                 format!("/{arg}")
             } else {
@@ -689,7 +703,9 @@ impl Parser<'_> {
                     Some("include"),
                     NoteKind::Info,
                     Some(origin.clone()),
-                    format!("{origin}: Include matched the directory {path}; sshd reads it as empty"),
+                    format!(
+                        "{origin}: Include matched the directory {path}; sshd reads it as empty"
+                    ),
                 ));
                 return Ok(());
             }

@@ -165,4 +165,3 @@ pub(super) fn merge_sshd_t(cfg: &mut SshdConfig, output: &str) {
         );
     }
 }
-
