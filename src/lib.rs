@@ -12,6 +12,7 @@
 
 pub mod catalogue;
 pub mod eval;
+pub mod exec;
 pub mod facts;
 pub mod fixture_host;
 pub mod host_root;

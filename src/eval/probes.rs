@@ -8,7 +8,7 @@ use crate::catalogue::test::{
 };
 use crate::facts::accounts::{Accounts, PasswordState};
 use crate::facts::keyvalue::KeyValues;
-use crate::facts::sshd::SettingSource;
+use crate::facts::sshd::{NoteKind, SettingSource};
 use crate::facts::systemd::UnitState;
 use crate::facts::packages::Inventory;
 use crate::facts::registry::{ConfigValues, FileStats, LineMatches, LoginDefs};
@@ -414,6 +414,29 @@ fn sshd(t: &SshdTest, facts: &Facts) -> Verdict {
             false,
         );
     }
+    // sshd refuses to start when any line is invalid, wherever it is and whatever keyword
+    // it sets: no setting of this configuration is in effect.
+    let invalid: Vec<&crate::facts::sshd::Note> = cfg.invalid().collect();
+    if let Some(first) = invalid.first() {
+        let more = match invalid.len() {
+            1 => String::new(),
+            n => format!(" (and {} more invalid lines)", n - 1),
+        };
+        return Verdict {
+            evidence: invalid
+                .iter()
+                .map(|n| note_evidence(n, "a line sshd accepts"))
+                .collect(),
+            ..Verdict::error(
+                "/etc/ssh/sshd_config",
+                format!(
+                    "sshd refuses to start with this configuration: {}{more}",
+                    first.message
+                ),
+                false,
+            )
+        };
+    }
     let key = t.key.to_ascii_lowercase();
     let cmp = t.compare();
     let Some(setting) = cfg.settings.get(&key) else {
@@ -431,14 +454,25 @@ fn sshd(t: &SshdTest, facts: &Facts) -> Verdict {
         (None, SettingSource::Default) => ("OpenSSH default".to_string(), None),
         (None, SettingSource::SshdT) => ("sshd -T".to_string(), None),
         (None, SettingSource::File) => ("sshd_config".to_string(), None),
+        (None, SettingSource::Derived) => ("derived by Ward".to_string(), None),
     };
     let mut global = judge(&cmp, &t.key, &setting.value, &source, line);
-    // On the live host `sshd -T` wins; when it disagrees with the files, say so.
-    let prefix = format!("{key}: sshd -T reports");
-    for note in cfg.notes.iter().filter(|n| n.starts_with(&prefix)) {
-        global
-            .evidence
-            .push(Evidence::new("sshd -T", None, note.clone(), cmp.describe()));
+    // On the live host `sshd -T` wins; when it disagrees with the files, say so. Later
+    // lines that lose to the effective value, and `Match all` overrides, are shown too.
+    for note in cfg.notes_for(&key, NoteKind::SshdTDisagrees) {
+        global.evidence.push(Evidence::new(
+            "sshd -T",
+            None,
+            note.message.clone(),
+            cmp.describe(),
+        ));
+    }
+    for kind in [NoteKind::MatchAll, NoteKind::Conflict, NoteKind::Ignored] {
+        for note in cfg.notes_for(&key, kind) {
+            global
+                .evidence
+                .push(note_evidence(note, "no effect on the effective value"));
+        }
     }
     if !t.match_blocks || global.outcome == Outcome::Error {
         return global;
@@ -461,6 +495,15 @@ fn sshd(t: &SshdTest, facts: &Facts) -> Verdict {
         }
     }
     super::combine_all(verdicts)
+}
+
+/// Evidence for one sshd configuration note, at its file and line.
+fn note_evidence(note: &crate::facts::sshd::Note, expected: &str) -> Evidence {
+    let (source, line) = match &note.origin {
+        Some(o) => (o.path.clone(), o.line),
+        None => ("sshd configuration".to_string(), None),
+    };
+    Evidence::new(source, line, note.message.clone(), expected)
 }
 
 fn sysctl(t: &SysctlTest, facts: &Facts) -> Verdict {
@@ -1000,7 +1043,7 @@ mod tests {
 
     #[test]
     fn sshd_t_disagreement_is_shown_as_evidence() {
-        use crate::facts::sshd::{Setting, SshdConfig};
+        use crate::facts::sshd::{Note, Setting, SshdConfig};
         let mut cfg = SshdConfig {
             present: true,
             ..SshdConfig::default()
@@ -1013,12 +1056,47 @@ mod tests {
                 origin: Some(crate::facts::Origin::at("/etc/ssh/sshd_config", 3)),
             },
         );
-        cfg.notes.push(
-            "permitrootlogin: sshd -T reports \"yes\" but the files give \"no\" (set at \
-             /etc/ssh/sshd_config:3); using sshd -T"
-                .into(),
-        );
-        let t = SshdTest {
+        // Selected by keyword and kind, whatever the wording.
+        cfg.notes.push(Note::new(
+            Some("permitrootlogin"),
+            NoteKind::SshdTDisagrees,
+            None,
+            "the daemon and the files differ".into(),
+        ));
+        cfg.notes.push(Note::new(
+            Some("passwordauthentication"),
+            NoteKind::SshdTDisagrees,
+            None,
+            "permitrootlogin: sshd -T reports (another keyword's note)".into(),
+        ));
+        let t = prl_no();
+        let v = sshd(&t, &facts_with_sshd(cfg.clone()));
+        assert_eq!(v.outcome, Outcome::Fail);
+        let shown: Vec<&str> = v
+            .evidence
+            .iter()
+            .filter(|e| e.source == "sshd -T")
+            .map(|e| e.observed.as_str())
+            .collect();
+        assert_eq!(shown, vec!["the daemon and the files differ"]);
+        assert_eq!(v.evidence[0].line, Some(3));
+
+        // Any invalid line anywhere makes every sshd check an error naming file and line.
+        cfg.notes.push(Note::new(
+            Some("maxauthtries"),
+            NoteKind::Invalid,
+            Some(crate::facts::Origin::at("/etc/ssh/sshd_config.d/x.conf", 7)),
+            "/etc/ssh/sshd_config.d/x.conf:7: MaxAuthTries bad (sshd refuses to start)".into(),
+        ));
+        let v = sshd(&t, &facts_with_sshd(cfg));
+        assert_eq!(v.outcome, Outcome::Error);
+        assert!(v.reason.contains("x.conf:7"), "{}", v.reason);
+        assert_eq!(v.evidence[0].source, "/etc/ssh/sshd_config.d/x.conf");
+        assert_eq!(v.evidence[0].line, Some(7));
+    }
+
+    fn prl_no() -> SshdTest {
+        SshdTest {
             key: "PermitRootLogin".into(),
             match_blocks: true,
             equals: None,
@@ -1029,14 +1107,7 @@ mod tests {
             matches: None,
             includes_none: None,
             includes_all: None,
-        };
-        let v = sshd(&t, &facts_with_sshd(cfg));
-        assert_eq!(v.outcome, Outcome::Fail);
-        assert!(v
-            .evidence
-            .iter()
-            .any(|e| e.source == "sshd -T" && e.observed.contains("files give")));
-        assert_eq!(v.evidence[0].line, Some(3));
+        }
     }
 
     #[test]
