@@ -14,6 +14,7 @@ pub mod catalogue;
 pub mod eval;
 pub mod facts;
 pub mod host_root;
+pub mod output;
 pub mod report;
 
 use serde::{Deserialize, Serialize};

@@ -324,17 +324,13 @@ fn clean(s: &str) -> String {
     for c in s.chars() {
         match c {
             '\n' | '\r' | '\t' => out.push(' '),
-            c if c.is_control() || is_bidi_control(c) => {
+            c if super::needs_neutralising(c) => {
                 let _ = write!(out, "\\u{{{:x}}}", c as u32);
             }
             c => out.push(c),
         }
     }
     out
-}
-
-fn is_bidi_control(c: char) -> bool {
-    matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
 fn truncate(s: &str, max: usize) -> String {
@@ -355,6 +351,7 @@ mod tests {
     fn clean_neutralises_terminal_escapes() {
         assert_eq!(clean("a\x1b[31mb\nc"), "a\\u{1b}[31mb c");
         assert_eq!(clean("x\u{202e}y"), "x\\u{202e}y");
+        assert_eq!(clean("x\u{61c}\u{85}y"), "x\\u{61c}\\u{85}y");
         assert_eq!(clean("plain"), "plain");
     }
 
