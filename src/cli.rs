@@ -370,8 +370,8 @@ fn read_bundle(path: &Path, cap: u64) -> Result<Vec<u8>> {
             .read_to_end(&mut bytes)
             .context("reading standard input")?;
     } else {
-        let file = std::fs::File::open(path)
-            .with_context(|| format!("reading {}", path.display()))?;
+        let file =
+            std::fs::File::open(path).with_context(|| format!("reading {}", path.display()))?;
         let meta = file
             .metadata()
             .with_context(|| format!("reading {}", path.display()))?;

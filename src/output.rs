@@ -55,7 +55,10 @@ pub enum OutputError {
     ProcRoot { path: String, proc_path: String },
 }
 
-fn io_err<'a>(path: &'a Path, what: &'static str) -> impl FnOnce(std::io::Error) -> OutputError + 'a {
+fn io_err<'a>(
+    path: &'a Path,
+    what: &'static str,
+) -> impl FnOnce(std::io::Error) -> OutputError + 'a {
     move |source| OutputError::Io {
         path: path.display().to_string(),
         what,

@@ -583,10 +583,16 @@ fn a_replaced_builtin_check_is_reported() {
     assert_eq!(r["kind"], "check", "{}", v["catalogue"]);
     assert_eq!(r["id"], "ssh.root-login");
     assert!(r["by"].as_str().unwrap().contains("override.yaml"), "{r}");
-    assert!(r["replaced"].as_str().unwrap().starts_with("builtin:"), "{r}");
+    assert!(
+        r["replaced"].as_str().unwrap().starts_with("builtin:"),
+        "{r}"
+    );
     for name in ["report.md", "report.html"] {
         let text = fs::read_to_string(out.join(name)).unwrap();
-        assert!(text.contains("replaces the built-in") || text.contains("Replaced"), "{name}");
+        assert!(
+            text.contains("replaces the built-in") || text.contains("Replaced"),
+            "{name}"
+        );
         assert!(text.contains("override.yaml"), "{name}");
     }
 }

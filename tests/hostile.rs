@@ -162,12 +162,7 @@ const EVIL: &str = "evil\x1b]0;pwned\x07\u{202e}gnp.exe https://evil.example/x";
 /// Markdown with code spans removed: what GitHub could turn into links.
 fn outside_code_spans(md: &str) -> String {
     md.lines()
-        .map(|l| {
-            l.split('`')
-                .step_by(2)
-                .collect::<Vec<_>>()
-                .join(" ")
-        })
+        .map(|l| l.split('`').step_by(2).collect::<Vec<_>>().join(" "))
         .collect::<Vec<_>>()
         .join("\n")
 }
@@ -203,10 +198,18 @@ fn host_strings_with_escapes_bidi_and_urls_are_neutralised_everywhere() {
     let json = fs::read_to_string(out.path().join("report.json")).unwrap();
     let html = fs::read_to_string(out.path().join("report.html")).unwrap();
     let md = fs::read_to_string(out.path().join("report.md")).unwrap();
-    for (name, text) in [("json", &json), ("html", &html), ("md", &md), ("terminal", &stdout)] {
+    for (name, text) in [
+        ("json", &json),
+        ("html", &html),
+        ("md", &md),
+        ("terminal", &stdout),
+    ] {
         assert!(!text.contains("\x1b]"), "{name}: an OSC escape got through");
         assert!(!text.contains('\x07'), "{name}: BEL got through");
-        assert!(!text.contains('\u{202e}'), "{name}: a bidi override got through");
+        assert!(
+            !text.contains('\u{202e}'),
+            "{name}: a bidi override got through"
+        );
     }
     // JSON keeps the data, escaped: it reads back as the host's own string.
     let v: Value = serde_json::from_str(&json).unwrap();
@@ -217,9 +220,14 @@ fn host_strings_with_escapes_bidi_and_urls_are_neutralised_everywhere() {
     // Markdown and HTML show the characters as visible escapes; no link is made.
     assert!(md.contains("\\u{1b}]0;pwned"), "{md}");
     assert!(html.contains("\\u{1b}]0;pwned"));
-    assert!(!html.contains("href=\"https://evil") && !html.contains("href=\"https:&#x2F;&#x2F;evil"));
+    assert!(
+        !html.contains("href=\"https://evil") && !html.contains("href=\"https:&#x2F;&#x2F;evil")
+    );
     let bare = outside_code_spans(&md);
-    assert!(!bare.contains("https://evil.example"), "an autolink:\n{bare}");
+    assert!(
+        !bare.contains("https://evil.example"),
+        "an autolink:\n{bare}"
+    );
     assert!(!bare.contains("www.evil"));
     // The terminal shows them escaped too.
     assert!(stdout.contains("\\u{1b}]0;pwned"), "{stdout}");

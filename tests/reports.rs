@@ -741,7 +741,10 @@ fn markdown_filters_escape_hostile_text() {
 
 /// Cells of a Markdown table row, ignoring escaped pipes.
 fn cell_count(line: &str) -> usize {
-    line.replace("\\\\", "").replace("\\|", "").matches('|').count()
+    line.replace("\\\\", "")
+        .replace("\\|", "")
+        .matches('|')
+        .count()
 }
 
 proptest::proptest! {

@@ -6,6 +6,11 @@
 //! Markdown is not autoescaped: its template passes every value through the `md_*` filters
 //! defined here ([`md_cell`], [`md_code`], [`md_prose`], [`md_url`]).
 //!
+//! Before a template runs, every string of the report has its control and bidi characters
+//! replaced by visible escapes ([`super::neutralise`]), so no template, built-in or
+//! override, can pass them through; JSON keeps the strings intact but writes DEL, C1 and
+//! bidi characters as `\uXXXX` escapes (serde_json already escapes C0).
+//!
 //! A template is parsed only when its format is first rendered, so a JSON-only run parses
 //! none; a template from `--templates DIR` is parsed at once, so a broken override is
 //! reported before any report is written.
