@@ -617,13 +617,18 @@ fn evaluate_says_the_report_came_from_a_bundle() {
     let bytes = fs::read(&facts).unwrap();
     let digest = format!("sha256:{}", hex::encode(sha2::Sha256::digest(&bytes)));
     let out = tmp.path().join("out");
-    ward()
+    let assert = ward()
         .arg("evaluate")
         .arg(&facts)
-        .arg("--output")
+        .args(["--color", "never", "--output"])
         .arg(&out)
         .assert()
         .code(1);
+    let stdout = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
+    assert!(
+        stdout.contains("evaluated from facts bundle sha256:"),
+        "{stdout}"
+    );
     let v: Value =
         serde_json::from_str(&fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
     let src = &v["host"]["source"];
@@ -706,4 +711,30 @@ fn empty_or_incomplete_bundles_never_pass() {
         bundle = serde_json::from_str(&fs::read_to_string(&facts).unwrap()).unwrap();
     }
     assert!(!tmp.path().join("out").exists());
+
+    // Planned sections emptied: the checks that needed them are errors, none passes.
+    let count = |b: &Value, name: &str| -> (u64, u64) {
+        let cut = tmp.path().join(name);
+        fs::write(&cut, b.to_string()).unwrap();
+        let out = tmp.path().join(format!("out-{name}"));
+        ward()
+            .arg("evaluate")
+            .arg(&cut)
+            .args(["--format", "json", "--output"])
+            .arg(&out)
+            .assert()
+            .code(1);
+        let v: Value =
+            serde_json::from_str(&fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+        (
+            v["summary"]["pass"].as_u64().unwrap(),
+            v["summary"]["error"].as_u64().unwrap(),
+        )
+    };
+    let (full_pass, _) = count(&bundle, "full.json");
+    bundle["files"] = serde_json::json!({});
+    bundle["lines"] = serde_json::json!([]);
+    bundle["configs"] = serde_json::json!([]);
+    let (pass, error) = count(&bundle, "emptied.json");
+    assert!(pass <= full_pass && error > 0, "{pass} pass, {error} error");
 }

@@ -247,3 +247,49 @@ impl NameMaps {
             .map(|(_, n)| n.clone())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_paths() {
+        for p in [
+            "/etc/shadow",
+            "/etc/gshadow-",
+            "/etc/security/opasswd",
+            "/etc/ssh/ssh_host_ed25519_key",
+            "/etc/ssl/private/site.pem",
+            "/etc/pki/tls/private/x",
+            "/root/.ssh/authorized_keys",
+            "/home/bob/.ssh/id_ed25519",
+            "/srv/app/server.key",
+            "/etc/krb5.keytab",
+        ] {
+            assert!(is_secret_path(p), "{p}");
+        }
+        for p in [
+            "/etc/passwd",
+            "/etc/ssh/ssh_host_ed25519_key.pub",
+            "/etc/ssh/sshd_config",
+            "/home/bob/.ssh/id_ed25519.pub",
+            "/home/bob/.ssh/authorized_keys",
+            "/etc/ssl/certs/ca.pem",
+        ] {
+            assert!(!is_secret_path(p), "{p}");
+        }
+    }
+
+    #[test]
+    fn secret_lines() {
+        assert!(looks_secret(
+            "root:$6$abcdefgh$0123456789abcdef:19000::::::"
+        ));
+        assert!(looks_secret("x = $y$j9T$abcdefghij$klmnopqrstuv"));
+        assert!(looks_secret("$2b$12$abcdefghijklmnopqrstuv"));
+        assert!(looks_secret("-----BEGIN OPENSSH PRIVATE KEY-----"));
+        assert!(!looks_secret("PermitRootLogin no"));
+        assert!(!looks_secret("price is $6 or $5"));
+        assert!(!looks_secret("-----BEGIN CERTIFICATE-----"));
+    }
+}

@@ -46,11 +46,20 @@ pub fn summary(report: &Report, color: bool) -> String {
         .as_deref()
         .map(clean)
         .unwrap_or_else(|| "unknown OS".into());
-    let mode = if report.host.live {
+    let mut mode = if report.host.live {
         "live".to_string()
     } else {
         format!("image {}", clean(&report.host.root))
     };
+    if report.host.source.kind == super::SourceKind::Bundle {
+        let digest = report.host.source.bundle_digest.as_deref().unwrap_or("");
+        let _ = write!(
+            mode,
+            "; evaluated from facts bundle {} collected {}",
+            clean(&truncate(digest, 23)),
+            clean(&report.host.source.collected_at)
+        );
+    }
     let _ = writeln!(
         out,
         "{} {} ({os}, {mode}): {} {} evaluated{}",
