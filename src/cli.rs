@@ -176,7 +176,8 @@ struct OutputArgs {
     /// Report formats to write, comma-separated: html, md, json.
     #[arg(long, value_delimiter = ',', default_value = "html,md,json", value_parser = parse_format)]
     format: Vec<Format>,
-    /// Directory for report.html, report.md and report.json.
+    /// Directory for report.html, report.md and report.json; created if missing, else it must
+    /// be a real directory (not a symlink) owned by you or root.
     #[arg(long, short, default_value = "ward-report", value_name = "DIR")]
     output: PathBuf,
     /// Directory with report.html.tera and/or report.md.tera overriding the built-in templates.
@@ -247,9 +248,10 @@ pub fn run() -> Result<ExitCode> {
             select,
             output,
         } => {
-            let (cat, selection, facts, root) =
+            let (cat, selection, facts, dir) =
                 collect_facts(&host, &catalogue, &select, Some(&output.output))?;
-            finish(&cat, &selection, &facts, &output, Some(&root), None)
+            let dir = dir.context("no output directory")?;
+            finish(&cat, &selection, &facts, &output, &dir, None)
         }
         Command::Collect {
             host,
@@ -263,19 +265,19 @@ pub fn run() -> Result<ExitCode> {
             } else {
                 split_file(&output)?
             };
-            let (_, _, facts, root) = collect_facts(
+            let (_, _, facts, out_dir) = collect_facts(
                 &host,
                 &catalogue,
                 &select,
                 (!to_stdout).then_some(dir.as_path()),
             )?;
             let json = serde_json::to_string_pretty(&facts)? + "\n";
-            if to_stdout {
-                std::io::stdout().write_all(json.as_bytes())?;
-            } else {
-                let dir = open_output_dir(&dir, Some(&root))?;
-                let written = dir.write(&name, json.as_bytes())?;
-                eprintln!("ward: facts written to {}", written.display());
+            match out_dir {
+                None => std::io::stdout().write_all(json.as_bytes())?,
+                Some(dir) => {
+                    let written = dir.write(&name, json.as_bytes())?;
+                    eprintln!("ward: facts written to {}", written.display());
+                }
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -305,28 +307,35 @@ pub fn run() -> Result<ExitCode> {
                 );
             }
             let source = Source::bundle(digest, &bundle);
-            finish(&cat, &selection, &bundle, &output, None, Some(source))
+            let dir = open_output_dir(&output.output, None)?;
+            finish(&cat, &selection, &bundle, &output, &dir, Some(source))
         }
         Command::Controls { command } => controls(command),
     }
 }
 
-/// Load the catalogue, select checks, open the root and collect: everything a scan or a
-/// collection does before evaluation. Usage and catalogue errors surface before any host read.
+/// Load the catalogue, select checks, open the root and the output directory, and collect:
+/// everything a scan or a collection does before evaluation. Usage, catalogue and output
+/// problems surface before any host read.
 fn collect_facts(
     host: &HostArgs,
     catalogue: &CatalogueArgs,
     select: &SelectArgs,
     out_dir: Option<&Path>,
-) -> Result<(Catalogue, Selection, Facts, HostRoot)> {
+) -> Result<(Catalogue, Selection, Facts, Option<OutputDir>)> {
     let cat = load_catalogue(catalogue)?;
     let selection = select_checks(&cat, select)?;
     let root = host_root(host)?;
-    if let Some(dir) = out_dir {
-        output::refuse_inside_root(root.base(), dir)?;
-    }
+    let out = match out_dir {
+        Some(dir) => {
+            // Checked before the directory is created, and again on the opened directory.
+            output::refuse_inside_root(root.base(), dir)?;
+            Some(open_output_dir(dir, Some(&root))?)
+        }
+        None => None,
+    };
     let facts = facts::collect(&root, &cat.plan_for(&selection));
-    Ok((cat, selection, facts, root))
+    Ok((cat, selection, facts, out))
 }
 
 /// The directory and file name of an output file.
@@ -430,7 +439,7 @@ fn finish(
     selection: &Selection,
     facts: &Facts,
     out: &OutputArgs,
-    root: Option<&HostRoot>,
+    dir: &OutputDir,
     source: Option<Source>,
 ) -> Result<ExitCode> {
     let findings = eval::evaluate(cat, selection, facts);
@@ -449,7 +458,6 @@ fn finish(
         .iter()
         .map(|f| Ok((f.file_name(), renderer.render(&report, *f)?)))
         .collect::<Result<Vec<_>>>()?;
-    let dir = open_output_dir(&out.output, root)?;
     let mut written = Vec::new();
     for (name, text) in texts {
         written.push(dir.write(name, text.as_bytes())?.display().to_string());
