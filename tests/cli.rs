@@ -412,6 +412,20 @@ fn output_directory_must_be_a_real_safe_directory() {
         .code(2)
         .stderr(predicate::str::contains("world-writable"));
     assert!(!open.join("report.json").exists());
+    // Owned by another user (who could replace the reports): refused. Only root can chown.
+    let theirs = tmp.path().join("theirs");
+    fs::create_dir(&theirs).unwrap();
+    if std::os::unix::fs::chown(&theirs, Some(65534), Some(65534)).is_ok() {
+        ward()
+            .args(["scan", "--root"])
+            .arg(weak_host())
+            .arg("--output")
+            .arg(&theirs)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("owned by uid 65534"));
+        assert!(!theirs.join("report.json").exists());
+    }
     // Sticky, like /tmp: accepted.
     fs::set_permissions(&open, fs::Permissions::from_mode(0o1777)).unwrap();
     ward()
