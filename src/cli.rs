@@ -21,8 +21,12 @@ use ward::catalogue::{dir_sources, Catalogue, Selection, Severity};
 use ward::eval::{self, Outcome};
 use ward::facts::{self, Facts};
 use ward::host_root::HostRoot;
+use ward::output::{self, OutputDir};
 use ward::report::render::{Format, Renderer};
-use ward::report::{terminal, Report};
+use ward::report::{terminal, Report, Source};
+
+/// Default largest facts bundle `ward evaluate` reads (`--max-bundle-size`).
+const DEFAULT_MAX_BUNDLE: u64 = 64 * 1024 * 1024;
 
 const SCAN_EXAMPLES: &str = "\
 Examples:
@@ -76,6 +80,9 @@ enum Command {
     Evaluate {
         /// The facts bundle (`-` for standard input).
         facts: PathBuf,
+        /// Largest bundle read, in bytes; a larger one is refused before it is parsed.
+        #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_BUNDLE)]
+        max_bundle_size: u64,
         #[command(flatten)]
         catalogue: CatalogueArgs,
         #[command(flatten)]
@@ -174,7 +181,8 @@ struct OutputArgs {
     /// Report formats to write, comma-separated: html, md, json.
     #[arg(long, value_delimiter = ',', default_value = "html,md,json", value_parser = parse_format)]
     format: Vec<Format>,
-    /// Directory for report.html, report.md and report.json.
+    /// Directory for report.html, report.md and report.json; created if missing, else it must
+    /// be a real directory (not a symlink) owned by you or root.
     #[arg(long, short, default_value = "ward-report", value_name = "DIR")]
     output: PathBuf,
     /// Directory with report.html.tera and/or report.md.tera overriding the built-in templates.
@@ -245,9 +253,10 @@ pub fn run() -> Result<ExitCode> {
             select,
             output,
         } => {
-            let (cat, selection, facts) =
+            let (cat, selection, facts, dir) =
                 collect_facts(&host, &catalogue, &select, Some(&output.output))?;
-            finish(&cat, &selection, &facts, &output)
+            let dir = dir.context("no output directory")?;
+            finish(&cat, &selection, &facts, &output, &dir, None)
         }
         Command::Collect {
             host,
@@ -255,37 +264,45 @@ pub fn run() -> Result<ExitCode> {
             select,
             output,
         } => {
-            let out_dir = (output != Path::new("-"))
-                .then(|| output.parent().unwrap_or(Path::new(".")).to_path_buf());
-            let (_, _, facts) = collect_facts(&host, &catalogue, &select, out_dir.as_deref())?;
-            let json = serde_json::to_string_pretty(&facts)? + "\n";
-            if output == Path::new("-") {
-                std::io::stdout().write_all(json.as_bytes())?;
+            let to_stdout = output == Path::new("-");
+            let (dir, name) = if to_stdout {
+                (PathBuf::new(), String::new())
             } else {
-                std::fs::write(&output, json)
-                    .with_context(|| format!("writing {}", output.display()))?;
-                eprintln!("ward: facts written to {}", output.display());
+                split_file(&output)?
+            };
+            let (_, _, facts, out_dir) = collect_facts(
+                &host,
+                &catalogue,
+                &select,
+                (!to_stdout).then_some(dir.as_path()),
+            )?;
+            let json = serde_json::to_string_pretty(&facts)? + "\n";
+            match out_dir {
+                None => std::io::stdout().write_all(json.as_bytes())?,
+                Some(dir) => {
+                    let written = dir.write(&name, json.as_bytes())?;
+                    eprintln!("ward: facts written to {}", written.display());
+                }
             }
             Ok(ExitCode::SUCCESS)
         }
         Command::Evaluate {
             facts,
+            max_bundle_size,
             catalogue,
             select,
             output,
         } => {
             let cat = load_catalogue(&catalogue)?;
             let selection = select_checks(&cat, &select)?;
-            let text = if facts == Path::new("-") {
-                let mut s = String::new();
-                std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)?;
-                s
-            } else {
-                std::fs::read_to_string(&facts)
-                    .with_context(|| format!("reading {}", facts.display()))?
+            let bytes = read_bundle(&facts, max_bundle_size)?;
+            let digest = {
+                use sha2::{Digest, Sha256};
+                format!("sha256:{}", hex::encode(Sha256::digest(&bytes)))
             };
-            let bundle: Facts = serde_json::from_str(&text)
+            let bundle: Facts = serde_json::from_slice(&bytes)
                 .with_context(|| format!("{} is not a Ward facts bundle", facts.display()))?;
+            drop(bytes);
             if bundle.schema_version != facts::FACTS_SCHEMA_VERSION {
                 bail!(
                     "{}: facts bundle schema {} is not supported (this Ward reads {})",
@@ -294,30 +311,97 @@ pub fn run() -> Result<ExitCode> {
                     facts::FACTS_SCHEMA_VERSION
                 );
             }
-            finish(&cat, &selection, &bundle, &output)
+            let source = Source::bundle(digest, &bundle);
+            let dir = open_output_dir(&output.output, None)?;
+            finish(&cat, &selection, &bundle, &output, &dir, Some(source))
         }
         Command::Controls { command } => controls(command),
     }
 }
 
-/// Load the catalogue, select checks, open the root and collect: everything a scan or a
-/// collection does before evaluation. Usage and catalogue errors surface before any host read.
+/// Load the catalogue, select checks, open the root and the output directory, and collect:
+/// everything a scan or a collection does before evaluation. Usage, catalogue and output
+/// problems surface before any host read.
 fn collect_facts(
     host: &HostArgs,
     catalogue: &CatalogueArgs,
     select: &SelectArgs,
     out_dir: Option<&Path>,
-) -> Result<(Catalogue, Selection, Facts)> {
+) -> Result<(Catalogue, Selection, Facts, Option<OutputDir>)> {
     let cat = load_catalogue(catalogue)?;
     let selection = select_checks(&cat, select)?;
     let root = host_root(host)?;
-    if let Some(dir) = out_dir {
-        check_output_outside_root(&root, dir)?;
-    }
+    let out = match out_dir {
+        Some(dir) => {
+            // Checked before the directory is created, and again on the opened directory.
+            output::refuse_inside_root(root.base(), dir)?;
+            Some(open_output_dir(dir, Some(&root))?)
+        }
+        None => None,
+    };
     // Collect what the whole catalogue can use, not only the selection: a bundle must serve
     // any later `evaluate` with another profile.
     let facts = facts::collect(&root, &cat.plan(cat.checks.values()));
-    Ok((cat, selection, facts))
+    Ok((cat, selection, facts, out))
+}
+
+/// The directory and file name of an output file.
+fn split_file(path: &Path) -> Result<(PathBuf, String)> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .filter(|n| n != "..")
+        .with_context(|| format!("{}: not a file name", path.display()))?;
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    Ok((dir.to_path_buf(), name))
+}
+
+/// Create or check an output directory, and check again, on the opened directory itself,
+/// that it is not inside the scanned root.
+fn open_output_dir(dir: &Path, root: Option<&HostRoot>) -> Result<OutputDir> {
+    let out = OutputDir::open(dir)?;
+    if let Some(root) = root {
+        output::refuse_inside_root(root.base(), out.canonical())?;
+    }
+    Ok(out)
+}
+
+/// Read a facts bundle (a file or `-` for standard input), at most `cap` bytes.
+fn read_bundle(path: &Path, cap: u64) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    let too_big = || {
+        anyhow::anyhow!(
+            "{}: facts bundle is over the {cap}-byte limit; raise --max-bundle-size if it is genuine",
+            path.display()
+        )
+    };
+    if path == Path::new("-") {
+        std::io::stdin()
+            .lock()
+            .take(cap.saturating_add(1))
+            .read_to_end(&mut bytes)
+            .context("reading standard input")?;
+    } else {
+        let file =
+            std::fs::File::open(path).with_context(|| format!("reading {}", path.display()))?;
+        let meta = file
+            .metadata()
+            .with_context(|| format!("reading {}", path.display()))?;
+        if meta.is_file() && meta.len() > cap {
+            return Err(too_big());
+        }
+        file.take(cap.saturating_add(1))
+            .read_to_end(&mut bytes)
+            .with_context(|| format!("reading {}", path.display()))?;
+    }
+    if bytes.len() as u64 > cap {
+        return Err(too_big());
+    }
+    Ok(bytes)
 }
 
 fn load_catalogue(args: &CatalogueArgs) -> Result<Catalogue> {
@@ -332,7 +416,14 @@ fn load_catalogue(args: &CatalogueArgs) -> Result<Catalogue> {
     if sets.is_empty() {
         bail!("--no-builtin needs at least one --catalogue DIR");
     }
-    Ok(Catalogue::load(sets)?)
+    let cat = Catalogue::load(sets)?;
+    for r in &cat.replaced {
+        eprintln!(
+            "ward: warning: {} {} at {} replaces the one at {}",
+            r.kind, r.id, r.by, r.replaced
+        );
+    }
+    Ok(cat)
 }
 
 fn select_checks(cat: &Catalogue, args: &SelectArgs) -> Result<Selection> {
@@ -349,39 +440,11 @@ fn select_checks(cat: &Catalogue, args: &SelectArgs) -> Result<Selection> {
 fn host_root(args: &HostArgs) -> Result<HostRoot> {
     match &args.root {
         None => Ok(HostRoot::live()),
-        Some(dir) => HostRoot::new(dir).with_context(|| format!("--root {}", dir.display())),
-    }
-}
-
-/// Refuse to write reports inside a scanned image: the scan must leave it unchanged.
-fn check_output_outside_root(root: &HostRoot, out: &Path) -> Result<()> {
-    if root.is_live() {
-        return Ok(());
-    }
-    let abs = if out.is_absolute() {
-        out.to_path_buf()
-    } else {
-        std::env::current_dir()?.join(out)
-    };
-    // Compare against the nearest existing ancestor, canonicalised.
-    let mut probe = abs.as_path();
-    let existing = loop {
-        if let Ok(c) = std::fs::canonicalize(probe) {
-            break c;
+        Some(dir) => {
+            output::refuse_proc_root(dir)?;
+            HostRoot::new(dir).with_context(|| format!("--root {}", dir.display()))
         }
-        match probe.parent() {
-            Some(p) => probe = p,
-            None => break abs.clone(),
-        }
-    };
-    if existing.starts_with(root.base()) {
-        bail!(
-            "output {} is inside the scanned root {}; Ward never writes to the host it scans — choose another --output",
-            out.display(),
-            root.base().display()
-        );
     }
-    Ok(())
 }
 
 fn finish(
@@ -389,24 +452,28 @@ fn finish(
     selection: &Selection,
     facts: &Facts,
     out: &OutputArgs,
+    dir: &OutputDir,
+    source: Option<Source>,
 ) -> Result<ExitCode> {
     let findings = eval::evaluate(cat, selection, facts);
     let mut report = Report::build(cat, selection, facts, findings);
+    if let Some(source) = source {
+        report.host.source = source;
+    }
     if out.redact {
         report.redact();
     }
     let renderer = Renderer::new(out.templates.as_deref())?;
-    std::fs::create_dir_all(&out.output)
-        .with_context(|| format!("creating {}", out.output.display()))?;
     let mut formats = out.format.clone();
     formats.sort();
     formats.dedup();
+    let texts = formats
+        .iter()
+        .map(|f| Ok((f.file_name(), renderer.render(&report, *f)?)))
+        .collect::<Result<Vec<_>>>()?;
     let mut written = Vec::new();
-    for f in formats {
-        let text = renderer.render(&report, f)?;
-        let path = out.output.join(f.file_name());
-        std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
-        written.push(path.display().to_string());
+    for (name, text) in texts {
+        written.push(dir.write(name, text.as_bytes())?.display().to_string());
     }
     let failed = report.has_failure_at_or_above(out.fail_on.into());
     let errored = report.summary.error > 0;

@@ -16,6 +16,7 @@ pub mod exec;
 pub mod facts;
 pub mod fixture_host;
 pub mod host_root;
+pub mod output;
 pub mod report;
 pub mod selftest;
 

@@ -338,3 +338,440 @@ fn custom_catalogue_example_adds_a_check_and_a_profile() {
     assert_eq!(banner["outcome"], "fail");
     assert_eq!(v["catalogue"]["profile"], "site-remote-access");
 }
+
+#[test]
+fn planted_symlinks_in_the_output_are_replaced_never_followed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let victim = tmp.path().join("passwd");
+    fs::write(&victim, "precious\n").unwrap();
+    let out = tmp.path().join("ward-report");
+    fs::create_dir(&out).unwrap();
+    for name in ["report.json", "report.md", "report.html"] {
+        std::os::unix::fs::symlink(&victim, out.join(name)).unwrap();
+    }
+    ward()
+        .args(["scan", "--root"])
+        .arg(weak_host())
+        .arg("--output")
+        .arg(&out)
+        .assert()
+        .code(1);
+    assert_eq!(fs::read_to_string(&victim).unwrap(), "precious\n");
+    for name in ["report.json", "report.md", "report.html"] {
+        let meta = fs::symlink_metadata(out.join(name)).unwrap();
+        assert!(meta.file_type().is_file(), "{name} is still a symlink");
+    }
+    // The same for a facts bundle.
+    let facts = tmp.path().join("facts.json");
+    std::os::unix::fs::symlink(&victim, &facts).unwrap();
+    ward()
+        .args(["collect", "--root"])
+        .arg(weak_host())
+        .arg("--output")
+        .arg(&facts)
+        .assert()
+        .success();
+    assert_eq!(fs::read_to_string(&victim).unwrap(), "precious\n");
+    assert!(fs::symlink_metadata(&facts).unwrap().file_type().is_file());
+    // No temporary file is left behind.
+    let left: Vec<_> = fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".ward-"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}
+
+#[test]
+fn output_directory_must_be_a_real_safe_directory() {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let target = tmp.path().join("elsewhere");
+    fs::create_dir(&target).unwrap();
+    let link = tmp.path().join("ward-report");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    ward()
+        .args(["scan", "--root"])
+        .arg(weak_host())
+        .arg("--output")
+        .arg(&link)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("symlink"));
+    assert!(fs::read_dir(&target).unwrap().next().is_none());
+
+    let open = tmp.path().join("open");
+    fs::create_dir(&open).unwrap();
+    fs::set_permissions(&open, fs::Permissions::from_mode(0o777)).unwrap();
+    ward()
+        .args(["scan", "--root"])
+        .arg(weak_host())
+        .arg("--output")
+        .arg(&open)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("world-writable"));
+    assert!(!open.join("report.json").exists());
+    // Owned by another user (who could replace the reports): refused. Only root can chown.
+    let theirs = tmp.path().join("theirs");
+    fs::create_dir(&theirs).unwrap();
+    if std::os::unix::fs::chown(&theirs, Some(65534), Some(65534)).is_ok() {
+        ward()
+            .args(["scan", "--root"])
+            .arg(weak_host())
+            .arg("--output")
+            .arg(&theirs)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("owned by uid 65534"));
+        assert!(!theirs.join("report.json").exists());
+    }
+    // Sticky, like /tmp: accepted.
+    fs::set_permissions(&open, fs::Permissions::from_mode(0o1777)).unwrap();
+    ward()
+        .args(["scan", "--format", "json", "--root"])
+        .arg(weak_host())
+        .arg("--output")
+        .arg(&open)
+        .assert()
+        .code(1);
+    assert!(open.join("report.json").exists());
+}
+
+#[test]
+fn refuses_output_reaching_into_the_root_through_a_symlink_and_dotdot() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("root");
+    fs::create_dir_all(root.join("etc")).unwrap();
+    std::os::unix::fs::symlink(&root, tmp.path().join("link")).unwrap();
+    let sneaky = tmp.path().join("missing/../link/reports");
+    ward()
+        .args(["scan", "--root"])
+        .arg(&root)
+        .arg("--output")
+        .arg(&sneaky)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("inside the scanned root"));
+    assert!(!root.join("reports").exists());
+    ward()
+        .args(["collect", "--root"])
+        .arg(&root)
+        .arg("--output")
+        .arg(tmp.path().join("link/facts.json"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("inside the scanned root"));
+    assert!(!root.join("facts.json").exists());
+}
+
+#[test]
+fn proc_magic_link_roots_are_refused() {
+    let out = tempfile::tempdir().unwrap();
+    for root in ["/proc/self/root", "/proc/1/root"] {
+        ward()
+            .args(["scan", "--root", root, "--output"])
+            .arg(out.path())
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("nsenter"));
+    }
+    assert!(!out.path().join("report.json").exists());
+}
+
+/// A root with secrets, and a catalogue whose `lines` checks point at them.
+fn secrets_root_and_catalogue(tmp: &Path) -> (PathBuf, PathBuf) {
+    let root = tmp.join("root");
+    let put = |rel: &str, text: &str| {
+        let p = root.join(rel);
+        fs::create_dir_all(p.parent().unwrap()).unwrap();
+        fs::write(p, text).unwrap();
+    };
+    put("etc/os-release", "ID=debian\nVERSION_ID=\"12\"\n");
+    put(
+        "etc/shadow",
+        "root:$6$SALTsalt$SHADOWHASHshadowhashSHADOWHASHshadowhash:19000:0:99999:7:::\n",
+    );
+    put(
+        "etc/ssl/private/site.key",
+        "-----BEGIN PRIVATE KEY-----\nMIIKEYMATERIALkeymaterialKEYMATERIAL\n-----END PRIVATE KEY-----\n",
+    );
+    put(
+        "etc/app.conf",
+        "user = admin\npassword_hash = $y$j9T$APPHASHapphashAPPHASH$apphashAPPHASHapphash\nkey = -----BEGIN OPENSSH PRIVATE KEY-----\n",
+    );
+    let cat = tmp.join("catalogue");
+    fs::create_dir_all(cat.join("checks")).unwrap();
+    let check = |id: &str, path: &str, re: &str| {
+        format!(
+            "- id: {id}\n  title: {id}\n  severity: high\n  test:\n    lines:\n      path: {path}\n      matches: '{re}'\n      expect: present\n  rationale: r\n  remediation: {{ steps: s }}\n"
+        )
+    };
+    let yaml = [
+        check("leak.shadow", "/etc/shadow", "^root:"),
+        check("leak.key", "/etc/ssl/private/*.key", "."),
+        check("leak.app", "/etc/app.conf", "="),
+    ]
+    .concat();
+    fs::write(cat.join("checks/leak.yaml"), yaml).unwrap();
+    (root, cat)
+}
+
+#[test]
+fn secret_files_never_yield_lines_whatever_the_catalogue_says() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (root, cat) = secrets_root_and_catalogue(tmp.path());
+    let out = tmp.path().join("out");
+    let facts = tmp.path().join("facts.json");
+    ward()
+        .args(["collect", "--no-builtin", "--catalogue"])
+        .arg(&cat)
+        .arg("--root")
+        .arg(&root)
+        .arg("--output")
+        .arg(&facts)
+        .assert()
+        .success();
+    ward()
+        .args(["scan", "--no-builtin", "--catalogue"])
+        .arg(&cat)
+        .arg("--root")
+        .arg(&root)
+        .arg("--output")
+        .arg(&out)
+        .assert()
+        .success();
+    let mut texts = vec![fs::read_to_string(&facts).unwrap()];
+    for name in ["report.json", "report.md", "report.html"] {
+        texts.push(fs::read_to_string(out.join(name)).unwrap());
+    }
+    for t in &texts {
+        for secret in ["SHADOWHASH", "KEYMATERIAL", "APPHASH", "PRIVATE KEY"] {
+            assert!(!t.contains(secret), "{secret} leaked:\n{t}");
+        }
+    }
+    // The checks still evaluate: the lines matched, their content is withheld.
+    let v: Value = serde_json::from_str(&texts[1]).unwrap();
+    for id in ["leak.shadow", "leak.key", "leak.app"] {
+        let f = v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["check"] == id)
+            .unwrap();
+        assert_eq!(f["outcome"], "pass", "{f}");
+    }
+    assert!(texts[0].contains("withheld"));
+    // The harmless line of app.conf is kept.
+    assert!(texts[0].contains("user = admin"));
+}
+
+#[test]
+fn a_replaced_builtin_check_is_reported() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cat = tmp.path().join("catalogue");
+    fs::create_dir_all(cat.join("checks")).unwrap();
+    fs::write(
+        cat.join("checks/override.yaml"),
+        "- id: ssh.root-login\n  title: Replaced\n  severity: low\n  test: { package: { name: openssh-server, installed: true } }\n  rationale: r\n  remediation: { steps: s }\n",
+    )
+    .unwrap();
+    let out = tmp.path().join("out");
+    let assert = ward()
+        .args(["scan", "--catalogue"])
+        .arg(&cat)
+        .arg("--root")
+        .arg(weak_host())
+        .arg("--output")
+        .arg(&out)
+        .assert()
+        .code(1);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    assert!(
+        stderr.contains("ssh.root-login") && stderr.contains("replaces"),
+        "{stderr}"
+    );
+    let v: Value =
+        serde_json::from_str(&fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    let r = &v["catalogue"]["replaced"][0];
+    assert_eq!(r["kind"], "check", "{}", v["catalogue"]);
+    assert_eq!(r["id"], "ssh.root-login");
+    assert!(r["by"].as_str().unwrap().contains("override.yaml"), "{r}");
+    assert!(
+        r["replaced"].as_str().unwrap().starts_with("builtin:"),
+        "{r}"
+    );
+    for name in ["report.md", "report.html"] {
+        let text = fs::read_to_string(out.join(name)).unwrap();
+        assert!(
+            text.contains("replaces the built-in") || text.contains("Replaced"),
+            "{name}"
+        );
+        assert!(text.contains("override.yaml"), "{name}");
+    }
+}
+
+fn bundle_of_weak_host(dir: &Path) -> PathBuf {
+    let facts = dir.join("facts.json");
+    ward()
+        .args(["collect", "--root"])
+        .arg(weak_host())
+        .arg("--output")
+        .arg(&facts)
+        .assert()
+        .success();
+    facts
+}
+
+#[test]
+fn evaluate_says_the_report_came_from_a_bundle() {
+    use sha2::Digest;
+    let tmp = tempfile::tempdir().unwrap();
+    let facts = bundle_of_weak_host(tmp.path());
+    let bytes = fs::read(&facts).unwrap();
+    let digest = format!("sha256:{}", hex::encode(sha2::Sha256::digest(&bytes)));
+    let out = tmp.path().join("out");
+    let assert = ward()
+        .arg("evaluate")
+        .arg(&facts)
+        .args(["--color", "never", "--output"])
+        .arg(&out)
+        .assert()
+        .code(1);
+    let stdout = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
+    assert!(
+        stdout.contains("evaluated from facts bundle sha256:"),
+        "{stdout}"
+    );
+    let v: Value =
+        serde_json::from_str(&fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    let src = &v["host"]["source"];
+    assert_eq!(src["kind"], "bundle", "{src}");
+    assert_eq!(src["bundle_digest"], digest.as_str());
+    let bundle: Value = serde_json::from_slice(&bytes).unwrap();
+    assert_eq!(src["collected_at"], bundle["collected_at"]);
+    assert_eq!(src["collected_by"], bundle["tool"]["version"]);
+    for name in ["report.md", "report.html"] {
+        let text = fs::read_to_string(out.join(name)).unwrap();
+        assert!(text.contains("facts bundle"), "{name}");
+        assert!(text.contains(&digest), "{name}");
+    }
+    // A scan says it was a scan.
+    let scan = tmp.path().join("scan");
+    ward()
+        .args(["scan", "--format", "json", "--root"])
+        .arg(weak_host())
+        .arg("--output")
+        .arg(&scan)
+        .assert()
+        .code(1);
+    let v: Value =
+        serde_json::from_str(&fs::read_to_string(scan.join("report.json")).unwrap()).unwrap();
+    assert_eq!(v["host"]["source"]["kind"], "scan");
+    assert_eq!(v["host"]["source"]["bundle_digest"], Value::Null);
+}
+
+#[test]
+fn evaluate_caps_the_bundle_size() {
+    let tmp = tempfile::tempdir().unwrap();
+    let facts = bundle_of_weak_host(tmp.path());
+    ward()
+        .arg("evaluate")
+        .arg(&facts)
+        .args(["--max-bundle-size", "1000", "--output"])
+        .arg(tmp.path().join("out"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("over the 1000-byte limit"));
+    assert!(!tmp.path().join("out").exists());
+    // From standard input too.
+    ward()
+        .args(["evaluate", "-", "--max-bundle-size", "1000", "--output"])
+        .arg(tmp.path().join("out"))
+        .pipe_stdin(&facts)
+        .unwrap()
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("over the 1000-byte limit"));
+}
+
+#[test]
+fn empty_or_incomplete_bundles_never_pass() {
+    let tmp = tempfile::tempdir().unwrap();
+    let facts = bundle_of_weak_host(tmp.path());
+    let mut bundle: Value = serde_json::from_str(&fs::read_to_string(&facts).unwrap()).unwrap();
+    let empty = tmp.path().join("empty.json");
+    fs::write(&empty, "{}").unwrap();
+    ward()
+        .arg("evaluate")
+        .arg(&empty)
+        .arg("--output")
+        .arg(tmp.path().join("out"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("missing field `schema_version`"));
+    for key in ["host", "facts", "collectors", "tool"] {
+        bundle.as_object_mut().unwrap().remove(key);
+        let cut = tmp.path().join(format!("no-{key}.json"));
+        fs::write(&cut, bundle.to_string()).unwrap();
+        ward()
+            .arg("evaluate")
+            .arg(&cut)
+            .arg("--output")
+            .arg(tmp.path().join("out"))
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(format!("missing field `{key}`")));
+        bundle = serde_json::from_str(&fs::read_to_string(&facts).unwrap()).unwrap();
+    }
+    assert!(!tmp.path().join("out").exists());
+
+    let evaluate = |b: &Value, name: &str| -> Value {
+        let cut = tmp.path().join(name);
+        fs::write(&cut, b.to_string()).unwrap();
+        let out = tmp.path().join(format!("out-{name}"));
+        ward()
+            .arg("evaluate")
+            .arg(&cut)
+            .args(["--format", "json", "--output"])
+            .arg(&out)
+            .assert()
+            .code(1);
+        serde_json::from_str(&fs::read_to_string(out.join("report.json")).unwrap()).unwrap()
+    };
+    let full = evaluate(&bundle, "full.json");
+    let full_pass = full["summary"]["pass"].as_u64().unwrap();
+
+    // A collector's section removed: every check that needs it is an error saying so.
+    for key in ["packages", "sshd", "accounts", "sysctl", "files"] {
+        let mut cut = bundle.clone();
+        assert!(cut["facts"].as_object_mut().unwrap().remove(key).is_some());
+        let v = evaluate(&cut, &format!("no-facts-{key}.json"));
+        let missing: Vec<&Value> = v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| {
+                f["reason"]
+                    .as_str()
+                    .unwrap()
+                    .contains(&format!("{key} was not collected"))
+            })
+            .collect();
+        assert!(!missing.is_empty(), "no check reported the missing {key}");
+        assert!(missing.iter().all(|f| f["outcome"] == "error"), "{missing:?}");
+        assert!(v["summary"]["pass"].as_u64().unwrap() <= full_pass);
+    }
+
+    // Planned sections emptied: the checks that needed them are errors, none passes.
+    let mut emptied = bundle.clone();
+    emptied["facts"]["files"] = serde_json::json!({"status": "collected", "value": {}});
+    emptied["facts"]["lines"] = serde_json::json!({"status": "collected", "value": []});
+    emptied["facts"]["configs"] = serde_json::json!({"status": "collected", "value": []});
+    let v = evaluate(&emptied, "emptied.json");
+    let (pass, error) = (
+        v["summary"]["pass"].as_u64().unwrap(),
+        v["summary"]["error"].as_u64().unwrap(),
+    );
+    assert!(pass < full_pass && error > 0, "{pass} pass, {error} error");
+}

@@ -155,3 +155,80 @@ fn hostile_root_completes_with_errors_where_due() {
         "not_applicable"
     );
 }
+
+/// Host text that tries to retitle the terminal, reverse the display and plant a link.
+const EVIL: &str = "evil\x1b]0;pwned\x07\u{202e}gnp.exe https://evil.example/x";
+
+/// Markdown with code spans removed: what GitHub could turn into links.
+fn outside_code_spans(md: &str) -> String {
+    md.lines()
+        .map(|l| l.split('`').step_by(2).collect::<Vec<_>>().join(" "))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn host_strings_with_escapes_bidi_and_urls_are_neutralised_everywhere() {
+    let root = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    write(root.path(), "etc/hostname", format!("{EVIL}\n").as_bytes());
+    write(
+        root.path(),
+        "etc/os-release",
+        format!("ID=debian\nVERSION_ID=\"12\"\nPRETTY_NAME=\"{EVIL}\"\n").as_bytes(),
+    );
+    write(
+        root.path(),
+        "var/lib/dpkg/status",
+        format!(
+            "Package: telnetd\nStatus: install ok installed\nArchitecture: amd64\nVersion: 0.17-{}\n",
+            EVIL.replace(' ', "_")
+        )
+        .as_bytes(),
+    );
+    let output = Command::new(env!("CARGO_BIN_EXE_ward"))
+        .args(["scan", "--color", "always", "--root"])
+        .arg(root.path())
+        .arg("--output")
+        .arg(out.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    let json = fs::read_to_string(out.path().join("report.json")).unwrap();
+    let html = fs::read_to_string(out.path().join("report.html")).unwrap();
+    let md = fs::read_to_string(out.path().join("report.md")).unwrap();
+    for (name, text) in [
+        ("json", &json),
+        ("html", &html),
+        ("md", &md),
+        ("terminal", &stdout),
+    ] {
+        assert!(!text.contains("\x1b]"), "{name}: an OSC escape got through");
+        assert!(!text.contains('\x07'), "{name}: BEL got through");
+        assert!(
+            !text.contains('\u{202e}'),
+            "{name}: a bidi override got through"
+        );
+    }
+    // JSON keeps the data, escaped: it reads back as the host's own string.
+    let v: Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["host"]["hostname"], EVIL);
+    assert!(json.contains("\\u001b]0;pwned\\u0007\\u202e"), "{json}");
+    let telnet = finding(&v, "packages.telnet-server");
+    assert!(telnet["reason"].as_str().unwrap().contains('\u{202e}'));
+    // Markdown and HTML show the characters as visible escapes; no link is made.
+    assert!(md.contains("\\u{1b}]0;pwned"), "{md}");
+    assert!(html.contains("\\u{1b}]0;pwned"));
+    assert!(
+        !html.contains("href=\"https://evil") && !html.contains("href=\"https:&#x2F;&#x2F;evil")
+    );
+    let bare = outside_code_spans(&md);
+    assert!(
+        !bare.contains("https://evil.example"),
+        "an autolink:\n{bare}"
+    );
+    assert!(!bare.contains("www.evil"));
+    // The terminal shows them escaped too.
+    assert!(stdout.contains("\\u{1b}]0;pwned"), "{stdout}");
+}

@@ -31,7 +31,9 @@ fn scan_live(wrapper: &[&str]) -> (Option<i32>, String, Value) {
     let bin = bin_dir.path().join("ward");
     std::fs::copy(env!("CARGO_BIN_EXE_ward"), &bin).unwrap();
     std::fs::set_permissions(&bin, std::fs::Permissions::from_mode(0o755)).unwrap();
-    std::fs::set_permissions(out.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    // Writable by the unprivileged user; sticky like /tmp, since Ward refuses to write into a
+    // world-writable directory without the sticky bit.
+    std::fs::set_permissions(out.path(), std::fs::Permissions::from_mode(0o1777)).unwrap();
     let (prog, args) = match wrapper.split_first() {
         Some((p, rest)) => (p.to_string(), rest.iter().map(|s| s.to_string()).collect()),
         None => (bin.display().to_string(), Vec::<String>::new()),

@@ -491,6 +491,21 @@ pub struct Catalogue {
     pub digest: String,
     /// Where the catalogue came from (`builtin`, directories).
     pub sources: Vec<String>,
+    /// Items of a later source set that replaced an item with the same id from an earlier
+    /// one (a `--catalogue` check replacing a built-in check), in load order.
+    pub replaced: Vec<Replacement>,
+}
+
+/// An item that replaced an earlier one with the same id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Replacement {
+    /// `check`, `framework`, `profile` or `fixture`.
+    pub kind: String,
+    pub id: String,
+    /// `file:line` of the replacing item.
+    pub by: String,
+    /// `file:line` of the item it replaced.
+    pub replaced: String,
 }
 
 /// Where each item came from, for "duplicate id" and "replaces" messages.
@@ -520,6 +535,7 @@ impl Catalogue {
         let mut sources = Vec::new();
         // Ids of checks that failed to parse: references to them are not reported again.
         let mut broken: BTreeSet<String> = BTreeSet::new();
+        let mut replaced: Vec<Replacement> = Vec::new();
         for (set_index, (set_name, files)) in sets.iter().enumerate() {
             sources.push(set_name.clone());
             let mut files: Vec<&SourceFile> = files.iter().collect();
@@ -549,6 +565,7 @@ impl Catalogue {
                                 },
                                 "check",
                                 &mut problems,
+                                &mut replaced,
                             );
                         }
                     }
@@ -570,6 +587,7 @@ impl Catalogue {
                                 },
                                 "framework",
                                 &mut problems,
+                                &mut replaced,
                             );
                         }
                     }
@@ -591,6 +609,7 @@ impl Catalogue {
                                 },
                                 "profile",
                                 &mut problems,
+                                &mut replaced,
                             );
                         }
                     }
@@ -614,6 +633,7 @@ impl Catalogue {
                                 },
                                 "fixture",
                                 &mut problems,
+                                &mut replaced,
                             );
                         }
                     }
@@ -805,6 +825,7 @@ impl Catalogue {
             fixtures: fixture_map.into_iter().map(|(k, v)| (k, v.item)).collect(),
             digest: format!("sha256:{}", hex::encode(hasher.finalize())),
             sources,
+            replaced,
         })
     }
 
@@ -1210,6 +1231,7 @@ fn insert<T>(
     item: Loaded<T>,
     what: &str,
     problems: &mut Vec<Diagnostic>,
+    replaced: &mut Vec<Replacement>,
 ) {
     if let Some(prev) = map.get(&id) {
         if prev.layer_set == item.layer_set {
@@ -1224,6 +1246,12 @@ fn insert<T>(
             ));
             return;
         }
+        replaced.push(Replacement {
+            kind: what.to_string(),
+            id: id.clone(),
+            by: format!("{}:{}", item.file, item.line),
+            replaced: format!("{}:{}", prev.file, prev.line),
+        });
     }
     map.insert(id, item);
 }

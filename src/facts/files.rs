@@ -7,7 +7,10 @@
 //! listing limit, and a directory with more matching names than the limit is an error.
 //! Line matching reads the file through the [`HostRoot`] caps, like grep: bytes that are not
 //! UTF-8 become U+FFFD instead of failing the file. Only matching lines are kept, cut to
-//! [`MAX_LINE_CHARS`] characters: never the rest of the file.
+//! [`MAX_LINE_CHARS`] characters: never the rest of the file. Secret files
+//! ([`is_secret_path`]) and lines that look like a password hash or private key
+//! ([`looks_secret`]) are recorded as matched with their content withheld, whatever the
+//! catalogue asks for.
 
 use serde::{Deserialize, Serialize};
 
@@ -114,6 +117,17 @@ pub fn collect_lines(root: &HostRoot, query: &LineQuery) -> LinesFact {
         let files = paths
             .into_iter()
             .map(|path| {
+                let shown = crate::host_root::display_path(&path);
+                let secret = is_secret_path(&shown)
+                    || root
+                        .resolve(&path)
+                        .ok()
+                        .and_then(|real| {
+                            real.strip_prefix(root.base())
+                                .ok()
+                                .map(|rel| format!("/{}", rel.display()))
+                        })
+                        .is_some_and(|real| is_secret_path(&real));
                 // Lines are matched like grep: a byte that is not UTF-8 in one line does
                 // not make the other lines unknown.
                 let matches = match root.read_lossy(&path) {
@@ -124,7 +138,13 @@ pub fn collect_lines(root: &HostRoot, query: &LineQuery) -> LinesFact {
                             .filter(|(_, l)| re.is_match(l))
                             .map(|(i, l)| LineMatch {
                                 line: i + 1,
-                                text: excerpt(l),
+                                text: if secret {
+                                    WITHHELD_SECRET_FILE.to_string()
+                                } else if looks_secret(l) {
+                                    WITHHELD_SECRET_LINE.to_string()
+                                } else {
+                                    excerpt(l)
+                                },
                             })
                             .collect(),
                     },
@@ -145,6 +165,49 @@ pub fn collect_lines(root: &HostRoot, query: &LineQuery) -> LinesFact {
             Err(reason) => Fact::error(reason),
         },
     }
+}
+
+/// Stored instead of a matched line of a secret file.
+pub const WITHHELD_SECRET_FILE: &str = "(matched; content withheld: secret file)";
+/// Stored instead of a matched line that holds a password hash or private key.
+pub const WITHHELD_SECRET_LINE: &str =
+    "(matched; content withheld: looks like a password hash or private key)";
+
+/// Host paths whose lines never leave the host, whatever a catalogue asks: password and
+/// group shadow files (and their `-` backups), old passwords, Kerberos keytabs, SSH host and
+/// user private keys, TLS private keys. A `lines` check on them still evaluates (the match
+/// is recorded with [`WITHHELD_SECRET_FILE`] as its text).
+pub fn is_secret_path(path: &str) -> bool {
+    const EXACT: [&str; 6] = [
+        "/etc/shadow",
+        "/etc/shadow-",
+        "/etc/gshadow",
+        "/etc/gshadow-",
+        "/etc/security/opasswd",
+        "/etc/krb5.keytab",
+    ];
+    const PRIVATE_DIRS: [&str; 3] = ["/etc/ssl/private/", "/etc/pki/tls/private/", "/root/.ssh/"];
+    let name = path.rsplit('/').next().unwrap_or(path);
+    let in_ssh_dir = path.contains("/.ssh/");
+    EXACT.contains(&path)
+        || PRIVATE_DIRS.iter().any(|d| path.starts_with(d))
+        || (path.starts_with("/etc/ssh/ssh_host_") && name.ends_with("_key"))
+        || name.ends_with(".key")
+        || name.ends_with(".keytab")
+        || (in_ssh_dir && name.starts_with("id_") && !name.ends_with(".pub"))
+}
+
+/// Whether a line holds what looks like a password hash (`crypt(3)` formats) or a private
+/// key block: such a line is never stored, whichever file it is in.
+pub fn looks_secret(line: &str) -> bool {
+    static CRYPT: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let re = CRYPT.get_or_init(|| {
+        regex::Regex::new(
+            r"\$(?:1|2[abxy]?|5|6|7|y|gy|sha1|md5|argon2(?:id|i|d)?|scrypt|pbkdf2(?:-sha\d+)?)\$[./A-Za-z0-9$=,+-]{8,}",
+        )
+        .expect("static regex")
+    });
+    line.contains("PRIVATE KEY") || re.is_match(line)
 }
 
 /// Cut a line to at most [`MAX_LINE_CHARS`] characters.
@@ -196,5 +259,51 @@ impl NameMaps {
             .iter()
             .find(|(id, _)| *id == gid)
             .map(|(_, n)| n.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_paths() {
+        for p in [
+            "/etc/shadow",
+            "/etc/gshadow-",
+            "/etc/security/opasswd",
+            "/etc/ssh/ssh_host_ed25519_key",
+            "/etc/ssl/private/site.pem",
+            "/etc/pki/tls/private/x",
+            "/root/.ssh/authorized_keys",
+            "/home/bob/.ssh/id_ed25519",
+            "/srv/app/server.key",
+            "/etc/krb5.keytab",
+        ] {
+            assert!(is_secret_path(p), "{p}");
+        }
+        for p in [
+            "/etc/passwd",
+            "/etc/ssh/ssh_host_ed25519_key.pub",
+            "/etc/ssh/sshd_config",
+            "/home/bob/.ssh/id_ed25519.pub",
+            "/home/bob/.ssh/authorized_keys",
+            "/etc/ssl/certs/ca.pem",
+        ] {
+            assert!(!is_secret_path(p), "{p}");
+        }
+    }
+
+    #[test]
+    fn secret_lines() {
+        assert!(looks_secret(
+            "root:$6$abcdefgh$0123456789abcdef:19000::::::"
+        ));
+        assert!(looks_secret("x = $y$j9T$abcdefghij$klmnopqrstuv"));
+        assert!(looks_secret("$2b$12$abcdefghijklmnopqrstuv"));
+        assert!(looks_secret("-----BEGIN OPENSSH PRIVATE KEY-----"));
+        assert!(!looks_secret("PermitRootLogin no"));
+        assert!(!looks_secret("price is $6 or $5"));
+        assert!(!looks_secret("-----BEGIN CERTIFICATE-----"));
     }
 }

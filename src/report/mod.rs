@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::catalogue::{Catalogue, Coverage, Remediation, Selection, Severity};
+use crate::catalogue::{Catalogue, Coverage, Remediation, Replacement, Selection, Severity};
 use crate::eval::{self, Evidence, Finding, Outcome, RequirementStatus};
 use crate::facts::Facts;
 use crate::ToolInfo;
@@ -56,6 +56,45 @@ pub struct HostSection {
     /// SHA-256 of the facts bundle (as JSON) the report was evaluated from, so a report can
     /// be tied to one collection run.
     pub facts_digest: String,
+    /// Whether Ward read the host itself (`scan`) or evaluated a facts bundle it was given.
+    #[serde(default)]
+    pub source: Source,
+}
+
+/// Where the facts of a report came from.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Source {
+    pub kind: SourceKind,
+    /// SHA-256 of the bundle file's bytes as read (`bundle` only).
+    pub bundle_digest: Option<String>,
+    /// When the facts were collected, as the facts say.
+    pub collected_at: String,
+    /// Ward version that collected the facts, as the facts say.
+    pub collected_by: String,
+}
+
+/// How the facts reached the evaluation.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SourceKind {
+    /// This run collected the facts from the host (`ward scan`).
+    #[default]
+    Scan,
+    /// The facts were read from a bundle file (`ward evaluate`): what the report says about
+    /// the host is only as trustworthy as that file.
+    Bundle,
+}
+
+impl Source {
+    /// A report evaluated from a bundle whose bytes hash to `digest`.
+    pub fn bundle(digest: String, facts: &Facts) -> Source {
+        Source {
+            kind: SourceKind::Bundle,
+            bundle_digest: Some(digest),
+            collected_at: facts.collected_at.clone(),
+            collected_by: facts.tool.version.clone(),
+        }
+    }
 }
 
 /// The catalogue used.
@@ -69,6 +108,10 @@ pub struct CatalogueSection {
     pub profile: Option<String>,
     /// Number of checks evaluated.
     pub checks: usize,
+    /// Items of a `--catalogue` directory that replaced one with the same id from an earlier
+    /// source (usually a built-in check).
+    #[serde(default)]
+    pub replaced: Vec<Replacement>,
 }
 
 /// A finding with what a reader needs to act on it.
@@ -349,12 +392,19 @@ impl Report {
                 privileged: facts.host.collector_uid == 0,
                 collector_version: facts.tool.version.clone(),
                 facts_digest: facts_digest(facts),
+                source: Source {
+                    kind: SourceKind::Scan,
+                    bundle_digest: None,
+                    collected_at: facts.collected_at.clone(),
+                    collected_by: facts.tool.version.clone(),
+                },
             },
             catalogue: CatalogueSection {
                 digest: catalogue.digest.clone(),
                 sources: catalogue.sources.clone(),
                 profile: selection.profile.clone(),
                 checks: findings.len(),
+                replaced: catalogue.replaced.clone(),
             },
             summary: Summary::of(&findings),
             findings,
@@ -423,5 +473,61 @@ fn outcome_rank(o: Outcome) -> u8 {
         Outcome::Attested => 4,
         Outcome::Pass => 5,
         Outcome::NotApplicable => 6,
+    }
+}
+
+/// Neutralise control and bidirectional-formatting characters in text from the scanned
+/// host, for every renderer: C0 controls other than tab, line feed and carriage return
+/// (which the renderers handle themselves), DEL, C1 controls, and the bidi controls
+/// (U+061C, U+200E, U+200F, U+202A–U+202E, U+2066–U+2069) are replaced by a visible
+/// `\u{..}` escape. A terminal escape such as `ESC ] 0 ; title BEL` or a right-to-left
+/// override hidden in a host name or config line therefore reaches no reader as itself.
+pub fn neutralise(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(needs_neutralising) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if needs_neutralising(c) {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// Whether [`neutralise`] replaces `c`.
+pub fn needs_neutralising(c: char) -> bool {
+    (c.is_control() && !matches!(c, '\t' | '\n' | '\r')) || is_bidi_control(c)
+}
+
+/// Unicode bidirectional formatting characters, which reorder how the text around them is
+/// displayed.
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(
+        c,
+        '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
+    )
+}
+
+/// Apply [`neutralise`] to every string in a JSON value (keys included).
+pub fn neutralise_value(v: &mut serde_json::Value) {
+    use serde_json::Value;
+    match v {
+        Value::String(s) => {
+            if let std::borrow::Cow::Owned(n) = neutralise(s) {
+                *s = n;
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(neutralise_value),
+        Value::Object(o) => {
+            let taken = std::mem::take(o);
+            for (k, mut val) in taken {
+                neutralise_value(&mut val);
+                o.insert(neutralise(&k).into_owned(), val);
+            }
+        }
+        _ => {}
     }
 }

@@ -6,6 +6,11 @@
 //! Markdown is not autoescaped: its template passes every value through the `md_*` filters
 //! defined here ([`md_cell`], [`md_code`], [`md_prose`], [`md_url`]).
 //!
+//! Before a template runs, every string of the report has its control and bidi characters
+//! replaced by visible escapes ([`super::neutralise`]), so no template, built-in or
+//! override, can pass them through; JSON keeps the strings intact but writes DEL, C1 and
+//! bidi characters as `\uXXXX` escapes (serde_json already escapes C0).
+//!
 //! A template is parsed only when its format is first rendered, so a JSON-only run parses
 //! none; a template from `--templates DIR` is parsed at once, so a broken override is
 //! reported before any report is written.
@@ -174,7 +179,7 @@ impl Renderer {
     /// Render the report in one format.
     pub fn render(&self, report: &Report, format: Format) -> Result<String, RenderError> {
         match format {
-            Format::Json => Ok(serde_json::to_string_pretty(report)? + "\n"),
+            Format::Json => Ok(json_ascii_controls(serde_json::to_string_pretty(report)?) + "\n"),
             Format::Html => Self::template(&self.html, report),
             Format::Markdown => Self::template(&self.md, report),
         }
@@ -183,18 +188,62 @@ impl Renderer {
     fn template(template: &Template, report: &Report) -> Result<String, RenderError> {
         let name = template.name;
         let tera = template.tera()?;
-        let ctx = tera::Context::from_serialize(report).map_err(|e| tera_err(name, &e))?;
+        // Every string a template sees is neutralised first, so no template (a built-in one
+        // or a `--templates` override) can pass a control or bidi character through.
+        let mut value = serde_json::to_value(report)?;
+        super::neutralise_value(&mut value);
+        let ctx = tera::Context::from_value(value).map_err(|e| tera_err(name, &e))?;
         tera.render(name, &ctx).map_err(|e| tera_err(name, &e))
     }
 }
 
+/// JSON text with the characters serde_json leaves raw but a reader's terminal or editor
+/// would act on (DEL, C1 controls, bidi controls) written as `\uXXXX` escapes. They can
+/// only occur inside strings, so the JSON means exactly the same.
+fn json_ascii_controls(json: String) -> String {
+    if !json.chars().any(super::needs_neutralising) {
+        return json;
+    }
+    let mut out = String::with_capacity(json.len() + 16);
+    for c in json.chars() {
+        // C0 controls inside strings are already escaped by serde_json; outside strings
+        // only `\n` and spaces occur.
+        if super::needs_neutralising(c) {
+            out.push_str(&format!("\\u{:04x}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// Markdown for text in a table cell or on one line: backslash, `&`, `<`, `|`, `[`, `]` and
 /// backticks are escaped, so host data cannot open raw HTML, a link, an image or a code
-/// span, or split a table cell; CR and LF become spaces.
+/// span, or split a table cell; CR and LF become spaces. GitHub-flavoured Markdown also
+/// turns bare `http://`, `https://`, `www.` addresses and e-mail addresses into links; the
+/// `:` of `://`, `mailto:` and `xmpp:`, the `.` after `www` and every `@` are
+/// backslash-escaped so no link is made from host data.
 pub fn md_cell(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + s.len() / 8);
-    for c in s.chars() {
+    let chars: Vec<char> = s.chars().collect();
+    let ends_with = |i: usize, word: &str| -> bool {
+        let n = word.chars().count();
+        i >= n
+            && chars[i - n..i]
+                .iter()
+                .zip(word.chars())
+                .all(|(a, b)| a.eq_ignore_ascii_case(&b))
+    };
+    for (i, &c) in chars.iter().enumerate() {
         match c {
+            ':' if chars.get(i + 1..i + 3) == Some(&['/', '/'][..])
+                || ends_with(i, "mailto")
+                || ends_with(i, "xmpp") =>
+            {
+                out.push_str("\\:")
+            }
+            '.' if ends_with(i, "www") => out.push_str("\\."),
+            '@' => out.push_str("\\@"),
             '\\' => out.push_str("\\\\"),
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),

@@ -46,11 +46,20 @@ pub fn summary(report: &Report, color: bool) -> String {
         .as_deref()
         .map(clean)
         .unwrap_or_else(|| "unknown OS".into());
-    let mode = if report.host.live {
+    let mut mode = if report.host.live {
         "live".to_string()
     } else {
         format!("image {}", clean(&report.host.root))
     };
+    if report.host.source.kind == super::SourceKind::Bundle {
+        let digest = report.host.source.bundle_digest.as_deref().unwrap_or("");
+        let _ = write!(
+            mode,
+            "; evaluated from facts bundle {} collected {}",
+            clean(&truncate(digest, 23)),
+            clean(&report.host.source.collected_at)
+        );
+    }
     let _ = writeln!(
         out,
         "{} {} ({os}, {mode}): {} {} evaluated{}",
@@ -324,17 +333,13 @@ fn clean(s: &str) -> String {
     for c in s.chars() {
         match c {
             '\n' | '\r' | '\t' => out.push(' '),
-            c if c.is_control() || is_bidi_control(c) => {
+            c if super::needs_neutralising(c) => {
                 let _ = write!(out, "\\u{{{:x}}}", c as u32);
             }
             c => out.push(c),
         }
     }
     out
-}
-
-fn is_bidi_control(c: char) -> bool {
-    matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
 fn truncate(s: &str, max: usize) -> String {
@@ -355,6 +360,7 @@ mod tests {
     fn clean_neutralises_terminal_escapes() {
         assert_eq!(clean("a\x1b[31mb\nc"), "a\\u{1b}[31mb c");
         assert_eq!(clean("x\u{202e}y"), "x\\u{202e}y");
+        assert_eq!(clean("x\u{61c}\u{85}y"), "x\\u{61c}\\u{85}y");
         assert_eq!(clean("plain"), "plain");
     }
 
