@@ -596,6 +596,36 @@ mod tests {
     }
 
     #[test]
+    fn status_d_many_md5sums_and_latin1_names() {
+        let (d, root) = host(&[(
+            "/var/lib/dpkg/status.d/zz-telnetd",
+            b"Package: telnetd\nVersion: 0.17+2.4-2\nArchitecture: amd64\n",
+        )]);
+        let dir = d.path().join("var/lib/dpkg/status.d");
+        // 10,000 lists that are not stanzas sort first; the package file after them must
+        // still be read (the listing limit counts package files only).
+        for i in 0..crate::host_root::MAX_DIR_ENTRIES {
+            std::fs::write(dir.join(format!("a{i:05}.md5sums")), "").unwrap();
+        }
+        // A package file whose name is Latin-1 is read under its own name.
+        let name = std::ffi::OsStr::from_bytes(b"caf\xe9");
+        std::fs::write(
+            dir.join(name),
+            "Package: cafe\nVersion: 1\nArchitecture: all\n",
+        )
+        .unwrap();
+        let p = match collect(&root) {
+            Fact::Collected { value } => value,
+            Fact::Error { reason, .. } => panic!("{reason}"),
+        };
+        assert_eq!(find(&p, "telnetd").version, "0.17+2.4-2");
+        assert_eq!(
+            find(&p, "cafe").origin,
+            Origin::at("/var/lib/dpkg/status.d/caf\\xe9", 1)
+        );
+    }
+
+    #[test]
     fn status_and_status_d_together() {
         let (_d, root) = host(&[
             (

@@ -772,6 +772,41 @@ mod tests {
     }
 
     #[test]
+    fn many_non_unit_entries_do_not_hide_enabling_links() {
+        let h = Host::new();
+        h.file("/lib/systemd/system/auditd.service", WANTED).link(
+            "/etc/systemd/system/multi-user.target.wants/auditd.service",
+            "/lib/systemd/system/auditd.service",
+        );
+        // 10,000 entries that are neither units nor link directories (drop-in leftovers,
+        // backups): the listing limit counts only the names that matter.
+        let d = h.dir.path().join("etc/systemd/system");
+        for i in 0..crate::host_root::MAX_DIR_ENTRIES {
+            fs::write(d.join(format!("a{i:05}.bak")), "").unwrap();
+        }
+        let u = h.units();
+        assert_eq!(state(&u, "auditd.service"), Some(UnitState::Enabled));
+    }
+
+    #[test]
+    fn too_many_units_in_a_directory_is_an_error() {
+        let h = Host::new();
+        h.file("/lib/systemd/system/a.service", WANTED);
+        let d = h.dir.path().join("etc/systemd/system/multi-user.target.wants");
+        fs::create_dir_all(&d).unwrap();
+        for i in 0..=crate::host_root::MAX_DIR_ENTRIES {
+            fs::write(d.join(format!("u{i:05}.service")), WANTED).unwrap();
+        }
+        let root = HostRoot::new(h.dir.path()).unwrap();
+        match collect(&root) {
+            Fact::Error { reason, .. } => {
+                assert!(reason.contains("multi-user.target.wants"), "{reason}")
+            }
+            other => panic!("expected an error, got {other:?}"),
+        }
+    }
+
+    #[test]
     fn no_unit_directories_is_an_error() {
         let h = Host::new();
         h.file("/etc/hostname", "x\n");
