@@ -456,7 +456,12 @@ impl HostRoot {
         host_path: impl AsRef<Path>,
         mut keep: impl FnMut(&OsStr) -> bool,
     ) -> Result<Vec<DirEntry>, ReadError> {
-        self.list(host_path.as_ref(), &mut keep, MAX_DIR_ENTRIES, " of the names asked for")
+        self.list(
+            host_path.as_ref(),
+            &mut keep,
+            MAX_DIR_ENTRIES,
+            " of the names asked for",
+        )
     }
 
     fn list(
@@ -780,7 +785,9 @@ mod tests {
             ReadError::NonUtf8Name { .. }
         ));
         // Errors name the path in display form.
-        let err = root.read(Path::new("/etc/sudoers.d").join(OsStr::from_bytes(b"x\xff"))).unwrap_err();
+        let err = root
+            .read(Path::new("/etc/sudoers.d").join(OsStr::from_bytes(b"x\xff")))
+            .unwrap_err();
         assert_eq!(err.path(), "/etc/sudoers.d/x\\xff");
     }
 
@@ -799,14 +806,25 @@ mod tests {
             vec![PathBuf::from("/etc/ssh/sshd_config.d/zz-ward.conf")]
         );
         let only = root
-            .read_dir_matching("/etc/ssh/sshd_config.d", |n| n.as_bytes().ends_with(b".conf"))
+            .read_dir_matching("/etc/ssh/sshd_config.d", |n| {
+                n.as_bytes().ends_with(b".conf")
+            })
             .unwrap();
         assert_eq!(only.len(), 1);
         // An unfiltered listing over the limit is an error naming the directory and limit.
         let err = root.read_dir("/etc/ssh/sshd_config.d").unwrap_err();
-        assert!(matches!(err, ReadError::TooManyEntries { limit: MAX_DIR_ENTRIES, .. }));
+        assert!(matches!(
+            err,
+            ReadError::TooManyEntries {
+                limit: MAX_DIR_ENTRIES,
+                ..
+            }
+        ));
         let msg = err.to_string();
-        assert!(msg.contains("/etc/ssh/sshd_config.d") && msg.contains("10000"), "{msg}");
+        assert!(
+            msg.contains("/etc/ssh/sshd_config.d") && msg.contains("10000"),
+            "{msg}"
+        );
         // Past the limit of matching names too.
         let err = root.glob_paths("/etc/ssh/sshd_config.d/*").unwrap_err();
         assert!(matches!(err, ReadError::TooManyEntries { .. }), "{err}");

@@ -448,7 +448,10 @@ fn numeric_compare(cmp: &Compare) -> bool {
     };
     cmp.at_least.is_some()
         || cmp.at_most.is_some()
-        || cmp.equals.as_ref().is_some_and(|e| all_int(std::slice::from_ref(e)))
+        || cmp
+            .equals
+            .as_ref()
+            .is_some_and(|e| all_int(std::slice::from_ref(e)))
         || cmp.one_of.as_deref().is_some_and(all_int)
         || cmp.none_of.as_deref().is_some_and(all_int)
 }
@@ -478,7 +481,11 @@ fn sysctl_settings_evidence(
                 (SettingStatus::NotApplied, _) => "not applied".to_string(),
                 (SettingStatus::Wins, _) => "wins".to_string(),
             };
-            let note = s.note.as_deref().map(|n| format!(" ({n})")).unwrap_or_default();
+            let note = s
+                .note
+                .as_deref()
+                .map(|n| format!(" ({n})"))
+                .unwrap_or_default();
             Evidence::new(
                 &s.origin.path,
                 s.origin.line,
@@ -1258,8 +1265,13 @@ mod tests {
             .map(|e| format!("{}:{} {}", e.source, e.line.unwrap_or(0), e.observed))
             .collect();
         assert_eq!(shown.len(), 3, "{shown:?}");
-        assert!(shown[0].starts_with("/etc/sysctl.d/60-a.conf:1 2 (wins)"), "{shown:?}");
-        assert!(shown[1].contains("50-v.conf:1 sets \"0\": overridden by /etc/sysctl.d/60-a.conf:1"));
+        assert!(
+            shown[0].starts_with("/etc/sysctl.d/60-a.conf:1 2 (wins)"),
+            "{shown:?}"
+        );
+        assert!(
+            shown[1].contains("50-v.conf:1 sets \"0\": overridden by /etc/sysctl.d/60-a.conf:1")
+        );
         assert!(shown[2].contains("/etc/sysctl.conf:1 sets \"5\": not applied"));
     }
 }

@@ -308,11 +308,7 @@ fn classify(root: &HostRoot, null: &Path, e: &DirEntry) -> Result<Option<Fragmen
     match e.kind {
         FileKind::Directory => return Ok(None),
         FileKind::File | FileKind::Symlink => {}
-        other => {
-            return Err(format!(
-                "{e_path}: is a {other}, not a unit file; ignored"
-            ))
-        }
+        other => return Err(format!("{e_path}: is a {other}, not a unit file; ignored")),
     }
     let real = root.resolve(&e.path).map_err(|err| err.to_string())?;
     if real == null {
@@ -792,7 +788,10 @@ mod tests {
     fn too_many_units_in_a_directory_is_an_error() {
         let h = Host::new();
         h.file("/lib/systemd/system/a.service", WANTED);
-        let d = h.dir.path().join("etc/systemd/system/multi-user.target.wants");
+        let d = h
+            .dir
+            .path()
+            .join("etc/systemd/system/multi-user.target.wants");
         fs::create_dir_all(&d).unwrap();
         for i in 0..=crate::host_root::MAX_DIR_ENTRIES {
             fs::write(d.join(format!("u{i:05}.service")), WANTED).unwrap();
