@@ -12,6 +12,14 @@
 //! could produce a false pass), FIFOs, sockets and devices are never opened, directory
 //! listings are capped, and the final open uses `O_NOFOLLOW | O_NONBLOCK` so a file swapped
 //! for a symlink or a FIFO after resolution cannot make Ward block or escape.
+//!
+//! A listing over its cap is an error naming the directory and the cap, never a shortened
+//! list: a missing drop-in could be the one that fails a check. Callers that want only some
+//! names ([`HostRoot::read_dir_matching`], [`HostRoot::glob_paths`]) have them filtered
+//! before the cap counts, so 10,000 backups cannot hide one `*.conf` file. Host paths are
+//! bytes end to end (`impl AsRef<Path>` in, `OsString`/`PathBuf` out): a file name that is
+//! not UTF-8 is opened under its own name, and only shown with `\xNN` escapes
+//! ([`display_path`]) in evidence and errors.
 
 use std::ffi::{OsStr, OsString};
 use std::fs::{self, File};

@@ -37,7 +37,10 @@
 //! their presence means the package's files were unpacked, so a missing `Status` there
 //! reads as `install ok installed` (in the real status file dpkg would read it as
 //! not-installed, so it is skipped with a warning). Both locations are read when both
-//! exist. When neither exists the fact is an error, so package checks report an error
+//! exist. `status.d` names are filtered (hidden files, `*.md5sums`) before the listing limit
+//! counts them, more package files than the limit is an error, and a name that is not UTF-8
+//! is read under its own bytes (shown with `\xNN` escapes). When neither exists the fact is
+//! an error, so package checks report an error
 //! instead of passing on an empty inventory; an unreadable status file or `status.d` entry
 //! is an error for the same reason.
 

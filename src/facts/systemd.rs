@@ -41,8 +41,9 @@
 //! of a unit without enabling links cannot be read, the unit is left out and a warning names
 //! it. Dangling symlinks and special files in the unit directories are left out with a
 //! warning too (systemd would not load them either). A search-path directory or an
-//! enablement directory that exists but cannot be listed, or whose listing was cut short,
-//! fails the whole collector: the enabling links it may hold are unknown, and a missing link
+//! enablement directory that exists but cannot be listed, or holds more unit-named entries
+//! than the listing limit (names are filtered before the limit counts them; names that are
+//! not UTF-8 are never unit names), fails the whole collector: the enabling links it may hold are unknown, and a missing link
 //! would turn an enabled service into a passing "not enabled" check. The work is bounded:
 //! more than [`MAX_UNITS`] units or [`MAX_LINKS`] enablement links fail the collector
 //! rather than report a truncated list.
