@@ -507,11 +507,11 @@ fn sysctl(t: &SysctlTest, facts: &Facts) -> Verdict {
     let configured = entry.and_then(|e| e.configured.as_ref());
     let others = sysctl_settings_evidence(entry, &expected);
     let mut verdicts = Vec::new();
-    let unset = |why: String, evidence_observed: String, mut ev: Vec<Evidence>| {
+    let unset = |label: &str, why: String, evidence_observed: String, mut ev: Vec<Evidence>| {
         let mut v = match &t.default {
             Some(d) => judge(
                 &cmp,
-                &format!("{key} (kernel default, {why})"),
+                &format!("{key} (kernel default, {label})"),
                 &d.0,
                 "kernel default",
                 None,
@@ -558,7 +558,7 @@ fn sysctl(t: &SysctlTest, facts: &Facts) -> Verdict {
                     verdicts.push(v);
                 }
                 Err(why) => {
-                    let mut ev = vec![Evidence::new(
+                    let ev = vec![Evidence::new(
                         &c.origin.path,
                         c.origin.line,
                         format!(
@@ -567,16 +567,24 @@ fn sysctl(t: &SysctlTest, facts: &Facts) -> Verdict {
                         ),
                         expected.clone(),
                     )];
-                    ev.extend(others);
-                    verdicts.push(unset(
-                        format!(
-                            "is set to {:?} at {}, which the kernel refuses, so it keeps its \
-                             previous value",
-                            c.value, c.origin
-                        ),
-                        "refused by the kernel".to_string(),
-                        ev,
-                    ));
+                    let why = format!(
+                        "is set to {:?} at {}, which the kernel refuses, so it keeps its \
+                         previous value",
+                        c.value, c.origin
+                    );
+                    verdicts.push(if t.default.is_some() {
+                        unset(
+                            "the configured value is refused",
+                            why,
+                            String::new(),
+                            ev.into_iter().chain(others).collect(),
+                        )
+                    } else {
+                        Verdict::fail(
+                            format!("{key} {why}"),
+                            ev.into_iter().chain(others).collect(),
+                        )
+                    });
                 }
             }
         }
@@ -586,7 +594,12 @@ fn sysctl(t: &SysctlTest, facts: &Facts) -> Verdict {
             } else {
                 "is not set in any sysctl configuration file"
             };
-            verdicts.push(unset(why.to_string(), "not configured".to_string(), others));
+            verdicts.push(unset(
+                "not configured",
+                why.to_string(),
+                "not configured".to_string(),
+                others,
+            ));
         }
     }
     if facts.host.live && s.runtime_read {

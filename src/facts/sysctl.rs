@@ -226,10 +226,10 @@ fn collect_inner(root: &HostRoot, keys: &[String]) -> Result<Sysctl, ReadError> 
     let conf_real = root.resolve(SYSCTL_CONF)?;
     if !files.iter().any(|f| f.real == conf_real) && root.exists(SYSCTL_CONF) {
         let why = format!(
-            "not applied at boot: systemd-sysctl reads only sysctl.d, and no sysctl.d entry \
-             links to {SYSCTL_CONF}"
+            "systemd-sysctl reads only sysctl.d, and no sysctl.d entry links to {SYSCTL_CONF}"
         );
-        out.warnings.push(format!("{SYSCTL_CONF}: {why}"));
+        out.warnings
+            .push(format!("{SYSCTL_CONF}: not applied at boot: {why}"));
         skipped.push(NotApplied {
             read_path: PathBuf::from(SYSCTL_CONF),
             shown: SYSCTL_CONF.to_string(),
@@ -469,7 +469,7 @@ fn config_files(
                     skipped.push(NotApplied {
                         read_path: e.path.clone(),
                         shown: shown_entry.clone(),
-                        why: format!("not applied: {winner} has the same name and wins"),
+                        why: format!("{winner} has the same name and wins"),
                     });
                 }
                 continue;
