@@ -12,6 +12,14 @@
 //! could produce a false pass), FIFOs, sockets and devices are never opened, directory
 //! listings are capped, and the final open uses `O_NOFOLLOW | O_NONBLOCK` so a file swapped
 //! for a symlink or a FIFO after resolution cannot make Ward block or escape.
+//!
+//! A listing over its cap is an error naming the directory and the cap, never a shortened
+//! list: a missing drop-in could be the one that fails a check. Callers that want only some
+//! names ([`HostRoot::read_dir_matching`], [`HostRoot::glob_paths`]) have them filtered
+//! before the cap counts, so 10,000 backups cannot hide one `*.conf` file. Host paths are
+//! bytes end to end (`impl AsRef<Path>` in, `OsString`/`PathBuf` out): a file name that is
+//! not UTF-8 is opened under its own name, and only shown with `\xNN` escapes
+//! ([`display_path`]) in evidence and errors.
 
 use std::collections::BTreeMap;
 use std::ffi::{OsStr, OsString};
@@ -486,7 +494,12 @@ impl HostRoot {
         host_path: impl AsRef<Path>,
         mut keep: impl FnMut(&OsStr) -> bool,
     ) -> Result<Vec<DirEntry>, ReadError> {
-        self.list(host_path.as_ref(), &mut keep, MAX_DIR_ENTRIES, " of the names asked for")
+        self.list(
+            host_path.as_ref(),
+            &mut keep,
+            MAX_DIR_ENTRIES,
+            " of the names asked for",
+        )
     }
 
     fn list(
@@ -785,6 +798,74 @@ mod tests {
             vec!["/etc/sysctl.d/10-a.conf", "/etc/sysctl.d/20-b.conf"]
         );
         assert!(root.glob("/nope/*.conf").unwrap().is_empty());
+    }
+
+    #[test]
+    fn non_utf8_names_are_listed_and_opened_byte_exact() {
+        let (dir, root) = root();
+        let d = dir.path().join("etc/sudoers.d");
+        fs::create_dir_all(&d).unwrap();
+        let latin1 = OsStr::from_bytes(b"ops-\xe9quipe");
+        fs::write(d.join(latin1), "ops ALL=(ALL) ALL\n").unwrap();
+        // The lossy name is a different file, which must never be the one opened.
+        fs::write(d.join("ops-\u{fffd}quipe"), "decoy\n").unwrap();
+        let entries = root.read_dir("/etc/sudoers.d").unwrap();
+        let e = entries.iter().find(|e| e.name == latin1).unwrap();
+        assert_eq!(e.display_path(), "/etc/sudoers.d/ops-\\xe9quipe");
+        assert_eq!(e.name_str(), None);
+        assert_eq!(root.read_text(&e.path).unwrap(), "ops ALL=(ALL) ALL\n");
+        let paths = root.glob_paths("/etc/sudoers.d/ops-?quipe").unwrap();
+        assert_eq!(paths.len(), 2, "{paths:?}");
+        assert!(paths.iter().any(|p| p.ends_with(latin1)));
+        // The text-only shim refuses rather than naming another file.
+        assert!(matches!(
+            root.glob("/etc/sudoers.d/*").unwrap_err(),
+            ReadError::NonUtf8Name { .. }
+        ));
+        // Errors name the path in display form.
+        let err = root
+            .read(Path::new("/etc/sudoers.d").join(OsStr::from_bytes(b"x\xff")))
+            .unwrap_err();
+        assert_eq!(err.path(), "/etc/sudoers.d/x\\xff");
+    }
+
+    #[test]
+    fn listing_filters_before_the_limit_and_errors_past_it() {
+        let (dir, root) = root();
+        let d = dir.path().join("etc/ssh/sshd_config.d");
+        fs::create_dir_all(&d).unwrap();
+        for i in 0..MAX_DIR_ENTRIES {
+            fs::write(d.join(format!("{i:05}.bak")), "").unwrap();
+        }
+        fs::write(d.join("zz-ward.conf"), "PermitRootLogin yes\n").unwrap();
+        // The one .conf file is found although 10,000 other names come first.
+        assert_eq!(
+            root.glob_paths("/etc/ssh/sshd_config.d/*.conf").unwrap(),
+            vec![PathBuf::from("/etc/ssh/sshd_config.d/zz-ward.conf")]
+        );
+        let only = root
+            .read_dir_matching("/etc/ssh/sshd_config.d", |n| {
+                n.as_bytes().ends_with(b".conf")
+            })
+            .unwrap();
+        assert_eq!(only.len(), 1);
+        // An unfiltered listing over the limit is an error naming the directory and limit.
+        let err = root.read_dir("/etc/ssh/sshd_config.d").unwrap_err();
+        assert!(matches!(
+            err,
+            ReadError::TooManyEntries {
+                limit: MAX_DIR_ENTRIES,
+                ..
+            }
+        ));
+        let msg = err.to_string();
+        assert!(
+            msg.contains("/etc/ssh/sshd_config.d") && msg.contains("10000"),
+            "{msg}"
+        );
+        // Past the limit of matching names too.
+        let err = root.glob_paths("/etc/ssh/sshd_config.d/*").unwrap_err();
+        assert!(matches!(err, ReadError::TooManyEntries { .. }), "{err}");
     }
 
     mod props {

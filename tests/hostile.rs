@@ -232,3 +232,63 @@ fn host_strings_with_escapes_bidi_and_urls_are_neutralised_everywhere() {
     // The terminal shows them escaped too.
     assert!(stdout.contains("\\u{1b}]0;pwned"), "{stdout}");
 }
+
+/// File names and comments that are not UTF-8 (Latin-1, as older tools wrote them): the files
+/// are found, opened under their real names and judged, never skipped or made an error.
+#[test]
+fn latin1_names_and_comments_are_judged() {
+    use std::os::unix::ffi::OsStrExt;
+    use std::os::unix::fs::PermissionsExt;
+    let root = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let r = root.path();
+    write(r, "etc/os-release", b"ID=debian\nVERSION_ID=\"12\"\n");
+    write(
+        r,
+        "var/lib/dpkg/status",
+        b"Package: sudo\nStatus: install ok installed\nArchitecture: amd64\nVersion: 1.9.13p3-1+deb12u1\n",
+    );
+    write(r, "etc/sudoers", b"root ALL=(ALL:ALL) ALL\n");
+    fs::set_permissions(r.join("etc/sudoers"), fs::Permissions::from_mode(0o440)).unwrap();
+    let sudoers_d = r.join("etc/sudoers.d");
+    fs::create_dir_all(&sudoers_d).unwrap();
+    let drop_in = sudoers_d.join(std::ffi::OsStr::from_bytes(b"ops-\xe9quipe"));
+    fs::write(&drop_in, "%ops ALL=(ALL) ALL\n").unwrap();
+    fs::set_permissions(&drop_in, fs::Permissions::from_mode(0o666)).unwrap();
+    // A Latin-1 file name and comment in sysctl.d, turning ASLR off.
+    let sysctl_d = r.join("etc/sysctl.d");
+    fs::create_dir_all(&sysctl_d).unwrap();
+    fs::write(
+        sysctl_d.join(std::ffi::OsStr::from_bytes(b"99-caf\xe9.conf")),
+        b"# r\xe9glage pour le d\xe9bogage\nkernel.randomize_va_space = 0\n",
+    )
+    .unwrap();
+
+    let output = Command::new(env!("CARGO_BIN_EXE_ward"))
+        .args(["scan", "--root"])
+        .arg(r)
+        .arg("--output")
+        .arg(out.path())
+        .args(["--color", "never"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let json = fs::read_to_string(out.path().join("report.json")).unwrap();
+    let report: Value = serde_json::from_str(&json).unwrap();
+
+    let aslr = finding(&report, "kernel.aslr");
+    assert_eq!(aslr["outcome"], "fail", "{aslr}");
+    assert_eq!(
+        aslr["evidence"][0]["source"], "/etc/sysctl.d/99-caf\\xe9.conf",
+        "{aslr}"
+    );
+    assert_eq!(aslr["evidence"][0]["line"], 2, "{aslr}");
+
+    let sudoers = finding(&report, "files.sudoers-permissions");
+    assert_eq!(sudoers["outcome"], "fail", "{sudoers}");
+    assert!(
+        sudoers.to_string().contains("ops-\\\\xe9quipe"),
+        "the Latin-1 drop-in must be judged: {sudoers}"
+    );
+}

@@ -306,4 +306,42 @@ mod tests {
         assert!(!looks_secret("price is $6 or $5"));
         assert!(!looks_secret("-----BEGIN CERTIFICATE-----"));
     }
+
+    use std::os::unix::ffi::OsStrExt;
+    use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn non_utf8_names_are_stated_and_read_under_their_own_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path().join("etc/sudoers.d");
+        std::fs::create_dir_all(&d).unwrap();
+        let p = d.join(std::ffi::OsStr::from_bytes(b"ops-\xe9quipe"));
+        std::fs::write(&p, b"# \xe9quipe ops\n%ops ALL=(ALL) ALL\n").unwrap();
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o666)).unwrap();
+        let root = HostRoot::new(dir.path()).unwrap();
+        let stats = collect_stats(&root, &["/etc/sudoers.d/*".to_string()]);
+        let Fact::Collected { value } = &stats["/etc/sudoers.d/*"] else {
+            panic!("{stats:?}")
+        };
+        assert_eq!(value.entries.len(), 1, "{value:?}");
+        assert_eq!(value.entries[0].path, "/etc/sudoers.d/ops-\\xe9quipe");
+        let Fact::Collected { value: st } = &value.entries[0].stat else {
+            panic!("{value:?}")
+        };
+        assert_eq!(st.meta.mode, 0o666);
+
+        // Line matching: the Latin-1 comment does not make the file unreadable.
+        let q = LineQuery {
+            path: "/etc/sudoers.d/*".into(),
+            pattern: "^%ops".into(),
+        };
+        let lines = collect_lines(&root, &q);
+        let Fact::Collected { value: files } = &lines.result else {
+            panic!("{lines:?}")
+        };
+        let Fact::Collected { value: m } = &files[0].matches else {
+            panic!("{files:?}")
+        };
+        assert_eq!(m[0].line, 2);
+    }
 }

@@ -33,7 +33,8 @@
 //!   `net/ipv4/ip_forward` is `net.ipv4.ip_forward` (when the first separator is a slash,
 //!   dots and slashes swap, so `net/ipv4/conf/eth0.100/rp_filter` becomes
 //!   `net.ipv4.conf.eth0/100.rp_filter`). Values are kept as written (after stripping);
-//!   bytes that are not UTF-8 are shown as `\xNN`. A later assignment of the same key wins.
+//!   bytes that are not UTF-8 are shown as `\xNN`. A later assignment of the same key wins
+//!   (the same value again keeps the first line as the origin, as systemd keeps its entry).
 //!   A line over 1 MiB makes systemd stop reading the file, so it is an error here.
 //! * A `-key` line without `=` excludes the key from glob assignments and unsets any earlier
 //!   explicit value (sysctl.d(5)); such a key has no configured value.
@@ -225,10 +226,10 @@ fn collect_inner(root: &HostRoot, keys: &[String]) -> Result<Sysctl, ReadError> 
     let conf_real = root.resolve(SYSCTL_CONF)?;
     if !files.iter().any(|f| f.real == conf_real) && root.exists(SYSCTL_CONF) {
         let why = format!(
-            "not applied at boot: systemd-sysctl reads only sysctl.d, and no sysctl.d entry \
-             links to {SYSCTL_CONF}"
+            "systemd-sysctl reads only sysctl.d, and no sysctl.d entry links to {SYSCTL_CONF}"
         );
-        out.warnings.push(format!("{SYSCTL_CONF}: {why}"));
+        out.warnings
+            .push(format!("{SYSCTL_CONF}: not applied at boot: {why}"));
         skipped.push(NotApplied {
             read_path: PathBuf::from(SYSCTL_CONF),
             shown: SYSCTL_CONF.to_string(),
@@ -237,6 +238,8 @@ fn collect_inner(root: &HostRoot, keys: &[String]) -> Result<Sysctl, ReadError> 
     }
     for s in &skipped {
         match root.read(&s.read_path) {
+            // A lower-priority mask (a link to /dev/null, a dangling link) sets nothing.
+            Err(ReadError::NotFound { .. }) => {}
             Ok(bytes) => {
                 let mut ignored = Vec::new();
                 match parse_lines(&bytes, &s.shown, &mut ignored) {
@@ -271,9 +274,10 @@ fn collect_inner(root: &HostRoot, keys: &[String]) -> Result<Sysctl, ReadError> 
         }
         match glob::Pattern::new(&swap_separators(&ev.key)) {
             Ok(p) => patterns.push((p, ev)),
-            Err(e) => out
-                .warnings
-                .push(format!("{}: invalid glob in key {:?}: {e}", ev.origin, ev.key)),
+            Err(e) => out.warnings.push(format!(
+                "{}: invalid glob in key {:?}: {e}",
+                ev.origin, ev.key
+            )),
         }
     }
 
@@ -328,6 +332,11 @@ fn collect_inner(root: &HostRoot, keys: &[String]) -> Result<Sysctl, ReadError> 
             .get(&key)
             .and_then(|e| e.configured.as_ref())
             .map(|c| c.origin.clone());
+        let winner_value = out
+            .entries
+            .get(&key)
+            .and_then(|e| e.configured.as_ref())
+            .map(|c| c.value.clone());
         let explicit_final = parsed.explicit.get(&key);
         let mut settings = Vec::new();
         for ev in &parsed.events {
@@ -338,14 +347,17 @@ fn collect_inner(root: &HostRoot, keys: &[String]) -> Result<Sysctl, ReadError> 
             }
             let (status, note) = if winner.as_ref() == Some(&ev.origin) && ev.value.is_some() {
                 (SettingStatus::Wins, None)
-            } else if ev.value.is_none()
-                && explicit_final.is_some_and(|f| f.origin == ev.origin)
-            {
+            } else if ev.value.is_none() && explicit_final.is_some_and(|f| f.origin == ev.origin) {
                 (SettingStatus::Excluded, None)
             } else if via_glob && explicit_final.is_some() {
                 (
                     SettingStatus::Overridden,
                     Some("a glob never overrides an explicit setting of the key".to_string()),
+                )
+            } else if !via_glob && ev.value.is_some() && ev.value == winner_value {
+                (
+                    SettingStatus::Overridden,
+                    Some("repeats the winning value; systemd keeps the first line".to_string()),
                 )
             } else {
                 (SettingStatus::Overridden, None)
@@ -457,14 +469,17 @@ fn config_files(
                     skipped.push(NotApplied {
                         read_path: e.path.clone(),
                         shown: shown_entry.clone(),
-                        why: format!("not applied: {winner} has the same name and wins"),
+                        why: format!("{winner} has the same name and wins"),
                     });
                 }
                 continue;
             }
             let real = root.resolve(&e.path)?;
             if real == null {
-                by_name.insert(e.name, (None, format!("{shown_entry} (a link to /dev/null)")));
+                by_name.insert(
+                    e.name,
+                    (None, format!("{shown_entry} (a link to /dev/null)")),
+                );
                 continue;
             }
             match root.metadata(&e.path) {
@@ -535,7 +550,11 @@ fn split_lines(bytes: &[u8]) -> Vec<&[u8]> {
             }
             Some(b'\r') => {
                 out.push(&bytes[start..i]);
-                i += if bytes.get(i + 1) == Some(&b'\n') { 2 } else { 1 };
+                i += if bytes.get(i + 1) == Some(&b'\n') {
+                    2
+                } else {
+                    1
+                };
                 start = i;
             }
             _ => i += 1,
@@ -581,7 +600,9 @@ fn parse_lines(
         let (key_part, value) = match line.iter().position(|c| *c == b'=') {
             Some(i) => (
                 line.get(..i).unwrap_or_default(),
-                Some(display_bytes(strstrip(line.get(i + 1..).unwrap_or_default()))),
+                Some(display_bytes(strstrip(
+                    line.get(i + 1..).unwrap_or_default(),
+                ))),
             ),
             None => (line, None),
         };
@@ -661,7 +682,9 @@ pub fn kernel_int(value: &str) -> Result<i64, String> {
     let mut end = digits_from;
     let mut n: u128 = 0;
     while let Some(d) = b.get(end).and_then(|c| (*c as char).to_digit(radix)) {
-        n = n.saturating_mul(u128::from(radix)).saturating_add(u128::from(d));
+        n = n
+            .saturating_mul(u128::from(radix))
+            .saturating_add(u128::from(d));
         end += 1;
     }
     // The kernel reads at most 21 characters of a number (TMPBUFLEN - 1).
@@ -751,7 +774,6 @@ fn host_path_of(root: &HostRoot, real: &Path) -> Option<String> {
 mod tests {
     use super::*;
     use std::fs;
-    use std::os::unix::ffi::OsStrExt as _;
     use std::os::unix::fs::symlink;
 
     fn setup(files: &[(&str, &str)]) -> (tempfile::TempDir, HostRoot) {
@@ -853,10 +875,17 @@ mod tests {
         assert_eq!(x[0].status, SettingStatus::Wins);
         assert_eq!(x[1].status, SettingStatus::NotApplied);
         assert_eq!(x[1].origin.to_string(), "/etc/sysctl.conf:1");
-        assert!(s.warnings.iter().any(|w| w.contains("no sysctl.d entry links")));
+        assert!(s
+            .warnings
+            .iter()
+            .any(|w| w.contains("no sysctl.d entry links")));
 
         // A link replaced by a regular file: still not applied.
-        fs::write(dir.path().join("etc/sysctl.d/99-sysctl.conf"), "kernel.z = 1\n").unwrap();
+        fs::write(
+            dir.path().join("etc/sysctl.d/99-sysctl.conf"),
+            "kernel.z = 1\n",
+        )
+        .unwrap();
         let s = collected(&root, &[]);
         assert_eq!(value(&s, "kernel.x").unwrap().0, "vendor");
         fs::remove_file(dir.path().join("etc/sysctl.d/99-sysctl.conf")).unwrap();
@@ -888,7 +917,10 @@ mod tests {
                 .collect::<Vec<_>>(),
             vec![
                 ("/etc/sysctl.conf:2".to_string(), SettingStatus::Overridden),
-                ("/etc/sysctl.d/99-zzz.conf:1".to_string(), SettingStatus::Wins),
+                (
+                    "/etc/sysctl.d/99-zzz.conf:1".to_string(),
+                    SettingStatus::Wins
+                ),
             ]
         );
     }
@@ -927,10 +959,7 @@ mod tests {
         let s = collected(&root, &[]);
         assert_eq!(
             value(&s, "kernel.c"),
-            Some((
-                "admin".into(),
-                "/etc/sysctl.d/99-caf\\xe9.conf:2".into()
-            ))
+            Some(("admin".into(), "/etc/sysctl.d/99-caf\\xe9.conf:2".into()))
         );
         assert_eq!(value(&s, "kernel.d").unwrap().0, "caf\\xe9");
         assert!(s.warnings.is_empty(), "{:?}", s.warnings);
@@ -950,7 +979,10 @@ mod tests {
         }
         match collect(&root, &[]) {
             Fact::Error { reason, .. } => {
-                assert!(reason.contains("/etc/sysctl.d") && reason.contains("10000"), "{reason}")
+                assert!(
+                    reason.contains("/etc/sysctl.d") && reason.contains("10000"),
+                    "{reason}"
+                )
             }
             other => panic!("expected an error, got {other:?}"),
         }
@@ -977,6 +1009,60 @@ mod tests {
         );
         // Vertical tab is not stripped by systemd.
         assert_eq!(value(&s, "kernel.d").unwrap().0, "\u{b}4");
+    }
+
+    /// Differential test: the files applied, in order, are those `systemd-analyze cat-config
+    /// sysctl.d` lists (systemd's own conf_files_list), less the `/dev/null` masks Ward does
+    /// not apply. Runs where systemd is installed (Debian 12 CI); skipped elsewhere.
+    #[test]
+    fn file_order_matches_systemd_analyze() {
+        let (dir, root) = setup(&[
+            ("/etc/sysctl.d/50-a.conf", "kernel.a = etc\n"),
+            ("/usr/lib/sysctl.d/50-a.conf", "kernel.a = usr\n"),
+            ("/lib/sysctl.d/20-c.conf", "kernel.c = lib\n"),
+            ("/run/sysctl.d/30-e.conf", ""),
+            ("/usr/lib/sysctl.d/30-e.conf", "kernel.e = 1\n"),
+            ("/usr/local/lib/sysctl.d/40-u.conf", "kernel.u = 1\n"),
+            ("/usr/lib/sysctl.d/60-m.conf", "kernel.m = 1\n"),
+            ("/usr/lib/sysctl.d/10-Z.conf", "kernel.z = 1\n"),
+            ("/etc/sysctl.d/.hidden.conf", "kernel.h = 1\n"),
+            ("/etc/sysctl.d/README", "kernel.r = 1\n"),
+            ("/etc/sysctl.conf", "kernel.x = 1\n"),
+        ]);
+        fs::write(
+            dir.path()
+                .join("etc/sysctl.d")
+                .join(std::ffi::OsStr::from_bytes(b"99-caf\xe9.conf")),
+            "kernel.l = 1\n",
+        )
+        .unwrap();
+        symlink("/dev/null", dir.path().join("etc/sysctl.d/60-m.conf")).unwrap();
+        let out = match std::process::Command::new("systemd-analyze")
+            .args(["cat-config", "--no-pager", "--root"])
+            .arg(dir.path())
+            .arg("sysctl.d")
+            .output()
+        {
+            Ok(o) if o.status.success() => o.stdout,
+            other => {
+                // Debian 12 CI has systemd installed: there the comparison must run.
+                assert!(
+                    std::env::var_os("CI").is_none(),
+                    "systemd-analyze is needed for this differential test on CI: {other:?}"
+                );
+                return;
+            }
+        };
+        let prefix = format!("# {}", dir.path().display());
+        let systemd: Vec<String> = split_lines(&out)
+            .into_iter()
+            .filter_map(|l| l.strip_prefix(prefix.as_bytes()))
+            .map(display_bytes)
+            .filter(|p| p != "/etc/sysctl.d/60-m.conf") // the /dev/null mask
+            .collect();
+        let s = collected(&root, &[]);
+        assert_eq!(s.files, systemd);
+        assert_eq!(s.files.len(), 6, "{:?}", s.files);
     }
 
     #[test]
@@ -1085,8 +1171,16 @@ mod tests {
 
         let (dir, root) = setup(&[]);
         fs::create_dir_all(dir.path().join("etc/sysctl.d")).unwrap();
-        symlink("/etc/sysctl.d/b.conf", dir.path().join("etc/sysctl.d/a.conf")).unwrap();
-        symlink("/etc/sysctl.d/a.conf", dir.path().join("etc/sysctl.d/b.conf")).unwrap();
+        symlink(
+            "/etc/sysctl.d/b.conf",
+            dir.path().join("etc/sysctl.d/a.conf"),
+        )
+        .unwrap();
+        symlink(
+            "/etc/sysctl.d/a.conf",
+            dir.path().join("etc/sysctl.d/b.conf"),
+        )
+        .unwrap();
         match collect(&root, &[]) {
             Fact::Error { reason, .. } => assert!(reason.contains("a.conf"), "{reason}"),
             other => panic!("expected an error, got {other:?}"),

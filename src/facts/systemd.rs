@@ -41,8 +41,9 @@
 //! of a unit without enabling links cannot be read, the unit is left out and a warning names
 //! it. Dangling symlinks and special files in the unit directories are left out with a
 //! warning too (systemd would not load them either). A search-path directory or an
-//! enablement directory that exists but cannot be listed, or whose listing was cut short,
-//! fails the whole collector: the enabling links it may hold are unknown, and a missing link
+//! enablement directory that exists but cannot be listed, or holds more unit-named entries
+//! than the listing limit (names are filtered before the limit counts them; names that are
+//! not UTF-8 are never unit names), fails the whole collector: the enabling links it may hold are unknown, and a missing link
 //! would turn an enabled service into a passing "not enabled" check. The work is bounded:
 //! more than [`MAX_UNITS`] units or [`MAX_LINKS`] enablement links fail the collector
 //! rather than report a truncated list.
@@ -308,11 +309,7 @@ fn classify(root: &HostRoot, null: &Path, e: &DirEntry) -> Result<Option<Fragmen
     match e.kind {
         FileKind::Directory => return Ok(None),
         FileKind::File | FileKind::Symlink => {}
-        other => {
-            return Err(format!(
-                "{e_path}: is a {other}, not a unit file; ignored"
-            ))
-        }
+        other => return Err(format!("{e_path}: is a {other}, not a unit file; ignored")),
     }
     let real = root.resolve(&e.path).map_err(|err| err.to_string())?;
     if real == null {
@@ -769,6 +766,44 @@ mod tests {
         assert_eq!(state(&u, "on.service"), Some(UnitState::Enabled));
         assert_eq!(u.warnings.len(), 1);
         assert!(u.warnings[0].contains("big.service"));
+    }
+
+    #[test]
+    fn many_non_unit_entries_do_not_hide_enabling_links() {
+        let h = Host::new();
+        h.file("/lib/systemd/system/auditd.service", WANTED).link(
+            "/etc/systemd/system/multi-user.target.wants/auditd.service",
+            "/lib/systemd/system/auditd.service",
+        );
+        // 10,000 entries that are neither units nor link directories (drop-in leftovers,
+        // backups): the listing limit counts only the names that matter.
+        let d = h.dir.path().join("etc/systemd/system");
+        for i in 0..crate::host_root::MAX_DIR_ENTRIES {
+            fs::write(d.join(format!("a{i:05}.bak")), "").unwrap();
+        }
+        let u = h.units();
+        assert_eq!(state(&u, "auditd.service"), Some(UnitState::Enabled));
+    }
+
+    #[test]
+    fn too_many_units_in_a_directory_is_an_error() {
+        let h = Host::new();
+        h.file("/lib/systemd/system/a.service", WANTED);
+        let d = h
+            .dir
+            .path()
+            .join("etc/systemd/system/multi-user.target.wants");
+        fs::create_dir_all(&d).unwrap();
+        for i in 0..=crate::host_root::MAX_DIR_ENTRIES {
+            fs::write(d.join(format!("u{i:05}.service")), WANTED).unwrap();
+        }
+        let root = HostRoot::new(h.dir.path()).unwrap();
+        match collect(&root) {
+            Fact::Error { reason, .. } => {
+                assert!(reason.contains("multi-user.target.wants"), "{reason}")
+            }
+            other => panic!("expected an error, got {other:?}"),
+        }
     }
 
     #[test]

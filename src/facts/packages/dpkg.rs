@@ -37,7 +37,10 @@
 //! their presence means the package's files were unpacked, so a missing `Status` there
 //! reads as `install ok installed` (in the real status file dpkg would read it as
 //! not-installed, so it is skipped with a warning). Both locations are read when both
-//! exist. When neither exists the fact is an error, so package checks report an error
+//! exist. `status.d` names are filtered (hidden files, `*.md5sums`) before the listing limit
+//! counts them, more package files than the limit is an error, and a name that is not UTF-8
+//! is read under its own bytes (shown with `\xNN` escapes). When neither exists the fact is
+//! an error, so package checks report an error
 //! instead of passing on an empty inventory; an unreadable status file or `status.d` entry
 //! is an error for the same reason.
 
@@ -564,6 +567,36 @@ mod tests {
         assert_eq!(
             (ssl.source_name.as_str(), ssl.source_version.as_str()),
             ("openssl", "3.0.11-1~deb12u2")
+        );
+    }
+
+    #[test]
+    fn status_d_many_md5sums_and_latin1_names() {
+        let (d, root) = host(&[(
+            "/var/lib/dpkg/status.d/zz-telnetd",
+            b"Package: telnetd\nVersion: 0.17+2.4-2\nArchitecture: amd64\n",
+        )]);
+        let dir = d.path().join("var/lib/dpkg/status.d");
+        // 10,000 lists that are not stanzas sort first; the package file after them must
+        // still be read (the listing limit counts package files only).
+        for i in 0..crate::host_root::MAX_DIR_ENTRIES {
+            std::fs::write(dir.join(format!("a{i:05}.md5sums")), "").unwrap();
+        }
+        // A package file whose name is Latin-1 is read under its own name.
+        let name = std::ffi::OsStr::from_bytes(b"caf\xe9");
+        std::fs::write(
+            dir.join(name),
+            "Package: cafe\nVersion: 1\nArchitecture: all\n",
+        )
+        .unwrap();
+        let p = match collect(&root) {
+            Fact::Collected { value } => value,
+            Fact::Error { reason, .. } => panic!("{reason}"),
+        };
+        assert_eq!(find(&p, "telnetd").version, "0.17+2.4-2");
+        assert_eq!(
+            find(&p, "cafe").origin,
+            Origin::at("/var/lib/dpkg/status.d/caf\\xe9", 1)
         );
     }
 
