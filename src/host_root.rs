@@ -73,10 +73,6 @@ pub enum ReadError {
         /// What was counted (` named like "*.conf"`, or empty for any name).
         what: String,
     },
-    /// A path that names a file only as bytes (not UTF-8) was asked for through an API
-    /// that can only return text; the caller must use the byte-exact API.
-    #[error("{path}: file name is not valid UTF-8; not read through a text-only path")]
-    NonUtf8Name { path: String },
     /// Any other I/O failure.
     #[error("{path}: {message}")]
     Io { path: String, message: String },
@@ -103,7 +99,6 @@ impl ReadError {
             | ReadError::SymlinkLoop { path }
             | ReadError::InvalidUtf8 { path, .. }
             | ReadError::TooManyEntries { path, .. }
-            | ReadError::NonUtf8Name { path }
             | ReadError::Io { path, .. } => path,
         }
     }
@@ -602,23 +597,17 @@ impl HostRoot {
         }
     }
 
-    /// [`HostRoot::glob_paths`] for callers that still work with `String` host paths.
-    ///
-    /// A compatibility shim: a match whose name is not UTF-8 cannot be returned as text
-    /// without naming a different file, so it is a [`ReadError::NonUtf8Name`] error (the
-    /// caller reports `error`, never silently skips the file). New code uses
-    /// [`HostRoot::glob_paths`].
-    pub fn glob(&self, pattern: &str) -> Result<Vec<String>, ReadError> {
-        self.glob_paths(pattern)?
-            .into_iter()
-            .map(|p| match p.to_str() {
-                Some(s) => Ok(s.to_string()),
-                None => Err(ReadError::NonUtf8Name {
-                    path: display_path(&p),
-                }),
-            })
-            .collect()
-    }
+}
+
+/// Whether a file name matches one glob component as glob(3) matches bytes in the C locale
+/// (each byte that is not UTF-8 counts as one character no literal matches).
+pub fn glob_matches(pattern: &glob::Pattern, name: &OsStr) -> bool {
+    let opts = glob::MatchOptions {
+        case_sensitive: true,
+        require_literal_separator: true,
+        require_literal_leading_dot: true,
+    };
+    pattern.matches_with(&match_form(name), opts)
 }
 
 /// The form of a file name that glob patterns are matched against: valid UTF-8 as is, each
@@ -794,10 +783,13 @@ mod tests {
             fs::write(dir.path().join("etc/sysctl.d").join(n), "").unwrap();
         }
         assert_eq!(
-            root.glob("/etc/sysctl.d/*.conf").unwrap(),
-            vec!["/etc/sysctl.d/10-a.conf", "/etc/sysctl.d/20-b.conf"]
+            root.glob_paths("/etc/sysctl.d/*.conf").unwrap(),
+            vec![
+                PathBuf::from("/etc/sysctl.d/10-a.conf"),
+                PathBuf::from("/etc/sysctl.d/20-b.conf")
+            ]
         );
-        assert!(root.glob("/nope/*.conf").unwrap().is_empty());
+        assert!(root.glob_paths("/nope/*.conf").unwrap().is_empty());
     }
 
     #[test]
@@ -817,11 +809,6 @@ mod tests {
         let paths = root.glob_paths("/etc/sudoers.d/ops-?quipe").unwrap();
         assert_eq!(paths.len(), 2, "{paths:?}");
         assert!(paths.iter().any(|p| p.ends_with(latin1)));
-        // The text-only shim refuses rather than naming another file.
-        assert!(matches!(
-            root.glob("/etc/sudoers.d/*").unwrap_err(),
-            ReadError::NonUtf8Name { .. }
-        ));
         // Errors name the path in display form.
         let err = root
             .read(Path::new("/etc/sudoers.d").join(OsStr::from_bytes(b"x\xff")))

@@ -83,7 +83,7 @@ fn read(
     format: Format,
     keys: Option<&[String]>,
 ) -> Result<KeyValues, ReadError> {
-    let text = match root.read_text(path) {
+    let text = match root.read_lossy(path) {
         Ok(t) => t,
         Err(ReadError::NotFound { .. }) => {
             return Ok(KeyValues {

@@ -27,7 +27,7 @@ use super::{MatchBlock, Note, NoteKind, Setting, SettingSource, SshdConfig, MAIN
 use crate::facts::Origin;
 use std::path::Path;
 
-use crate::host_root::{display_path, has_glob_meta, FileKind, HostRoot, ReadError};
+use crate::host_root::{display_path, glob_matches, has_glob_meta, FileKind, HostRoot, ReadError};
 
 /// Directory that relative `Include` paths are resolved against (sshd's `SSHDIR`).
 const SSH_DIR: &str = "/etc/ssh";
@@ -738,11 +738,6 @@ impl Parser<'_> {
             ))
         };
         let components: Vec<&str> = pattern.split('/').filter(|c| !c.is_empty()).collect();
-        let opts = glob::MatchOptions {
-            case_sensitive: true,
-            require_literal_separator: true,
-            require_literal_leading_dot: true,
-        };
         let mut current = vec![PathBuf::from("/")];
         let mut listed = 0usize;
         for (i, comp) in components.iter().enumerate() {
@@ -779,9 +774,9 @@ impl Parser<'_> {
                     Err(_) => continue,
                 };
                 for e in entries {
-                    // glob(3) matches bytes; a name that is not UTF-8 is matched in its
-                    // lossy form (each bad byte one character) and opened by its bytes.
-                    if !matcher.matches_with(&e.name.to_string_lossy(), opts) {
+                    // glob(3) matches bytes; a name that is not UTF-8 is matched byte by
+                    // byte and opened by its bytes.
+                    if !glob_matches(&matcher, &e.name) {
                         continue;
                     }
                     if last
