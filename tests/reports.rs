@@ -84,8 +84,25 @@ fn finding(
         title: title.into(),
         severity,
         outcome,
+        evaluated_outcome: outcome,
         reason: reason.into(),
         evidence,
+        items: if check == "ssh.banner" {
+            vec![
+                ward::eval::FindingItem {
+                    subject: "/etc/issue.net".into(),
+                    outcome: Outcome::Fail,
+                    fields: [("mode".to_string(), "0644".to_string())].into(),
+                },
+                ward::eval::FindingItem {
+                    subject: "/etc/issue|<i>x</i>".into(),
+                    outcome: Outcome::Pass,
+                    fields: [("mode".to_string(), "0640".to_string())].into(),
+                },
+            ]
+        } else {
+            Vec::new()
+        },
         needs_root,
         parameters: if check == "ssh.root-login" {
             [(
@@ -451,8 +468,10 @@ fn json_has_exactly_the_contract_field_names() {
                 "title",
                 "severity",
                 "outcome",
+                "evaluated_outcome",
                 "reason",
                 "evidence",
+                "items",
                 "parameters",
                 "needs_root",
                 "rationale",

@@ -107,6 +107,20 @@ pub struct Verdict {
     pub evidence: Vec<Evidence>,
     /// The error came from the operating system refusing a read (root would help).
     pub permission_denied: bool,
+    /// Per-subject rows (one per file, package, account) when the probe judges many.
+    pub items: Vec<FindingItem>,
+}
+
+/// One subject of a finding that judges many (a file of a glob, a package, an account),
+/// with its own outcome, so a report can list them as rows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FindingItem {
+    /// What the row is about: a host path, a package name, an account.
+    pub subject: String,
+    pub outcome: Outcome,
+    /// Named values of the row (e.g. `mode`, `owner`; for packages `installed`, `fixed`).
+    #[serde(default)]
+    pub fields: BTreeMap<String, String>,
 }
 
 impl Verdict {
@@ -116,6 +130,7 @@ impl Verdict {
             reason: reason.into(),
             evidence,
             permission_denied: false,
+            items: Vec::new(),
         }
     }
 
@@ -125,6 +140,7 @@ impl Verdict {
             reason: reason.into(),
             evidence,
             permission_denied: false,
+            items: Vec::new(),
         }
     }
 
@@ -142,6 +158,7 @@ impl Verdict {
             )],
             reason,
             permission_denied,
+            items: Vec::new(),
         }
     }
 
@@ -151,7 +168,14 @@ impl Verdict {
             reason: reason.into(),
             evidence,
             permission_denied: false,
+            items: Vec::new(),
         }
+    }
+
+    /// This verdict with per-subject rows.
+    pub(crate) fn with_items(mut self, items: Vec<FindingItem>) -> Verdict {
+        self.items = items;
+        self
     }
 }
 
@@ -161,9 +185,15 @@ pub struct Finding {
     pub check: String,
     pub title: String,
     pub severity: Severity,
+    /// The outcome that counts: the evaluated outcome, unless a waiver changed it.
     pub outcome: Outcome,
+    /// What the test itself gave, kept visible beside a waived outcome.
+    pub evaluated_outcome: Outcome,
     pub reason: String,
     pub evidence: Vec<Evidence>,
+    /// Per-subject rows, when the check judges many things (files, packages, accounts).
+    #[serde(default)]
+    pub items: Vec<FindingItem>,
     /// Running as root would likely turn this `error` into a result.
     #[serde(default)]
     pub needs_root: bool,
@@ -186,6 +216,21 @@ pub fn evaluate_test(test: &Test, facts: &Facts) -> Verdict {
 }
 
 fn combine_all(parts: Vec<Verdict>) -> Verdict {
+    let items = all_items(&parts);
+    combine_all_inner(parts).with_items(items)
+}
+
+fn combine_any(parts: Vec<Verdict>) -> Verdict {
+    let items = all_items(&parts);
+    combine_any_inner(parts).with_items(items)
+}
+
+/// The rows of every part, in order.
+fn all_items(parts: &[Verdict]) -> Vec<FindingItem> {
+    parts.iter().flat_map(|v| v.items.iter().cloned()).collect()
+}
+
+fn combine_all_inner(parts: Vec<Verdict>) -> Verdict {
     let failed: Vec<&Verdict> = parts
         .iter()
         .filter(|v| v.outcome == Outcome::Fail)
@@ -217,7 +262,7 @@ fn combine_all(parts: Vec<Verdict>) -> Verdict {
     )
 }
 
-fn combine_any(parts: Vec<Verdict>) -> Verdict {
+fn combine_any_inner(parts: Vec<Verdict>) -> Verdict {
     if let Some(p) = parts.iter().find(|v| v.outcome == Outcome::Pass) {
         return p.clone();
     }
@@ -242,13 +287,19 @@ fn combine_any(parts: Vec<Verdict>) -> Verdict {
     )
 }
 
-fn negate(v: Verdict) -> Verdict {
-    let outcome = match v.outcome {
+fn negate(mut v: Verdict) -> Verdict {
+    let flip = |o: Outcome| match o {
         Outcome::Pass => Outcome::Fail,
         Outcome::Fail => Outcome::Pass,
         other => other,
     };
-    Verdict { outcome, ..v }
+    for i in &mut v.items {
+        i.outcome = flip(i.outcome);
+    }
+    Verdict {
+        outcome: flip(v.outcome),
+        ..v
+    }
 }
 
 fn join_reasons(parts: &[&Verdict]) -> String {
@@ -304,8 +355,10 @@ pub fn evaluate_check(
         title: check.title.clone(),
         severity,
         outcome: verdict.outcome,
+        evaluated_outcome: verdict.outcome,
         reason: verdict.reason,
         evidence: verdict.evidence,
+        items: verdict.items,
         needs_root: verdict.outcome == Outcome::Error && verdict.permission_denied,
         parameters,
     }

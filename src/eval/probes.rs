@@ -1,7 +1,7 @@
 //! One evaluator per probe kind. Each reads only the facts bundle and returns a verdict with
 //! evidence; a missing or failed fact is `error`, never `pass`.
 
-use super::{Evidence, Outcome, Verdict};
+use super::{Evidence, FindingItem, Outcome, Verdict};
 use crate::catalogue::test::{
     parse_mode, AccountTest, Compare, ConfigTest, FileTest, KeyTest, LinesTest, PackageTest,
     Presence, ServiceTest, SshdTest, SysctlTest, Test, WhenMissing,
@@ -196,6 +196,7 @@ fn file(t: &FileTest, facts: &Facts) -> Verdict {
     let mut good = Vec::new();
     let mut errors = Vec::new();
     let mut denied = false;
+    let mut items = Vec::new();
     for e in &set.entries {
         let stat = match &e.stat {
             Fact::Collected { value } => value,
@@ -205,6 +206,11 @@ fn file(t: &FileTest, facts: &Facts) -> Verdict {
             } => {
                 denied |= *permission_denied;
                 errors.push(reason.clone());
+                items.push(FindingItem {
+                    subject: e.path.clone(),
+                    outcome: Outcome::Error,
+                    fields: [("error".to_string(), reason.clone())].into(),
+                });
                 continue;
             }
         };
@@ -237,6 +243,20 @@ fn file(t: &FileTest, facts: &Facts) -> Verdict {
                 problems.push(format!("group is {group}"));
             }
         }
+        items.push(FindingItem {
+            subject: e.path.clone(),
+            outcome: if problems.is_empty() {
+                Outcome::Pass
+            } else {
+                Outcome::Fail
+            },
+            fields: [
+                ("mode".to_string(), format!("{:04o}", stat.meta.mode)),
+                ("owner".to_string(), owner.clone()),
+                ("group".to_string(), group.clone()),
+            ]
+            .into(),
+        });
         let ev = Evidence::new(&e.path, None, observed, expected_file(t));
         if problems.is_empty() {
             good.push(ev);
@@ -244,18 +264,22 @@ fn file(t: &FileTest, facts: &Facts) -> Verdict {
             bad.push((format!("{}: {}", e.path, problems.join(", ")), ev));
         }
     }
+    // Rows only when the path matched several files: one file is the finding itself.
+    if set.entries.len() < 2 {
+        items.clear();
+    }
     if !bad.is_empty() {
         let reason = bad
             .iter()
             .map(|b| b.0.clone())
             .collect::<Vec<_>>()
             .join("; ");
-        return Verdict::fail(reason, bad.into_iter().map(|b| b.1).collect());
+        return Verdict::fail(reason, bad.into_iter().map(|b| b.1).collect()).with_items(items);
     }
     if !errors.is_empty() {
         let mut v = Verdict::error(&t.path, errors.join("; "), denied);
         v.evidence.extend(good);
-        return v;
+        return v.with_items(items);
     }
     let n = good.len();
     Verdict::pass(
@@ -269,6 +293,7 @@ fn file(t: &FileTest, facts: &Facts) -> Verdict {
         },
         good,
     )
+    .with_items(items)
 }
 
 fn expected_file(t: &FileTest) -> String {

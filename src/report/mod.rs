@@ -120,9 +120,16 @@ pub struct ReportFinding {
     pub check: String,
     pub title: String,
     pub severity: Severity,
+    /// The outcome that counts (summaries, frameworks, exit code): the evaluated outcome
+    /// unless a waiver changed it.
     pub outcome: Outcome,
+    /// What the check's test gave on the host, kept beside a waived outcome.
+    pub evaluated_outcome: Outcome,
     pub reason: String,
     pub evidence: Vec<Evidence>,
+    /// Per-subject rows of a check that judges many things (files of a glob, packages).
+    #[serde(default)]
+    pub items: Vec<crate::eval::FindingItem>,
     pub needs_root: bool,
     /// The parameter values the check used, and who set them (empty when it has none).
     #[serde(default)]
@@ -298,8 +305,10 @@ impl Report {
                     title: f.title,
                     severity: f.severity,
                     outcome: f.outcome,
+                    evaluated_outcome: f.evaluated_outcome,
                     reason: f.reason,
                     evidence: f.evidence,
+                    items: f.items,
                     needs_root: f.needs_root,
                     parameters: f.parameters.clone(),
                 })
