@@ -772,11 +772,13 @@ fn markdown_filters_escape_hostile_text() {
     }
 }
 
-/// Cells of a Markdown table row, ignoring escaped pipes.
+/// Cell delimiters of a Markdown table row as cmark-gfm splits it: its cell scanner
+/// `(escaped_char | [^|\r\n])+` takes the longest match, so a `|` directly after a
+/// backslash is always part of the cell, whatever comes before that backslash.
 fn cell_count(line: &str) -> usize {
-    line.replace("\\\\", "")
-        .replace("\\|", "")
-        .matches('|')
+    let b = line.as_bytes();
+    (0..b.len())
+        .filter(|&i| b[i] == b'|' && (i == 0 || b[i - 1] != b'\\'))
         .count()
 }
 
