@@ -205,6 +205,8 @@ pub fn collect(root: &HostRoot, plan: &Plan) -> Facts {
     let collected_at = jiff::Timestamp::now().to_string();
     let login_defs: Fact<keyvalue::KeyValues> =
         keyvalue::read_all(root, "/etc/login.defs", keyvalue::Format::Spaces).into();
+    let accounts = accounts::collect(root);
+    let files = files::collect_stats_with(root, &plan.files, &accounts);
     Facts {
         schema_version: FACTS_SCHEMA_VERSION,
         tool: crate::ToolInfo::current(),
@@ -217,12 +219,12 @@ pub fn collect(root: &HostRoot, plan: &Plan) -> Facts {
         },
         os_release: os_release::collect(root),
         packages: dpkg::collect(root),
-        accounts: accounts::collect(root),
+        accounts,
         login_defs,
         sshd: sshd::collect(root),
         sysctl: sysctl::collect(root, &plan.sysctl_keys),
         systemd: systemd::collect(root),
-        files: files::collect_stats(root, &plan.files),
+        files,
         lines: plan
             .lines
             .iter()
