@@ -657,7 +657,10 @@ fn with_line_notes(mut v: Verdict, acc: &Accounts, files: &[&str]) -> Verdict {
             .take(MAX_NOTE_EVIDENCE)
             .map(|n| note_evidence(n, "warning", "a plainly written entry")),
     );
-    for (list, what) in [(malformed.len(), "malformed lines"), (warnings.len(), "warnings")] {
+    for (list, what) in [
+        (malformed.len(), "malformed lines"),
+        (warnings.len(), "warnings"),
+    ] {
         if list > MAX_NOTE_EVIDENCE {
             notes.push(Evidence::new(
                 files.join(", "),
@@ -700,7 +703,9 @@ fn describe_password(p: &PasswordState) -> String {
     match p {
         PasswordState::Shadowed => "`x` (kept in /etc/shadow)".to_string(),
         PasswordState::Empty => "an empty password field".to_string(),
-        PasswordState::NoPassword => "a locked or invalid value that no password matches".to_string(),
+        PasswordState::NoPassword => {
+            "a locked or invalid value that no password matches".to_string()
+        }
         PasswordState::Locked { algorithm } => {
             format!("a locked {} hash", algorithm_name(*algorithm))
         }
@@ -779,11 +784,13 @@ fn account_query(t: &AccountTest, acc: &Accounts, facts: &Facts) -> Verdict {
             .join(", ");
         let mut offenders = Vec::new();
         // A hash left in passwd is used by PAM as it is; it counts as much as one in shadow.
-        let in_passwd = acc.users.iter().map(|u| (&u.name, &u.passwd_field, &u.origin));
+        let in_passwd = acc
+            .users
+            .iter()
+            .map(|u| (&u.name, &u.passwd_field, &u.origin));
         let in_shadow = shadow.iter().map(|(n, e)| (n, &e.password, &e.origin));
         for (name, state, origin) in in_passwd.chain(in_shadow) {
-            if let PasswordState::Hash { algorithm } | PasswordState::Locked { algorithm } = state
-            {
+            if let PasswordState::Hash { algorithm } | PasswordState::Locked { algorithm } = state {
                 if !allowed.contains(algorithm) {
                     offenders.push(Evidence::new(
                         &origin.path,

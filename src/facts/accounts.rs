@@ -911,16 +911,28 @@ mod tests {
         assert!(has(&w, "/etc/passwd:2: ", "NIS"), "{w:?}");
         assert!(has(&w, "/etc/passwd:3: ", "NIS"), "{w:?}");
         assert!(has(&w, "/etc/passwd:4: ", "NIS"), "{w:?}");
-        assert!(has(&m, "/etc/passwd:5: ", "UID field has characters after"), "{m:?}");
+        assert!(
+            has(&m, "/etc/passwd:5: ", "UID field has characters after"),
+            "{m:?}"
+        );
         assert!(has(&m, "/etc/passwd:6: ", "UID field is missing"), "{m:?}");
-        assert!(has(&w, "/etc/passwd:7: ", "reads it as 4294967295"), "{w:?}");
+        assert!(
+            has(&w, "/etc/passwd:7: ", "reads it as 4294967295"),
+            "{w:?}"
+        );
         assert!(has(&w, "/etc/passwd:9: ", "only 4 of 7"), "{w:?}");
         assert!(has(&w, "/etc/passwd:10: ", "more than 7"), "{w:?}");
         assert!(has(&w, "/etc/passwd:11: ", "empty user name"), "{w:?}");
         assert!(has(&m, "/etc/passwd:12: ", "GID field is missing"), "{m:?}");
-        assert!(has(&m, "/etc/passwd:13: ", "UID field has characters after"), "{m:?}");
+        assert!(
+            has(&m, "/etc/passwd:13: ", "UID field has characters after"),
+            "{m:?}"
+        );
         assert!(has(&w, "/etc/group:2: ", "NIS"), "{w:?}");
-        assert!(has(&m, "/etc/group:3: ", "GID field is not a number"), "{m:?}");
+        assert!(
+            has(&m, "/etc/group:3: ", "GID field is not a number"),
+            "{m:?}"
+        );
         assert!(has(&m, "/etc/group:5: ", "GID field is missing"), "{m:?}");
         assert!(has(&w, "/etc/shadow:1: ", "NIS"), "{w:?}");
         assert!(
@@ -965,13 +977,23 @@ mod tests {
             let users = parse_passwd(&line, PASSWD, &mut notes);
             let got = users.first().map(|u| u.uid);
             assert_eq!(got, *want, "UID field {field:?}");
-            assert_eq!(notes.malformed.len(), usize::from(want.is_none()), "{field:?}");
+            assert_eq!(
+                notes.malformed.len(),
+                usize::from(want.is_none()),
+                "{field:?}"
+            );
             let plain = !field.is_empty() && field.bytes().all(|b| b.is_ascii_digit());
-            let odd_warned = notes.warnings.iter().any(|n| n.message.contains("plain decimal"));
+            let odd_warned = notes
+                .warnings
+                .iter()
+                .any(|n| n.message.contains("plain decimal"));
             assert_eq!(
                 odd_warned,
                 want.is_some()
-                    && (!plain || field.parse::<u64>().map_or(true, |v| v > u64::from(u32::MAX))),
+                    && (!plain
+                        || field
+                            .parse::<u64>()
+                            .map_or(true, |v| v > u64::from(u32::MAX))),
                 "{field:?}: {:?}",
                 notes.warnings
             );
@@ -983,7 +1005,11 @@ mod tests {
         assert_eq!((users[0].uid, users[0].gid), (0, 0));
         assert_eq!(users[0].passwd_field, PasswordState::Empty);
         // A CR before the newline stays in the shell, as with fgets.
-        let users = parse_passwd("a:x:1:1::/:/bin/sh\r\nb:x:2:2::/:/bin/sh", PASSWD, &mut notes);
+        let users = parse_passwd(
+            "a:x:1:1::/:/bin/sh\r\nb:x:2:2::/:/bin/sh",
+            PASSWD,
+            &mut notes,
+        );
         assert_eq!(users[0].shell, "/bin/sh\r");
         assert_eq!(users[1].shell, "/bin/sh");
     }
@@ -1046,10 +1072,7 @@ mod tests {
         assert!(at(&m, 13).contains("reserved"));
         assert_eq!(m.len(), 6, "{m:?}");
         for x in w.iter().chain(&m) {
-            assert!(
-                !x.contains("SECRET") && !x.contains('$'),
-                "note leaks: {x}"
-            );
+            assert!(!x.contains("SECRET") && !x.contains('$'), "note leaks: {x}");
         }
     }
 
