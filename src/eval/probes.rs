@@ -688,6 +688,12 @@ fn with_line_notes(mut v: Verdict, acc: &Accounts, files: &[&str]) -> Verdict {
         malformed.len(),
         malformed[0]
     );
+    // An error already found (e.g. shadow unreadable) keeps its reason first.
+    let reason = if v.outcome == Outcome::Error {
+        format!("{}; also {reason}", v.reason)
+    } else {
+        reason
+    };
     let mut evidence = notes;
     evidence.extend(v.evidence);
     Verdict {
