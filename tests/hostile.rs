@@ -143,8 +143,11 @@ fn hostile_root_completes_with_errors_where_due() {
     let aslr = finding(&report, "kernel.aslr");
     assert_eq!(aslr["outcome"], "error", "{aslr}");
     assert!(aslr["reason"].as_str().unwrap().contains("symlink loop"));
-    // The rest evaluates normally: passwd parsed past its malformed lines.
-    assert_eq!(finding(&report, "accounts.uid-zero")["outcome"], "pass");
+    // passwd is parsed past its malformed lines, but a line glibc rejects is never silently
+    // dropped: the checks reading passwd are errors naming it.
+    let uid0 = finding(&report, "accounts.uid-zero");
+    assert_eq!(uid0["outcome"], "error", "{uid0}");
+    assert!(uid0["reason"].as_str().unwrap().contains("/etc/passwd:"));
     let telnet = finding(&report, "packages.telnet-server");
     assert_eq!(telnet["outcome"], "fail");
     assert_eq!(telnet["evidence"][0]["source"], "/var/lib/dpkg/status");

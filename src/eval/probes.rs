@@ -6,7 +6,7 @@ use crate::catalogue::test::{
     parse_mode, AccountTest, Compare, ConfigTest, FileTest, KeyTest, LinesTest, PackageTest,
     Presence, ServiceTest, SshdTest, SysctlTest, Test, WhenMissing,
 };
-use crate::facts::accounts::{Accounts, PasswordState};
+use crate::facts::accounts::{Accounts, HashAlgorithm, PasswordState, GROUP, PASSWD, SHADOW};
 use crate::facts::keyvalue::KeyValues;
 use crate::facts::sshd::{NoteKind, SettingSource};
 use crate::facts::systemd::UnitState;
@@ -224,6 +224,7 @@ fn file(t: &FileTest, facts: &Facts) -> Verdict {
             .unwrap_or_else(|| format!("gid {}", stat.meta.gid));
         let observed = format!("mode {:04o}, owner {owner}, group {group}", stat.meta.mode);
         let mut problems = Vec::new();
+        let mut unknown = Vec::new();
         if let Some(max) = allowed {
             let extra = stat.meta.mode & !max;
             if extra != 0 {
@@ -233,14 +234,26 @@ fn file(t: &FileTest, facts: &Facts) -> Verdict {
                 ));
             }
         }
+        // Without the host's passwd and group, an unnamed ID proves nothing either way.
+        let names_error = stat.names_error.as_deref();
         if let Some(owners) = &t.owner {
             if !stat.owner.as_ref().is_some_and(|o| owners.contains(o)) {
-                problems.push(format!("owner is {owner}"));
+                match names_error {
+                    Some(why) if stat.owner.is_none() => {
+                        unknown.push(format!("{}: owner of uid {}: {why}", e.path, stat.meta.uid))
+                    }
+                    _ => problems.push(format!("owner is {owner}")),
+                }
             }
         }
         if let Some(groups) = &t.group {
             if !stat.group.as_ref().is_some_and(|g| groups.contains(g)) {
-                problems.push(format!("group is {group}"));
+                match names_error {
+                    Some(why) if stat.group.is_none() => {
+                        unknown.push(format!("{}: group of gid {}: {why}", e.path, stat.meta.gid))
+                    }
+                    _ => problems.push(format!("group is {group}")),
+                }
             }
         }
         items.push(FindingItem {
@@ -258,10 +271,13 @@ fn file(t: &FileTest, facts: &Facts) -> Verdict {
             .into(),
         });
         let ev = Evidence::new(&e.path, None, observed, expected_file(t));
-        if problems.is_empty() {
+        if !problems.is_empty() {
+            bad.push((format!("{}: {}", e.path, problems.join(", ")), ev));
+        } else if !unknown.is_empty() {
+            errors.extend(unknown);
             good.push(ev);
         } else {
-            bad.push((format!("{}: {}", e.path, problems.join(", ")), ev));
+            good.push(ev);
         }
     }
     // Rows only when the path matched several files: one file is the finding itself.
@@ -814,8 +830,128 @@ fn service(t: &ServiceTest, facts: &Facts) -> Verdict {
     }
 }
 
+/// Most line notes shown as evidence for one finding (the rest are counted).
+const MAX_NOTE_EVIDENCE: usize = 20;
+
 fn account(t: &AccountTest, facts: &Facts) -> Verdict {
     let acc = collected!(facts => Accounts, "accounts");
+    let verdict = account_query(t, acc, facts);
+    with_line_notes(verdict, acc, account_files(t))
+}
+
+/// The account databases a query reads.
+fn account_files(t: &AccountTest) -> &'static [&'static str] {
+    if t.uid_zero_only.is_some() || t.all_shadowed.is_some() {
+        &[PASSWD]
+    } else if t.no_empty_passwords.is_some()
+        || t.hash_algorithms.is_some()
+        || t.system_accounts_no_login.is_some()
+    {
+        &[PASSWD, SHADOW]
+    } else {
+        &[PASSWD, GROUP]
+    }
+}
+
+/// Show the warnings about the files a query read, and turn a pass into an error when one
+/// of them has lines the C library rejects: Ward cannot vouch for what they were meant to be.
+/// A fail stays a fail (its offenders are positive evidence) and lists those lines too.
+fn with_line_notes(mut v: Verdict, acc: &Accounts, files: &[&str]) -> Verdict {
+    let note_evidence = |n: &crate::facts::accounts::LineNote, kind: &str, expected: &str| {
+        Evidence::new(
+            &n.origin.path,
+            n.origin.line,
+            format!("{kind}: {}", n.message),
+            expected,
+        )
+    };
+    let malformed: Vec<_> = files.iter().flat_map(|f| acc.malformed_in(f)).collect();
+    let warnings: Vec<_> = files.iter().flat_map(|f| acc.warnings_in(f)).collect();
+    let mut notes: Vec<Evidence> = malformed
+        .iter()
+        .take(MAX_NOTE_EVIDENCE)
+        .map(|n| note_evidence(n, "malformed line", "a line the C library accepts"))
+        .collect();
+    notes.extend(
+        warnings
+            .iter()
+            .take(MAX_NOTE_EVIDENCE)
+            .map(|n| note_evidence(n, "warning", "a plainly written entry")),
+    );
+    for (list, what) in [
+        (malformed.len(), "malformed lines"),
+        (warnings.len(), "warnings"),
+    ] {
+        if list > MAX_NOTE_EVIDENCE {
+            notes.push(Evidence::new(
+                files.join(", "),
+                None,
+                format!("{} more {what} not shown", list - MAX_NOTE_EVIDENCE),
+                "",
+            ));
+        }
+    }
+    if malformed.is_empty() || v.outcome == Outcome::Fail {
+        if !malformed.is_empty() {
+            v.reason = format!(
+                "{}; also {} line(s) the C library rejects (first: {})",
+                v.reason,
+                malformed.len(),
+                malformed[0]
+            );
+        }
+        v.evidence.extend(notes);
+        return v;
+    }
+    let reason = format!(
+        "{} line(s) the C library rejects (first: {}); it skips them, but Ward cannot tell \
+         what accounts they were meant to define, and other readers may not skip them",
+        malformed.len(),
+        malformed[0]
+    );
+    // An error already found (e.g. shadow unreadable) keeps its reason first.
+    let reason = if v.outcome == Outcome::Error {
+        format!("{}; also {reason}", v.reason)
+    } else {
+        reason
+    };
+    let mut evidence = notes;
+    evidence.extend(v.evidence);
+    Verdict {
+        outcome: Outcome::Error,
+        reason,
+        evidence,
+        permission_denied: v.permission_denied,
+        items: v.items,
+    }
+}
+
+/// What a password field holds, in words (never the hash).
+fn describe_password(p: &PasswordState) -> String {
+    match p {
+        PasswordState::Shadowed => "`x` (kept in /etc/shadow)".to_string(),
+        PasswordState::Empty => "an empty password field".to_string(),
+        PasswordState::NoPassword => {
+            "a locked or invalid value that no password matches".to_string()
+        }
+        PasswordState::Locked { algorithm } => {
+            format!("a locked {} hash", algorithm_name(*algorithm))
+        }
+        PasswordState::Hash {
+            algorithm: HashAlgorithm::Unknown,
+        } => "a value Ward does not recognise (possibly a usable hash)".to_string(),
+        PasswordState::Hash { algorithm } => format!("a {} hash", algorithm_name(*algorithm)),
+    }
+}
+
+fn algorithm_name(a: HashAlgorithm) -> String {
+    serde_json::to_value(a)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+fn account_query(t: &AccountTest, acc: &Accounts, facts: &Facts) -> Verdict {
     if let Some(allow) = &t.uid_zero_only {
         let offenders: Vec<Evidence> = acc
             .users
@@ -841,20 +977,21 @@ fn account(t: &AccountTest, facts: &Facts) -> Verdict {
         return no_empty_passwords(acc);
     }
     if t.all_shadowed.is_some() {
+        // Only `x` sends the C library and PAM to /etc/shadow; anything else in passwd is
+        // the password itself, or a value Ward cannot rule out as one.
         let offenders: Vec<Evidence> = acc
             .users
             .iter()
-            .filter(|u| {
-                !matches!(
-                    u.passwd_field,
-                    PasswordState::Shadowed | PasswordState::NoPassword
-                )
-            })
+            .filter(|u| u.passwd_field != PasswordState::Shadowed)
             .map(|u| {
                 Evidence::new(
                     &u.origin.path,
                     u.origin.line,
-                    format!("{}: password field is not `x`", u.name),
+                    format!(
+                        "{}: password field holds {}, not `x`",
+                        u.name,
+                        describe_password(&u.passwd_field)
+                    ),
                     "x (password kept in /etc/shadow)",
                 )
             })
@@ -862,7 +999,7 @@ fn account(t: &AccountTest, facts: &Facts) -> Verdict {
         return verdict_list(
             offenders,
             "every account keeps its password in /etc/shadow",
-            "account(s) keep a password in /etc/passwd",
+            "account(s) do not keep their password in /etc/shadow",
             "/etc/passwd",
         );
     }
@@ -870,28 +1007,23 @@ fn account(t: &AccountTest, facts: &Facts) -> Verdict {
         let shadow = collected!(&acc.shadow, "/etc/shadow");
         let names = allowed
             .iter()
-            .map(|a| {
-                serde_json::to_value(a)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_string))
-                    .unwrap_or_default()
-            })
+            .map(|a| algorithm_name(*a))
             .collect::<Vec<_>>()
             .join(", ");
         let mut offenders = Vec::new();
-        for (name, e) in shadow {
-            if let PasswordState::Hash { algorithm } | PasswordState::Locked { algorithm } =
-                &e.password
-            {
+        // A hash left in passwd is used by PAM as it is; it counts as much as one in shadow.
+        let in_passwd = acc
+            .users
+            .iter()
+            .map(|u| (&u.name, &u.passwd_field, &u.origin));
+        let in_shadow = shadow.iter().map(|(n, e)| (n, &e.password, &e.origin));
+        for (name, state, origin) in in_passwd.chain(in_shadow) {
+            if let PasswordState::Hash { algorithm } | PasswordState::Locked { algorithm } = state {
                 if !allowed.contains(algorithm) {
-                    let alg = serde_json::to_value(algorithm)
-                        .ok()
-                        .and_then(|v| v.as_str().map(str::to_string))
-                        .unwrap_or_default();
                     offenders.push(Evidence::new(
-                        &e.origin.path,
-                        e.origin.line,
-                        format!("{name}: {alg} hash"),
+                        &origin.path,
+                        origin.line,
+                        format!("{name}: {}", describe_password(state)),
                         format!("one of {names}"),
                     ));
                 }
@@ -900,7 +1032,7 @@ fn account(t: &AccountTest, facts: &Facts) -> Verdict {
         return verdict_list(
             offenders,
             "every password hash uses an allowed algorithm",
-            "password hash(es) use a weak algorithm",
+            "password hash(es) use a weak or unrecognised algorithm",
             "/etc/shadow",
         );
     }
@@ -948,10 +1080,11 @@ fn account(t: &AccountTest, facts: &Facts) -> Verdict {
         );
     }
     if t.primary_groups_exist.is_some() {
+        let gids: std::collections::HashSet<u32> = acc.groups.iter().map(|g| g.gid).collect();
         let offenders: Vec<Evidence> = acc
             .users
             .iter()
-            .filter(|u| !acc.groups.iter().any(|g| g.gid == u.gid))
+            .filter(|u| !gids.contains(&u.gid))
             .map(|u| {
                 Evidence::new(
                     &u.origin.path,
@@ -1111,11 +1244,12 @@ fn system_accounts_no_login(acc: &Accounts, facts: &Facts) -> Verdict {
         .and_then(|(v, _)| v.parse::<u32>().ok())
         .unwrap_or(1000);
     let shadow = acc.shadow.value();
+    // An empty shell field is /bin/sh (passwd(5)): a login shell.
     let no_login_shell = |s: &str| {
         matches!(
             s.rsplit('/').next().unwrap_or(s),
             "nologin" | "false" | "sync" | "shutdown" | "halt"
-        ) || s.is_empty()
+        )
     };
     let mut offenders = Vec::new();
     let mut unknown = Vec::new();
@@ -1144,7 +1278,13 @@ fn system_accounts_no_login(acc: &Accounts, facts: &Facts) -> Verdict {
                 u.origin.line,
                 format!(
                     "{} (UID {}) has shell {} and a usable password",
-                    u.name, u.uid, u.shell
+                    u.name,
+                    u.uid,
+                    if u.shell.is_empty() {
+                        "/bin/sh (empty shell field)"
+                    } else {
+                        u.shell.as_str()
+                    }
                 ),
                 "a no-login shell or a locked password",
             ));

@@ -1,61 +1,65 @@
 //! Local accounts and groups from passwd, shadow and group, without secrets.
 //!
 //! Account controls (no empty passwords, only root has UID 0, system accounts cannot log
-//! in, strong password hashing, password ageing) all need the three account databases.
-//! This collector reads them the way the C library's `files` NSS backend does, so an entry
-//! that `getpwnam(3)` or `getspnam(3)` would return is never missed:
+//! in, strong password hashing, password ageing) and the owner and group names of file
+//! checks all need the three account databases. This is the one parser of them in Ward, and
+//! it reads them exactly as the C library's `files` NSS backend does (glibc's
+//! `nss/fgetpwent_r.c`, `fgetgrent_r.c`, `sgetspent_r.c`, `nss_files/files-parse.c` and
+//! `nss_readline.c`), so an entry that `getpwnam(3)`, `getpwuid(3)` or `getspnam(3)` would
+//! return is never missed and a line glibc ignores is never taken for an account:
 //!
-//! * `/etc/passwd` and `/etc/group` are read with [`HostRoot::read_lossy`]: a GECOS field in
-//!   Latin-1 is realistic and must not make the whole account list unknown. `/etc/shadow` is
-//!   read lossily too (names and hashes are ASCII in practice; a stray byte should cost one
-//!   entry at most, not the whole shadow fact).
-//! * Blank lines and `#` comments are skipped; leading white space is ignored, as glibc does.
-//! * NIS compat lines (`+`, `+name`, `-name`, `+@netgroup`) are skipped with a warning: the
-//!   accounts they import live in NIS and are not listed here.
-//! * passwd lines need at least the name, password, UID and GID fields; a numeric UID and
-//!   GID are required. Like glibc, missing trailing fields (GECOS, home, shell) read as
-//!   empty and extra colons end up in the shell; both are kept with a warning, because
-//!   skipping them could hide a real account (`toor::0:0` is a password-less root).
-//! * group lines need the name, password and GID fields; members are the comma-separated
-//!   fourth field with empty items dropped, so an empty field gives no members.
-//! * shadow lines have 9 fields (name, password, last change, min, max, warn, inactive,
-//!   expire, reserved). The forms glibc also accepts are read as it reads them: 8 fields
-//!   (no reserved field), 5 fields (SVR4 short form) and 2 fields (old form), with the
-//!   missing ageing fields unset. An empty numeric field, or `-1` (glibc's own "unset"
-//!   value), is `None`; a non-numeric one makes glibc reject the line, so it is skipped with
-//!   a warning. When an account appears twice, the first entry wins, as with `getspnam`.
+//! * Lines end at `\n` only (a `\r` stays in the last field) or at a NUL byte. Leading
+//!   `isspace` characters are dropped; blank lines and `#` comments are skipped.
+//! * Text fields run to the next `:`; a missing trailing text field reads as empty, and the
+//!   last field (passwd shell, group member list) takes the rest of the line, colons included.
+//! * Numeric fields (UID, GID, shadow ageing) are read with `strtoul(3)` as glibc's
+//!   `INT_FIELD` does: leading white space and a `+` or `-` sign are accepted (`+0` is 0,
+//!   `-1` wraps), a value beyond 32 bits saturates at 4294967295, and the number must be
+//!   followed by `:` or the end of the line. A passwd or group UID/GID field that is empty
+//!   or not a number, or has anything after the digits, makes glibc reject the whole line.
+//!   Shadow ageing fields may be empty (unset); glibc stores them as `int`, so 4294967295
+//!   (and any negative value, which wraps to it) is -1, "unset", too.
+//! * shadow lines need at least 5 fields (`name:pw:last:min:max`, the old form), or 8 or 9;
+//!   a 9th (flag) field must be a number; more fields make glibc reject the line.
+//! * NIS compat lines (a name starting with `+` or `-`) are never returned by the `files`
+//!   lookups; they are skipped with a warning, since the accounts they import live in NIS.
+//! * When an account appears twice in shadow, the first entry wins, as with `getspnam`.
 //!
-//! Every kept entry carries its `path:line` origin; every skipped or unusual line gives a
-//! `path:line: reason` warning that never quotes the line (a shadow line holds a hash, and a
-//! mangled passwd line may too).
+//! A line glibc rejects is not silently dropped: it is kept in [`Accounts::malformed`] with
+//! its `path:line` and the reason, and every account check that reads that file becomes an
+//! `error` (or stays a `fail` with positive evidence): whatever the line was meant to be —
+//! a second root, say — Ward cannot vouch for it, and other readers (musl, shadow's tools,
+//! `awk` scripts) may well see an account there. Accepted but unusual forms (a signed or
+//! padded UID, missing trailing fields) are kept with a warning. No warning or malformed
+//! note ever quotes the line (a shadow line holds a hash, and a mangled passwd line may too).
 //!
 //! `/etc/passwd` or `/etc/group` unreadable makes the whole fact an error: the accounts are
 //! unknown. `/etc/shadow` unreadable only makes [`Accounts::shadow`] an error (keeping the
 //! permission-denied flag, so an unprivileged scan reports that root is needed) while users
-//! and groups are still collected.
+//! and groups are still collected. The files are read lossily: a Latin-1 GECOS field must
+//! not make the whole account list unknown.
 //!
 //! No password hash ever leaves this module: a password field is reduced to a
-//! [`PasswordState`] — empty, shadowed (`x` in passwd), no password, locked or a usable
-//! hash — with at most the hash algorithm, taken from the crypt(5) prefix. Values glibc's
-//! crypt cannot match (`*`, `!`, `!!`, `!*`, `*LK*`, Solaris-style `NP`/`LK`, `x` in shadow,
-//! anything that is neither a `$id$` hash nor a 13-character DES hash) mean no password can
-//! log in and become [`PasswordState::NoPassword`]. A value starting with `!` is locked: the
-//! `!`s are stripped and, if a hash remains, it is [`PasswordState::Locked`] with that
-//! algorithm (unlocking with `usermod -U` would restore it), otherwise `NoPassword`. A `$id$`
-//! prefix Ward does not name (`$sha1$`, `$md5,…$`, `$3$`, `$2x$`) and BSDi extended DES
-//! (`_` + 19 characters) are [`HashAlgorithm::Unknown`]: still a usable password, and never
-//! on an allow-list of algorithms.
+//! [`PasswordState`] with at most the hash scheme, named from the crypt(5) prefixes
+//! libxcrypt knows (`$y$`, `$gy$`, `$7$`, `$2a$`/`$2b$`/`$2y$`, `$6$`, `$5$`, `$sha1$`,
+//! `$md5`, `$1$`, `$3$`, `_` BSDi extended DES, 13-character DES and bigcrypt, 13 + 11·n
+//! characters). Only a value no crypt method can produce is [`PasswordState::NoPassword`]:
+//! one starting with `*`, one shorter than the shortest hash (13 characters: `x`, `NP`, `LK`),
+//! or one with a character no hash contains. Any other value Ward does not recognise is a
+//! possibly usable hash of [`HashAlgorithm::Unknown`], never "no password". A leading `!`
+//! locks: the `!`s are stripped and what remains is classified as above
+//! ([`PasswordState::Locked`] keeps the scheme, since `usermod -U` would restore it).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Serialize};
 
 use super::{Fact, Origin};
 use crate::host_root::HostRoot;
 
-const PASSWD: &str = "/etc/passwd";
-const GROUP: &str = "/etc/group";
-const SHADOW: &str = "/etc/shadow";
+pub const PASSWD: &str = "/etc/passwd";
+pub const GROUP: &str = "/etc/group";
+pub const SHADOW: &str = "/etc/shadow";
 
 /// Accounts and groups of a host.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -66,8 +70,55 @@ pub struct Accounts {
     pub groups: Vec<Group>,
     /// `/etc/shadow`, keyed by account name; an error when unreadable (e.g. not root).
     pub shadow: Fact<BTreeMap<String, ShadowEntry>>,
-    /// Malformed lines, with their origin.
-    pub warnings: Vec<String>,
+    /// Lines kept or skipped in a way worth showing (NIS compat lines, unusual but accepted
+    /// forms, second shadow entries), with their origin.
+    pub warnings: Vec<LineNote>,
+    /// Lines the C library rejects: checks reading their file cannot pass.
+    #[serde(default)]
+    pub malformed: Vec<LineNote>,
+}
+
+/// A note about one line of an account database; never quotes the line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LineNote {
+    pub origin: Origin,
+    pub message: String,
+}
+
+impl std::fmt::Display for LineNote {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.origin, self.message)
+    }
+}
+
+impl Accounts {
+    /// Malformed lines of one file.
+    pub fn malformed_in<'a>(&'a self, path: &'a str) -> impl Iterator<Item = &'a LineNote> {
+        self.malformed.iter().filter(move |n| n.origin.path == path)
+    }
+
+    /// Warnings about one file.
+    pub fn warnings_in<'a>(&'a self, path: &'a str) -> impl Iterator<Item = &'a LineNote> {
+        self.warnings.iter().filter(move |n| n.origin.path == path)
+    }
+
+    /// Name of a UID as `getpwuid(3)` gives it: the first entry with that UID.
+    pub fn user_names(&self) -> HashMap<u32, &str> {
+        let mut map = HashMap::with_capacity(self.users.len());
+        for u in &self.users {
+            map.entry(u.uid).or_insert(u.name.as_str());
+        }
+        map
+    }
+
+    /// Name of a GID as `getgrgid(3)` gives it: the first entry with that GID.
+    pub fn group_names(&self) -> HashMap<u32, &str> {
+        let mut map = HashMap::with_capacity(self.groups.len());
+        for g in &self.groups {
+            map.entry(g.gid).or_insert(g.name.as_str());
+        }
+        map
+    }
 }
 
 /// One `/etc/passwd` entry.
@@ -77,6 +128,7 @@ pub struct User {
     pub uid: u32,
     pub gid: u32,
     pub home: String,
+    /// The shell field as written; empty means `/bin/sh` (passwd(5)).
     pub shell: String,
     /// What the passwd password field holds (normally `x`: see shadow).
     pub passwd_field: PasswordState,
@@ -110,31 +162,44 @@ pub struct ShadowEntry {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum PasswordState {
-    /// `x`: the password is in the shadow file.
+    /// `x` in passwd: the password is in the shadow file.
     Shadowed,
     /// Empty: login without a password.
     Empty,
-    /// `*`, `!`, `!!` or similar with no hash: password login impossible.
+    /// A value no crypt method produces (`*…`, `!`, `x` in shadow, `NP`, `LK`): password
+    /// login impossible.
     NoPassword,
     /// `!` followed by a hash: locked, but the hash remains.
     Locked { algorithm: HashAlgorithm },
-    /// A usable hash.
+    /// A usable (or possibly usable, when the scheme is `unknown`) hash.
     Hash { algorithm: HashAlgorithm },
 }
 
-/// Password hashing schemes, from the hash prefix.
+/// Password hashing schemes, from the hash prefix (crypt(5)).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum HashAlgorithm {
     Yescrypt,
     GostYescrypt,
     Scrypt,
+    /// `$2a$`, `$2b$`, `$2y$` (not `$2x$`, the buggy-compatibility variant: `unknown`).
     Bcrypt,
     Sha512,
     Sha256,
+    /// NetBSD's `$sha1$`.
+    Sha1,
+    /// Solaris' `$md5$` / `$md5,rounds=…$`.
+    SunMd5,
     Md5,
+    /// FreeBSD's `$3$` NT hash (unsalted MD4).
+    Nthash,
+    /// BSDi extended DES: `_` and 19 characters.
+    BsdiDes,
+    /// bigcrypt: DES in 13 + 11·n characters (DES family).
+    Bigcrypt,
     /// Traditional 13-character DES crypt.
     Des,
+    /// A value Ward does not recognise that some crypt could still verify.
     Unknown,
 }
 
@@ -148,12 +213,12 @@ pub fn collect(root: &HostRoot) -> Fact<Accounts> {
         Ok(text) => text,
         Err(e) => return Fact::from_read_error(&e),
     };
-    let mut warnings = Vec::new();
-    let users = parse_passwd(&passwd, PASSWD, &mut warnings);
-    let groups = parse_group(&group, GROUP, &mut warnings);
+    let mut notes = Notes::default();
+    let users = parse_passwd(&passwd, PASSWD, &mut notes);
+    let groups = parse_group(&group, GROUP, &mut notes);
     let shadow = match root.read_lossy(SHADOW) {
         Ok(text) => Fact::Collected {
-            value: parse_shadow(&text, SHADOW, &mut warnings),
+            value: parse_shadow(&text, SHADOW, &mut notes),
         },
         Err(e) => Fact::from_read_error(&e),
     };
@@ -162,16 +227,52 @@ pub fn collect(root: &HostRoot) -> Fact<Accounts> {
             users,
             groups,
             shadow,
-            warnings,
+            warnings: notes.warnings,
+            malformed: notes.malformed,
         },
     }
 }
 
-/// The lines of an account database worth parsing, with their 1-based numbers: leading
-/// white space removed, blank lines and `#` comments dropped (as glibc's `files` backend).
+#[derive(Default)]
+struct Notes {
+    warnings: Vec<LineNote>,
+    malformed: Vec<LineNote>,
+}
+
+impl Notes {
+    fn warn(&mut self, path: &str, line: usize, message: impl Into<String>) {
+        self.warnings.push(LineNote {
+            origin: Origin::at(path, line),
+            message: message.into(),
+        });
+    }
+
+    fn reject(&mut self, path: &str, line: usize, message: impl Into<String>) {
+        self.malformed.push(LineNote {
+            origin: Origin::at(path, line),
+            message: format!(
+                "{}; the C library ignores this line, so Ward cannot tell what account it \
+                 was meant to define",
+                message.into()
+            ),
+        });
+    }
+}
+
+/// C `isspace` in the C locale.
+fn c_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
+}
+
+/// The lines of an account database worth parsing, with their 1-based numbers, as glibc's
+/// `__nss_readline` yields them: split at `\n`, cut at a NUL byte, leading `isspace`
+/// removed, blank lines and `#` comments dropped.
 fn entry_lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
-    text.lines().enumerate().filter_map(|(i, line)| {
-        let line = line.trim_start();
+    let body = text.strip_suffix('\n').unwrap_or(text);
+    body.split('\n').enumerate().filter_map(|(i, line)| {
+        let line = line.split('\0').next().unwrap_or("");
+        let start = line.bytes().position(|b| !c_space(b)).unwrap_or(line.len());
+        let line = &line[start..];
         if line.is_empty() || line.starts_with('#') {
             None
         } else {
@@ -180,117 +281,242 @@ fn entry_lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
     })
 }
 
+/// glibc's `strtou32`: `strtoul(3)` in base 10, saturated at `u32::MAX`. Returns the value,
+/// the bytes consumed, and whether the text was other than plain digits (blanks, a sign, or
+/// out of range); `None` when no digits were found (`strtoul` then consumes nothing).
+fn strtou32(s: &str) -> Option<(u32, usize, bool)> {
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() && c_space(b[i]) {
+        i += 1;
+    }
+    let mut neg = false;
+    if i < b.len() && (b[i] == b'+' || b[i] == b'-') {
+        neg = b[i] == b'-';
+        i += 1;
+    }
+    let digits = i;
+    let mut mag: u64 = 0;
+    let mut overflow = false;
+    while i < b.len() && b[i].is_ascii_digit() {
+        match mag
+            .checked_mul(10)
+            .and_then(|m| m.checked_add(u64::from(b[i] - b'0')))
+        {
+            Some(m) => mag = m,
+            None => overflow = true,
+        }
+        i += 1;
+    }
+    if i == digits {
+        return None;
+    }
+    let val = if overflow {
+        u64::MAX
+    } else if neg {
+        mag.wrapping_neg()
+    } else {
+        mag
+    };
+    let saturated = val > u64::from(u32::MAX);
+    let v = u32::try_from(val).unwrap_or(u32::MAX);
+    Some((v, i, digits != 0 || saturated))
+}
+
+/// A cursor over one line, with glibc's field macros.
+struct Fields<'a> {
+    rest: &'a str,
+}
+
+impl<'a> Fields<'a> {
+    /// `STRING_FIELD`: up to the next `:` (consumed) or the end.
+    fn string(&mut self) -> &'a str {
+        match self.rest.split_once(':') {
+            Some((field, rest)) => {
+                self.rest = rest;
+                field
+            }
+            None => std::mem::take(&mut self.rest),
+        }
+    }
+
+    fn at_end(&self) -> bool {
+        self.rest.is_empty()
+    }
+
+    /// After a number ending at `end`: a `:` is consumed; anything else but the end of the
+    /// line makes glibc reject the line.
+    fn after_number(&mut self, end: usize, what: &str) -> Result<(), String> {
+        let tail = &self.rest[end..];
+        if let Some(t) = tail.strip_prefix(':') {
+            self.rest = t;
+            Ok(())
+        } else if tail.is_empty() {
+            self.rest = tail;
+            Ok(())
+        } else {
+            Err(format!("{what} field has characters after the number"))
+        }
+    }
+
+    /// `INT_FIELD`: a number is required. Returns the value and whether it was unusual.
+    fn int(&mut self, what: &str) -> Result<(u32, bool), String> {
+        let Some((v, end, odd)) = strtou32(self.rest) else {
+            return Err(if self.rest.is_empty() || self.rest.starts_with(':') {
+                format!("{what} field is missing or empty")
+            } else {
+                format!("{what} field is not a number")
+            });
+        };
+        self.after_number(end, what)?;
+        Ok((v, odd))
+    }
+
+    /// `INT_FIELD_MAYBE_NULL`: the field must exist; empty reads as `None`.
+    fn maybe_int(&mut self, what: &str) -> Result<(Option<u32>, bool), String> {
+        if self.rest.is_empty() {
+            return Err(format!("too few fields (no {what} field)"));
+        }
+        match strtou32(self.rest) {
+            Some((v, end, odd)) => {
+                self.after_number(end, what)?;
+                Ok((Some(v), odd))
+            }
+            None => {
+                self.after_number(0, what)?;
+                Ok((None, false))
+            }
+        }
+    }
+}
+
 /// True for an NIS compat entry (`+`, `+name`, `-name`, `+@netgroup`).
 fn is_nis_compat(name: &str) -> bool {
     name.starts_with('+') || name.starts_with('-')
 }
 
-const NIS_WARNING: &str =
-    "NIS compat entry (`+`/`-`) skipped; accounts it brings in from NIS are not listed";
+const NIS_WARNING: &str = "NIS compat entry (`+`/`-`) ignored: the C library's `files` lookups \
+     skip it, and the accounts it brings in from NIS are not listed";
 
-fn parse_passwd(text: &str, path: &str, warnings: &mut Vec<String>) -> Vec<User> {
+fn odd_number(what: &str, v: u32) -> String {
+    format!(
+        "{what} field is not plain decimal digits (blanks, a sign or out of range); the C \
+         library reads it as {v}"
+    )
+}
+
+fn parse_passwd(text: &str, path: &str, notes: &mut Notes) -> Vec<User> {
     let mut users = Vec::new();
     for (line_no, line) in entry_lines(text) {
-        let fields: Vec<&str> = line.splitn(7, ':').collect();
-        let field = |i: usize| fields.get(i).copied().unwrap_or("");
-        let name = field(0);
+        let mut f = Fields { rest: line };
+        let name = f.string();
         if is_nis_compat(name) {
-            warnings.push(format!("{path}:{line_no}: {NIS_WARNING}"));
+            notes.warn(path, line_no, NIS_WARNING);
             continue;
         }
-        if fields.len() < 4 {
-            warnings.push(format!(
-                "{path}:{line_no}: {} of 7 colon-separated fields (name, password, UID and \
-                 GID are needed); line skipped",
-                fields.len()
-            ));
-            continue;
+        let password = f.string();
+        let (uid, uid_odd) = match f.int("UID") {
+            Ok(v) => v,
+            Err(e) => {
+                notes.reject(path, line_no, e);
+                continue;
+            }
+        };
+        let (gid, gid_odd) = match f.int("GID") {
+            Ok(v) => v,
+            Err(e) => {
+                notes.reject(path, line_no, e);
+                continue;
+            }
+        };
+        if uid_odd {
+            notes.warn(path, line_no, odd_number("UID", uid));
         }
+        if gid_odd {
+            notes.warn(path, line_no, odd_number("GID", gid));
+        }
+        let short = f.at_end() || line.matches(':').count() < 6;
+        let _gecos = f.string();
+        let home = f.string();
+        let shell = f.rest;
         if name.is_empty() {
-            warnings.push(format!("{path}:{line_no}: empty user name; line skipped"));
-            continue;
+            notes.warn(
+                path,
+                line_no,
+                "empty user name; the C library still returns this entry for its UID",
+            );
         }
-        let Some(uid) = parse_id(field(2)) else {
-            warnings.push(format!(
-                "{path}:{line_no}: UID is not a number; line skipped"
-            ));
-            continue;
-        };
-        let Some(gid) = parse_id(field(3)) else {
-            warnings.push(format!(
-                "{path}:{line_no}: GID is not a number; line skipped"
-            ));
-            continue;
-        };
-        let shell = field(6);
-        if fields.len() < 7 {
-            warnings.push(format!(
-                "{path}:{line_no}: only {} of 7 fields; the missing ones read as empty, as the \
-                 C library does",
-                fields.len()
-            ));
+        if short {
+            notes.warn(
+                path,
+                line_no,
+                format!(
+                    "only {} of 7 fields; the missing ones read as empty, as the C library \
+                     does (an empty shell is /bin/sh)",
+                    line.matches(':').count() + 1
+                ),
+            );
         } else if shell.contains(':') {
-            warnings.push(format!(
-                "{path}:{line_no}: more than 7 fields; the rest of the line reads as the shell, \
-                 as the C library does"
-            ));
+            notes.warn(
+                path,
+                line_no,
+                "more than 7 fields; the rest of the line reads as the shell, as the C \
+                 library does",
+            );
         }
         users.push(User {
             name: name.to_string(),
             uid,
             gid,
-            home: field(5).to_string(),
+            home: home.to_string(),
             shell: shell.to_string(),
-            passwd_field: password_state(field(1), true),
+            passwd_field: password_state(password, true),
             origin: Origin::at(path, line_no),
         });
     }
     users
 }
 
-fn parse_group(text: &str, path: &str, warnings: &mut Vec<String>) -> Vec<Group> {
+fn parse_group(text: &str, path: &str, notes: &mut Notes) -> Vec<Group> {
     let mut groups = Vec::new();
     for (line_no, line) in entry_lines(text) {
-        let fields: Vec<&str> = line.splitn(4, ':').collect();
-        let field = |i: usize| fields.get(i).copied().unwrap_or("");
-        let name = field(0);
+        let mut f = Fields { rest: line };
+        let name = f.string();
         if is_nis_compat(name) {
-            warnings.push(format!("{path}:{line_no}: {NIS_WARNING}"));
+            notes.warn(path, line_no, NIS_WARNING);
             continue;
         }
-        if fields.len() < 3 {
-            warnings.push(format!(
-                "{path}:{line_no}: {} of 4 colon-separated fields (name, password and GID are \
-                 needed); line skipped",
-                fields.len()
-            ));
-            continue;
+        let _password = f.string();
+        let (gid, odd) = match f.int("GID") {
+            Ok(v) => v,
+            Err(e) => {
+                notes.reject(path, line_no, e);
+                continue;
+            }
+        };
+        if odd {
+            notes.warn(path, line_no, odd_number("GID", gid));
         }
         if name.is_empty() {
-            warnings.push(format!("{path}:{line_no}: empty group name; line skipped"));
-            continue;
+            notes.warn(
+                path,
+                line_no,
+                "empty group name; the C library still returns this entry for its GID",
+            );
         }
-        let Some(gid) = parse_id(field(2)) else {
-            warnings.push(format!(
-                "{path}:{line_no}: GID is not a number; line skipped"
-            ));
-            continue;
-        };
-        let members_field = field(3);
-        if fields.len() < 4 {
-            warnings.push(format!(
-                "{path}:{line_no}: only 3 of 4 fields; read as a group without members, as the \
-                 C library does"
-            ));
-        } else if members_field.contains(':') {
-            warnings.push(format!(
-                "{path}:{line_no}: more than 4 fields; the rest of the line reads as the member \
-                 list, as the C library does"
-            ));
+        let members_field = f.rest;
+        if members_field.contains(':') {
+            notes.warn(
+                path,
+                line_no,
+                "more than 4 fields; the rest of the line reads as the member list, as the C \
+                 library does",
+            );
         }
+        // glibc's `parse_list`: items split at `,`, leading blanks skipped, empty ones dropped.
         let members = members_field
             .split(',')
-            .map(str::trim)
+            .map(|m| &m[m.bytes().position(|b| !c_space(b)).unwrap_or(m.len())..])
             .filter(|m| !m.is_empty())
             .map(str::to_string)
             .collect();
@@ -304,83 +530,93 @@ fn parse_group(text: &str, path: &str, warnings: &mut Vec<String>) -> Vec<Group>
     groups
 }
 
-/// Names of the shadow ageing fields, by field index, for warnings.
-const SHADOW_NUMERIC: [&str; 6] = [
-    "last change",
-    "minimum age",
-    "maximum age",
-    "warning period",
-    "inactivity period",
-    "expiration date",
-];
+/// A shadow ageing value as glibc stores it: `(long int) (int)` of the number, -1 unset.
+fn days(v: Option<u32>) -> Option<i64> {
+    // The wrap to `int` is glibc's own conversion (`(long int) (int)`).
+    let v = i64::from(v? as i32);
+    (v != -1).then_some(v)
+}
 
-fn parse_shadow(
-    text: &str,
-    path: &str,
-    warnings: &mut Vec<String>,
-) -> BTreeMap<String, ShadowEntry> {
+fn parse_shadow_line(f: &mut Fields<'_>) -> Result<([Option<i64>; 6], bool), String> {
+    let mut odd = false;
+    let mut num = |f: &mut Fields<'_>, what: &str| -> Result<Option<i64>, String> {
+        let (v, o) = f.maybe_int(what)?;
+        odd |= o;
+        Ok(days(v))
+    };
+    let last = num(f, "last change")?;
+    let min = num(f, "minimum age")?;
+    let max = num(f, "maximum age")?;
+    let start = f
+        .rest
+        .bytes()
+        .position(|b| !c_space(b))
+        .unwrap_or(f.rest.len());
+    f.rest = &f.rest[start..];
+    if f.at_end() {
+        return Ok(([last, min, max, None, None, None], odd));
+    }
+    let warn = num(f, "warning period")?;
+    let inactive = num(f, "inactivity period")?;
+    let expire = num(f, "expiration date")?;
+    if !f.at_end() {
+        // The reserved flag field: a number that must end the line.
+        match strtou32(f.rest) {
+            Some((_, end, _)) if end == f.rest.len() => {}
+            _ => {
+                return Err(
+                    "the reserved (9th) field is not a number, or there are more than 9 fields"
+                        .to_string(),
+                )
+            }
+        }
+    }
+    Ok(([last, min, max, warn, inactive, expire], odd))
+}
+
+fn parse_shadow(text: &str, path: &str, notes: &mut Notes) -> BTreeMap<String, ShadowEntry> {
     let mut entries: BTreeMap<String, ShadowEntry> = BTreeMap::new();
     for (line_no, line) in entry_lines(text) {
-        // Never quote `line` (or any field but the name) in a warning: it holds a hash.
-        let fields: Vec<&str> = line.split(':').collect();
-        let name = fields.first().copied().unwrap_or("");
+        // Never quote `line` (or any field but the name) in a note: it holds a hash.
+        let mut f = Fields { rest: line };
+        let name = f.string();
         if is_nis_compat(name) {
-            warnings.push(format!("{path}:{line_no}: {NIS_WARNING}"));
+            notes.warn(path, line_no, NIS_WARNING);
             continue;
         }
-        match fields.len() {
-            9 | 8 => {}
-            2 | 5 => warnings.push(format!(
-                "{path}:{line_no}: short entry ({} of 9 fields); the missing ageing fields read \
-                 as unset, as the C library does",
-                fields.len()
-            )),
-            n if n > 9 => warnings.push(format!(
-                "{path}:{line_no}: {n} fields, more than 9; the extra ones are ignored"
-            )),
-            n => {
-                warnings.push(format!(
-                    "{path}:{line_no}: {n} of 9 colon-separated fields; line skipped"
-                ));
+        let password = f.string();
+        let (numbers, odd) = match parse_shadow_line(&mut f) {
+            Ok(v) => v,
+            Err(e) => {
+                notes.reject(path, line_no, e);
                 continue;
             }
-        }
-        if name.is_empty() {
-            warnings.push(format!(
-                "{path}:{line_no}: empty account name; line skipped"
-            ));
-            continue;
-        }
-        let mut numbers = [None; 6];
-        let mut bad = None;
-        for (i, slot) in numbers.iter_mut().enumerate() {
-            match parse_days(fields.get(i + 2).copied().unwrap_or("")) {
-                Ok(v) => *slot = v,
-                Err(()) => {
-                    bad = SHADOW_NUMERIC.get(i).copied();
-                    break;
-                }
-            }
-        }
-        if let Some(what) = bad {
-            warnings.push(format!(
-                "{path}:{line_no}: {what} field is not a number; line skipped"
-            ));
-            continue;
+        };
+        if odd {
+            notes.warn(
+                path,
+                line_no,
+                "an ageing field is not plain decimal digits (blanks, a sign or out of range); \
+                 read as the C library reads it",
+            );
         }
         if let Some(first) = entries.get(name) {
             let first_line = first.origin.line.unwrap_or(0);
-            warnings.push(format!(
-                "{path}:{line_no}: second entry for the account of line {first_line}; the first \
-                 one is used, as the C library does"
-            ));
+            notes.warn(
+                path,
+                line_no,
+                format!(
+                    "second entry for the account of line {first_line}; the first one is used, \
+                     as the C library does"
+                ),
+            );
             continue;
         }
         let [last_change, min_days, max_days, warn_days, inactive_days, expire_day] = numbers;
         entries.insert(
             name.to_string(),
             ShadowEntry {
-                password: password_state(fields.get(1).copied().unwrap_or(""), false),
+                password: password_state(password, false),
                 last_change,
                 min_days,
                 max_days,
@@ -394,28 +630,6 @@ fn parse_shadow(
     entries
 }
 
-/// A UID or GID: decimal digits (surrounding blanks tolerated), within `u32`.
-fn parse_id(field: &str) -> Option<u32> {
-    let f = field.trim();
-    if f.is_empty() || !f.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    f.parse().ok()
-}
-
-/// A shadow ageing field: empty or `-1` is unset (glibc stores an empty field as -1).
-fn parse_days(field: &str) -> Result<Option<i64>, ()> {
-    let f = field.trim();
-    if f.is_empty() {
-        return Ok(None);
-    }
-    match f.parse::<i64>() {
-        Ok(-1) => Ok(None),
-        Ok(v) => Ok(Some(v)),
-        Err(_) => Err(()),
-    }
-}
-
 /// Reduce a password field to its state. `in_passwd` makes `x` mean "see shadow".
 fn password_state(field: &str, in_passwd: bool) -> PasswordState {
     if field.is_empty() {
@@ -424,8 +638,9 @@ fn password_state(field: &str, in_passwd: bool) -> PasswordState {
     if in_passwd && field == "x" {
         return PasswordState::Shadowed;
     }
-    if field.starts_with('!') || field.starts_with('*') {
-        return match hash_algorithm(field.trim_start_matches('!')) {
+    if let Some(rest) = field.strip_prefix('!') {
+        let rest = rest.trim_start_matches('!');
+        return match hash_algorithm(rest) {
             Some(algorithm) => PasswordState::Locked { algorithm },
             None => PasswordState::NoPassword,
         };
@@ -436,33 +651,65 @@ fn password_state(field: &str, in_passwd: bool) -> PasswordState {
     }
 }
 
-/// The hashing scheme of a crypt(5) hash, or `None` when the value is not a hash.
+/// Characters of the crypt(5) base-64 alphabet.
+fn crypt64(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '.' || c == '/'
+}
+
+/// The scheme of a value some crypt could verify, or `None` when no crypt method can
+/// produce it (so no password matches it).
 fn hash_algorithm(value: &str) -> Option<HashAlgorithm> {
-    let crypt_char = |c: char| c.is_ascii_alphanumeric() || c == '.' || c == '/';
+    use HashAlgorithm::*;
     if let Some(rest) = value.strip_prefix('$') {
-        let (id, _) = rest.split_once('$')?;
-        return Some(match id {
-            "" => return None,
-            "y" => HashAlgorithm::Yescrypt,
-            "gy" => HashAlgorithm::GostYescrypt,
-            "7" => HashAlgorithm::Scrypt,
-            "2a" | "2b" | "2y" => HashAlgorithm::Bcrypt,
-            "6" => HashAlgorithm::Sha512,
-            "5" => HashAlgorithm::Sha256,
-            "1" => HashAlgorithm::Md5,
-            _ => HashAlgorithm::Unknown,
-        });
-    }
-    if value.len() == 13 && value.chars().all(crypt_char) {
-        return Some(HashAlgorithm::Des);
-    }
-    // BSDi extended DES (`_` + 4 rounds + 4 salt + 11 hash), which libxcrypt can verify.
-    if let Some(rest) = value.strip_prefix('_') {
-        if rest.len() == 19 && rest.chars().all(crypt_char) {
-            return Some(HashAlgorithm::Unknown);
+        let id = rest.split(['$', ',']).next().unwrap_or("");
+        let known = match id {
+            "y" => Some(Yescrypt),
+            "gy" => Some(GostYescrypt),
+            "7" => Some(Scrypt),
+            "2a" | "2b" | "2y" => Some(Bcrypt),
+            "6" => Some(Sha512),
+            "5" => Some(Sha256),
+            "sha1" => Some(Sha1),
+            "md5" => Some(SunMd5),
+            "1" => Some(Md5),
+            "3" => Some(Nthash),
+            _ => None,
+        };
+        // A known prefix is taken at its word whatever follows: never a false "no password".
+        if known.is_some() && rest.len() > id.len() {
+            return known;
         }
     }
-    None
+    // Values no crypt method outputs: `*…` (libxcrypt's failure tokens), anything shorter
+    // than the 13 characters of the shortest hash (DES), or with a character no hash holds.
+    if value.starts_with('*')
+        || value.len() < 13
+        || !value
+            .chars()
+            .all(|c| crypt64(c) || matches!(c, '$' | ',' | '=' | '_'))
+    {
+        return None;
+    }
+    if value.starts_with('$') {
+        return Some(Unknown);
+    }
+    if let Some(rest) = value.strip_prefix('_') {
+        return Some(if rest.len() == 19 && rest.chars().all(crypt64) {
+            BsdiDes
+        } else {
+            Unknown
+        });
+    }
+    if value.chars().all(crypt64) {
+        let n = value.len();
+        if n == 13 {
+            return Some(Des);
+        }
+        if (n - 13) % 11 == 0 {
+            return Some(Bigcrypt);
+        }
+    }
+    Some(Unknown)
 }
 
 #[cfg(test)]
@@ -518,7 +765,8 @@ mod tests {
         assert_eq!(acc.groups.len(), 3);
         assert!(acc.groups[0].members.is_empty());
         assert_eq!(acc.groups[1].members, ["alice", "bob"]);
-        assert_eq!(acc.groups[2].members, ["alice", "bob"]);
+        // glibc skips blanks before a member, not after it, and drops empty items.
+        assert_eq!(acc.groups[2].members, ["alice ", "bob"]);
         assert_eq!(acc.groups[1].gid, 27);
         assert_eq!(acc.groups[1].origin, Origin::at("/etc/group", 2));
 
@@ -576,15 +824,36 @@ mod tests {
             ("abJnggxhB/yWI", false, h(Des)),
             ("abJnggxhB/yWI", true, h(Des)),
             ("abJnggxhB/yW", false, NoPassword),
-            ("_J9..CCCCXBrJUJV154M", false, h(Unknown)),
-            ("$sha1$40000$salt$hash", false, h(Unknown)),
-            ("$md5,rounds=904$salt$hash", false, h(Unknown)),
-            ("$3$$8846f7eaee8fb117ad06bdd830b7586c", false, h(Unknown)),
+            ("_J9..CCCCXBrJUJV154M", false, h(BsdiDes)),
+            ("_J9..CCCCXBrJUJV154", false, h(Unknown)),
+            ("$sha1$40000$salt$hash", false, h(Sha1)),
+            ("$md5,rounds=904$salt$hash", false, h(SunMd5)),
+            ("$md5$salt$hash", false, h(SunMd5)),
+            ("$3$$8846f7eaee8fb117ad06bdd830b7586c", false, h(Nthash)),
+            ("$2x$10$saltsaltsaltsaltsalthash", false, h(Unknown)),
+            ("$9$unknownschemesalt$hash", false, h(Unknown)),
+            // bigcrypt: 13 + 11·n characters of the DES alphabet.
+            ("abYH7TYgEKz2QoAyB.mxxiXg", false, h(Bigcrypt)),
+            ("abYH7TYgEKz2QoAyB.mxxiXg", true, h(Bigcrypt)),
+            ("abYH7TYgEKz2QoAyB.mxxiXgQoAyB.mxxiX", false, h(Bigcrypt)),
+            // Not a known format, but nothing rules out a crypt that verifies it.
+            (
+                "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b",
+                true,
+                h(Unknown),
+            ),
+            ("abJnggxhB/yWIx", false, h(Unknown)),
+            ("*", true, NoPassword),
+            ("!!", true, NoPassword),
+            // Characters no crypt outputs: no password can match.
+            ("not a hash at all, has spaces", false, NoPassword),
             ("!$6$salt$hash", false, l(Sha512)),
             ("!!$y$j9T$salt$hash", false, l(Yescrypt)),
             ("!abJnggxhB/yWI", false, l(Des)),
             ("!$2b$10$x", false, l(Bcrypt)),
-            ("!$foo$bar", false, l(Unknown)),
+            ("!$foo$bar", false, NoPassword),
+            ("!$foo$barbazquxquux", false, l(Unknown)),
+            ("!abYH7TYgEKz2QoAyB.mxxiXg", false, l(Bigcrypt)),
         ];
         for (field, in_passwd, want) in cases {
             assert_eq!(
@@ -607,7 +876,9 @@ mod tests {
             \t  # indented comment\n\
             toor::0:0\n\
             extra:x:7:7::/home/e:/bin/sh:junk\n\
-            :x:8:8::/:/bin/sh\n";
+            :x:8:8::/:/bin/sh\n\
+            nogid:x:9:\n\
+            spaced:x:10 :10::/:/bin/sh\n";
         let group = b"root:x:0:\n+::::\nbad:x:notanumber:\nnomembers:x:9\nshort\n";
         let (_d, root) = host(&[
             ("/etc/passwd", passwd),
@@ -616,41 +887,131 @@ mod tests {
         ]);
         let acc = collected(&root);
         let names: Vec<&str> = acc.users.iter().map(|u| u.name.as_str()).collect();
-        assert_eq!(names, ["root", "toor", "extra"]);
+        // glibc reads `-1` as 4294967295 and keeps `badgid`, and returns the nameless entry.
+        assert_eq!(names, ["root", "badgid", "toor", "extra", ""]);
+        assert_eq!(acc.users[1].gid, u32::MAX);
         // `toor::0:0` is what glibc returns: a password-less UID 0 account with no shell.
-        let toor = &acc.users[1];
+        let toor = &acc.users[2];
         assert_eq!(toor.uid, 0);
         assert_eq!(toor.passwd_field, PasswordState::Empty);
         assert_eq!((toor.home.as_str(), toor.shell.as_str()), ("", ""));
         assert_eq!(toor.origin, Origin::at("/etc/passwd", 9));
-        assert_eq!(acc.users[2].shell, "/bin/sh:junk");
+        assert_eq!(acc.users[3].shell, "/bin/sh:junk");
         let gnames: Vec<&str> = acc.groups.iter().map(|g| g.name.as_str()).collect();
         assert_eq!(gnames, ["root", "nomembers"]);
         assert!(acc.groups[1].members.is_empty());
 
-        let w = &acc.warnings;
-        let has =
-            |prefix: &str, text: &str| w.iter().any(|x| x.starts_with(prefix) && x.contains(text));
-        assert!(has("/etc/passwd:2: ", "NIS"), "{w:?}");
-        assert!(has("/etc/passwd:3: ", "NIS"), "{w:?}");
-        assert!(has("/etc/passwd:4: ", "NIS"), "{w:?}");
-        assert!(has("/etc/passwd:5: ", "UID is not a number"), "{w:?}");
-        assert!(has("/etc/passwd:6: ", "2 of 7"), "{w:?}");
-        assert!(has("/etc/passwd:7: ", "GID is not a number"), "{w:?}");
-        assert!(has("/etc/passwd:9: ", "only 4 of 7"), "{w:?}");
-        assert!(has("/etc/passwd:10: ", "more than 7"), "{w:?}");
-        assert!(has("/etc/passwd:11: ", "empty user name"), "{w:?}");
-        assert!(has("/etc/group:2: ", "NIS"), "{w:?}");
-        assert!(has("/etc/group:3: ", "GID is not a number"), "{w:?}");
-        assert!(has("/etc/group:4: ", "only 3 of 4"), "{w:?}");
-        assert!(has("/etc/group:5: ", "1 of 4"), "{w:?}");
-        assert!(has("/etc/shadow:1: ", "NIS"), "{w:?}");
+        let text = |notes: &[LineNote]| notes.iter().map(|n| n.to_string()).collect::<Vec<_>>();
+        let w = text(&acc.warnings);
+        let m = text(&acc.malformed);
+        let has = |list: &[String], prefix: &str, needle: &str| {
+            list.iter()
+                .any(|x| x.starts_with(prefix) && x.contains(needle))
+        };
+        assert!(has(&w, "/etc/passwd:2: ", "NIS"), "{w:?}");
+        assert!(has(&w, "/etc/passwd:3: ", "NIS"), "{w:?}");
+        assert!(has(&w, "/etc/passwd:4: ", "NIS"), "{w:?}");
         assert!(
-            !w.iter().any(|x| x.contains(":8: ")),
-            "comment line warned: {w:?}"
+            has(&m, "/etc/passwd:5: ", "UID field has characters after"),
+            "{m:?}"
         );
-        assert_eq!(w.len(), 14, "{w:?}");
+        assert!(has(&m, "/etc/passwd:6: ", "UID field is missing"), "{m:?}");
+        assert!(
+            has(&w, "/etc/passwd:7: ", "reads it as 4294967295"),
+            "{w:?}"
+        );
+        assert!(has(&w, "/etc/passwd:9: ", "only 4 of 7"), "{w:?}");
+        assert!(has(&w, "/etc/passwd:10: ", "more than 7"), "{w:?}");
+        assert!(has(&w, "/etc/passwd:11: ", "empty user name"), "{w:?}");
+        assert!(has(&m, "/etc/passwd:12: ", "GID field is missing"), "{m:?}");
+        assert!(
+            has(&m, "/etc/passwd:13: ", "UID field has characters after"),
+            "{m:?}"
+        );
+        assert!(has(&w, "/etc/group:2: ", "NIS"), "{w:?}");
+        assert!(
+            has(&m, "/etc/group:3: ", "GID field is not a number"),
+            "{m:?}"
+        );
+        assert!(has(&m, "/etc/group:5: ", "GID field is missing"), "{m:?}");
+        assert!(has(&w, "/etc/shadow:1: ", "NIS"), "{w:?}");
+        assert!(
+            !w.iter().chain(&m).any(|x| x.contains(":8: ")),
+            "comment line noted: {w:?} {m:?}"
+        );
+        assert_eq!(m.len(), 6, "{m:?}");
+        assert_eq!(acc.malformed_in(PASSWD).count(), 4);
         assert_eq!(acc.shadow.value().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn numeric_fields_as_glibc_strtoul_reads_them() {
+        // Each line: the UID field, and the UID glibc gives (None: glibc rejects the line).
+        let cases: &[(&str, Option<u32>)] = &[
+            ("0", Some(0)),
+            ("+0", Some(0)),
+            ("-0", Some(0)),
+            (" 0", Some(0)),
+            ("\t+0", Some(0)),
+            ("000", Some(0)),
+            ("1000", Some(1000)),
+            ("4294967295", Some(u32::MAX)),
+            ("4294967296", Some(u32::MAX)),
+            ("99999999999999999999999", Some(u32::MAX)),
+            ("-1", Some(u32::MAX)),
+            ("-4294967296", Some(u32::MAX)),
+            // 2^64 - 1 negated wraps to 1, as strtoul does.
+            ("-18446744073709551615", Some(1)),
+            ("", None),
+            (" ", None),
+            ("+", None),
+            ("- 1", None),
+            ("0 ", None),
+            ("0x10", None),
+            ("1e3", None),
+            ("0\r", None),
+        ];
+        for (field, want) in cases {
+            let line = format!("u:x:{field}:0::/:/bin/sh\n");
+            let mut notes = Notes::default();
+            let users = parse_passwd(&line, PASSWD, &mut notes);
+            let got = users.first().map(|u| u.uid);
+            assert_eq!(got, *want, "UID field {field:?}");
+            assert_eq!(
+                notes.malformed.len(),
+                usize::from(want.is_none()),
+                "{field:?}"
+            );
+            let plain = !field.is_empty() && field.bytes().all(|b| b.is_ascii_digit());
+            let odd_warned = notes
+                .warnings
+                .iter()
+                .any(|n| n.message.contains("plain decimal"));
+            assert_eq!(
+                odd_warned,
+                want.is_some()
+                    && (!plain
+                        || field
+                            .parse::<u64>()
+                            .map_or(true, |v| v > u64::from(u32::MAX))),
+                "{field:?}: {:?}",
+                notes.warnings
+            );
+        }
+        // The issue's example: a password-less root account under another name.
+        let mut notes = Notes::default();
+        let users = parse_passwd("toor::+0:0::/root:/bin/bash\n", PASSWD, &mut notes);
+        assert_eq!(users.len(), 1);
+        assert_eq!((users[0].uid, users[0].gid), (0, 0));
+        assert_eq!(users[0].passwd_field, PasswordState::Empty);
+        // A CR before the newline stays in the shell, as with fgets.
+        let users = parse_passwd(
+            "a:x:1:1::/:/bin/sh\r\nb:x:2:2::/:/bin/sh",
+            PASSWD,
+            &mut notes,
+        );
+        assert_eq!(users[0].shell, "/bin/sh\r");
+        assert_eq!(users[1].shell, "/bin/sh");
     }
 
     #[test]
@@ -662,7 +1023,12 @@ mod tests {
             e:*:19000:0:90:7:-1:-1\n\
             f:*:1:2\n\
             a:*:1:2:3:4:5:6:\n\
-            g:$5$s$h:0:0:0:0:0:0:0:extra\n";
+            g:$5$s$h:0:0:0:0:0:0:0:extra\n\
+            h:*:1:2:3:\n\
+            i:*:1:2:3:4\n\
+            j:*:1:2:3:4:5:6:7\n\
+            k:*: +5:0:4294967295:7:::\n\
+            l:*:1:2:3:4:5:6:x\n";
         let (_d, root) = host(&[
             ("/etc/passwd", b"root:x:0:0::/root:/bin/sh\n"),
             ("/etc/group", b"root:x:0:\n"),
@@ -671,7 +1037,7 @@ mod tests {
         let acc = collected(&root);
         let s = acc.shadow.value().unwrap();
         let keys: Vec<&str> = s.keys().map(String::as_str).collect();
-        assert_eq!(keys, ["a", "c", "d", "e", "g"]);
+        assert_eq!(keys, ["a", "d", "e", "h", "j", "k"]);
         assert_eq!(s["a"].origin, Origin::at("/etc/shadow", 1));
         assert_eq!(
             s["a"].password,
@@ -680,36 +1046,33 @@ mod tests {
             }
         );
         assert_eq!(s["a"].last_change, None);
-        assert_eq!(
-            s["c"].password,
-            PasswordState::Locked {
-                algorithm: HashAlgorithm::Md5
-            }
-        );
-        assert_eq!((s["c"].last_change, s["c"].max_days), (None, None));
         assert_eq!(s["d"].max_days, Some(90));
         assert_eq!(s["d"].warn_days, None);
         assert_eq!(s["e"].warn_days, Some(7));
         assert_eq!((s["e"].inactive_days, s["e"].expire_day), (None, None));
-        assert_eq!(s["g"].last_change, Some(0));
+        assert_eq!(s["h"].max_days, Some(3));
+        assert_eq!(s["j"].expire_day, Some(6));
+        assert_eq!((s["k"].last_change, s["k"].max_days), (Some(5), None));
 
-        let w = &acc.warnings;
-        let at = |n: usize| {
-            w.iter()
+        let m: Vec<String> = acc.malformed.iter().map(|n| n.to_string()).collect();
+        let w: Vec<String> = acc.warnings.iter().map(|n| n.to_string()).collect();
+        let at = |list: &[String], n: usize| {
+            list.iter()
                 .find(|x| x.starts_with(&format!("/etc/shadow:{n}: ")))
-                .unwrap_or_else(|| panic!("no warning for line {n}: {w:?}"))
+                .cloned()
+                .unwrap_or_else(|| panic!("no note for line {n}: {list:?}"))
         };
-        assert!(at(2).contains("last change field is not a number"));
-        assert!(at(3).contains("short entry"));
-        assert!(at(4).contains("short entry"));
-        assert!(at(6).contains("4 of 9"));
-        assert!(at(7).contains("line 1"));
-        assert!(at(8).contains("more than 9"));
-        for x in w {
-            assert!(
-                !x.contains("SECRET") && !x.contains('$'),
-                "warning leaks: {x}"
-            );
+        assert!(at(&m, 2).contains("last change field has characters"));
+        assert!(at(&m, 3).contains("too few fields"));
+        assert!(at(&m, 6).contains("too few fields"));
+        assert!(at(&w, 7).contains("line 1"));
+        assert!(at(&m, 8).contains("more than 9"));
+        assert!(at(&m, 10).contains("too few fields"));
+        assert!(at(&w, 12).contains("plain decimal"));
+        assert!(at(&m, 13).contains("reserved"));
+        assert_eq!(m.len(), 6, "{m:?}");
+        for x in w.iter().chain(&m) {
+            assert!(!x.contains("SECRET") && !x.contains('$'), "note leaks: {x}");
         }
     }
 
@@ -723,7 +1086,14 @@ mod tests {
             "$6$rounds=656000$Vx7Q2mS9pL4kD1fZ$J8sK2mN4pQ6rT8vX0zB2dF4hJ6lN8pR0tV2xZ4bD6fH8jL0nP2rT4vX6zB8dF0hJ2lN4pR6tV8xZ0bD2fH4jL6n",
             "$5$Hq3Wz8Tn1Ry6Up0V$7aB9cD1eF3gH5iJ7kL9mN1oP3qR5sT7uV9wX1yZ3A5B",
             "$1$Qw3Er5Ty$uI7oP9aS1dF3gH5jK7lZ9.",
+            "$sha1$40000$jtNX3nZ2$hBNaIXkt4wBI2o5rsi8KejSjNqIq",
+            "$md5,rounds=904$Vq3sK8pL$qF7mW2xN9cB4vT6yH1jR0d",
+            "$3$$8846f7eaee8fb117ad06bdd830b7586c",
             "abJnggxhB/yWI",
+            // bigcrypt (DES family, 13 + 11 characters)
+            "abYH7TYgEKz2QoAyB.mxxiXg",
+            // not a known format: possibly usable, never shown
+            "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08deadbeef",
             "_J9..CCCCXBrJUJV154M",
         ];
         let mut shadow = String::new();
@@ -745,7 +1115,7 @@ mod tests {
         ]);
         let acc = collected(&root);
         assert_eq!(acc.shadow.value().unwrap().len(), 2 * hashes.len());
-        assert_eq!(acc.warnings.len(), 2, "{:?}", acc.warnings);
+        assert_eq!(acc.malformed.len(), 2, "{:?}", acc.malformed);
         let json = serde_json::to_string(&acc).unwrap();
         for h in hashes {
             // Everything after the `$id$` prefix (rounds, salt, hash) is secret material.
@@ -762,7 +1132,12 @@ mod tests {
                 );
             }
         }
-        assert!(!json.contains("$6$") && !json.contains("$y$"), "{json}");
+        for prefix in [
+            "$y$", "$gy$", "$7$", "$2a$", "$2b$", "$2y$", "$6$", "$5$", "$1$", "$sha1$", "$md5",
+            "$3$", "_J9",
+        ] {
+            assert!(!json.contains(prefix), "{prefix} in {json}");
+        }
     }
 
     #[test]
@@ -821,16 +1196,16 @@ mod tests {
     proptest::proptest! {
         #[test]
         fn never_panics_on_arbitrary_input(text in "(?s)[ \t\n#+!*$:,0-9a-zA-Z./_-]{0,300}") {
-            let mut warnings = Vec::new();
-            let _ = parse_passwd(&text, PASSWD, &mut warnings);
-            let _ = parse_group(&text, GROUP, &mut warnings);
-            let shadow = parse_shadow(&text, SHADOW, &mut warnings);
+            let mut notes = Notes::default();
+            let _ = parse_passwd(&text, PASSWD, &mut notes);
+            let _ = parse_group(&text, GROUP, &mut notes);
+            let shadow = parse_shadow(&text, SHADOW, &mut notes);
             for e in shadow.values() {
                 let _ = serde_json::to_string(e).unwrap();
             }
-            for w in &warnings {
-                // Warnings never quote the content of a line.
-                proptest::prop_assert!(!w.contains('$'));
+            for w in notes.warnings.iter().chain(&notes.malformed) {
+                // Notes never quote the content of a line.
+                proptest::prop_assert!(!w.to_string().contains('$'));
             }
         }
     }

@@ -5,6 +5,10 @@
 //! stat. Matches are byte-exact: a file whose name is not UTF-8 is stat'ed and read under
 //! its own name and shown with the invalid bytes as `\xNN`; the name filter runs before the
 //! listing limit, and a directory with more matching names than the limit is an error.
+//! Owner and group names come from the scanned host's own passwd and group, through the one
+//! accounts parser ([`super::accounts`]), resolved as `getpwuid(3)` and `getgrgid(3)` do (the
+//! first entry with the ID); when those files cannot be read the names are unknown and
+//! [`Stat::names_error`] says why, so an ownership check is an error, never a fail.
 //! Line matching reads the file through the [`HostRoot`] caps, like grep: bytes that are not
 //! UTF-8 become U+FFFD instead of failing the file. Only matching lines are kept, cut to
 //! [`MAX_LINE_CHARS`] characters: never the rest of the file. Secret files
@@ -14,6 +18,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use std::collections::HashMap;
+
+use super::accounts::{self, Accounts};
 use super::{Fact, LineQuery};
 use crate::host_root::{display_path, HostRoot, Meta};
 
@@ -40,6 +47,9 @@ pub struct Stat {
     pub meta: Meta,
     pub owner: Option<String>,
     pub group: Option<String>,
+    /// Why owner and group names could not be resolved (passwd or group unreadable).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub names_error: Option<String>,
 }
 
 /// Lines of the files matching a planned path that match a planned pattern.
@@ -68,14 +78,23 @@ pub fn collect_stats(
     root: &HostRoot,
     patterns: &[String],
 ) -> std::collections::BTreeMap<String, Fact<FileSet>> {
-    let names = NameMaps::load(root);
+    collect_stats_with(root, patterns, &accounts::collect(root))
+}
+
+/// [`collect_stats`] with the host's accounts already collected.
+pub fn collect_stats_with(
+    root: &HostRoot,
+    patterns: &[String],
+    accounts: &Fact<Accounts>,
+) -> std::collections::BTreeMap<String, Fact<FileSet>> {
+    let names = NameMaps::new(accounts);
     patterns
         .iter()
         .map(|p| (p.clone(), collect_stat(root, &names, p)))
         .collect()
 }
 
-fn collect_stat(root: &HostRoot, names: &NameMaps, pattern: &str) -> Fact<FileSet> {
+fn collect_stat(root: &HostRoot, names: &NameMaps<'_>, pattern: &str) -> Fact<FileSet> {
     // Byte-exact paths: a name that is not UTF-8 is stat'ed under its own name.
     let paths = match root.glob_paths(pattern) {
         Ok(p) => p,
@@ -89,6 +108,7 @@ fn collect_stat(root: &HostRoot, names: &NameMaps, pattern: &str) -> Fact<FileSe
                     value: Stat {
                         owner: names.user(meta.uid),
                         group: names.group(meta.gid),
+                        names_error: names.error.clone(),
                         meta,
                     },
                 },
@@ -219,46 +239,35 @@ pub fn excerpt(line: &str) -> String {
     }
 }
 
-/// uid/gid to name maps read from the host's own passwd and group files (not the scanner's).
-struct NameMaps {
-    users: Vec<(u32, String)>,
-    groups: Vec<(u32, String)>,
+/// uid/gid to name maps from the host's own passwd and group (not the scanner's).
+struct NameMaps<'a> {
+    users: HashMap<u32, &'a str>,
+    groups: HashMap<u32, &'a str>,
+    error: Option<String>,
 }
 
-impl NameMaps {
-    fn load(root: &HostRoot) -> NameMaps {
-        let parse = |path: &str| -> Vec<(u32, String)> {
-            root.read_lossy(path)
-                .map(|t| {
-                    t.lines()
-                        .filter_map(|l| {
-                            let mut f = l.split(':');
-                            let name = f.next()?;
-                            let id = f.nth(1)?.parse().ok()?;
-                            Some((id, name.to_string()))
-                        })
-                        .collect()
-                })
-                .unwrap_or_default()
-        };
-        NameMaps {
-            users: parse("/etc/passwd"),
-            groups: parse("/etc/group"),
+impl<'a> NameMaps<'a> {
+    fn new(accounts: &'a Fact<Accounts>) -> NameMaps<'a> {
+        match accounts {
+            Fact::Collected { value } => NameMaps {
+                users: value.user_names(),
+                groups: value.group_names(),
+                error: None,
+            },
+            Fact::Error { reason, .. } => NameMaps {
+                users: HashMap::new(),
+                groups: HashMap::new(),
+                error: Some(format!("owner and group names unknown: {reason}")),
+            },
         }
     }
 
     fn user(&self, uid: u32) -> Option<String> {
-        self.users
-            .iter()
-            .find(|(id, _)| *id == uid)
-            .map(|(_, n)| n.clone())
+        self.users.get(&uid).map(|n| n.to_string())
     }
 
     fn group(&self, gid: u32) -> Option<String> {
-        self.groups
-            .iter()
-            .find(|(id, _)| *id == gid)
-            .map(|(_, n)| n.clone())
+        self.groups.get(&gid).map(|n| n.to_string())
     }
 }
 

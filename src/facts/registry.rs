@@ -31,6 +31,14 @@ pub trait Collector: Send + Sync + 'static {
 
     /// Collect from `root`. A failure is a [`Fact::Error`] with the reason, never a panic.
     fn collect(&self, root: &HostRoot, plan: &Plan) -> Fact<Self::Output>;
+
+    /// Collect with the outputs of the collectors that ran before this one at hand, so a
+    /// collector can reuse another's work (file ownership names come from the accounts
+    /// collector's parse). By default the same as [`Collector::collect`].
+    fn collect_after(&self, root: &HostRoot, plan: &Plan, earlier: &Facts) -> Fact<Self::Output> {
+        let _ = earlier;
+        self.collect(root, plan)
+    }
 }
 
 /// A registered collector with its type erased.
@@ -52,7 +60,8 @@ impl<C: Collector> Erased for C {
         Collector::live_only(self)
     }
     fn run(&self, root: &HostRoot, plan: &Plan, facts: &mut Facts) {
-        facts.insert(self.collect(root, plan));
+        let out = self.collect_after(root, plan, facts);
+        facts.insert(out);
     }
 }
 
@@ -276,6 +285,16 @@ impl Collector for FilesCollector {
     fn collect(&self, root: &HostRoot, plan: &Plan) -> Fact<FileStats> {
         Fact::Collected {
             value: FileStats(files::collect_stats(root, &plan.files)),
+        }
+    }
+    fn collect_after(&self, root: &HostRoot, plan: &Plan, earlier: &Facts) -> Fact<FileStats> {
+        // Owner names from the accounts collector's parse when it ran, else parse here.
+        let value = match earlier.fact::<accounts::Accounts>() {
+            Ok(accounts) => files::collect_stats_with(root, &plan.files, accounts),
+            Err(_) => files::collect_stats(root, &plan.files),
+        };
+        Fact::Collected {
+            value: FileStats(value),
         }
     }
 }
