@@ -103,7 +103,16 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             checks
                 .iter()
-                .map(|c| eval::evaluate_check(c, c.severity, ward::catalogue::Selection::default().params_for(c), &facts).evidence.len())
+                .map(|c| {
+                    eval::evaluate_check(
+                        c,
+                        c.severity,
+                        ward::catalogue::Selection::default().params_for(c),
+                        &facts,
+                    )
+                    .evidence
+                    .len()
+                })
                 .sum::<usize>()
         })
     });
@@ -112,7 +121,16 @@ fn bench(c: &mut Criterion) {
             let facts = facts::collect(&root, &plan);
             checks
                 .iter()
-                .map(|c| eval::evaluate_check(c, c.severity, ward::catalogue::Selection::default().params_for(c), &facts).evidence.len())
+                .map(|c| {
+                    eval::evaluate_check(
+                        c,
+                        c.severity,
+                        ward::catalogue::Selection::default().params_for(c),
+                        &facts,
+                    )
+                    .evidence
+                    .len()
+                })
                 .sum::<usize>()
         })
     });

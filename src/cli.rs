@@ -16,7 +16,6 @@ use std::process::ExitCode;
 use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use ward::selftest::{self, CaseStatus};
 use ward::catalogue::{dir_sources, Catalogue, Selection, Severity};
 use ward::eval::{self, Outcome};
 use ward::facts::{self, Facts};
@@ -24,6 +23,7 @@ use ward::host_root::HostRoot;
 use ward::output::{self, OutputDir};
 use ward::report::render::{Format, Renderer};
 use ward::report::{terminal, Report, Source};
+use ward::selftest::{self, CaseStatus};
 
 /// Default largest facts bundle `ward evaluate` reads (`--max-bundle-size`).
 const DEFAULT_MAX_BUNDLE: u64 = 64 * 1024 * 1024;
@@ -592,7 +592,11 @@ fn controls(cmd: ControlsCommand) -> Result<ExitCode> {
             writeln!(out, "\nFixtures:")?;
             for (expect, case) in c.fixtures.cases() {
                 match case.reason() {
-                    Some(r) => writeln!(out, "  {expect}: {} (reason contains {r:?})", case.fixture())?,
+                    Some(r) => writeln!(
+                        out,
+                        "  {expect}: {} (reason contains {r:?})",
+                        case.fixture()
+                    )?,
                     None => writeln!(out, "  {expect}: {}", case.fixture())?,
                 }
             }
@@ -658,7 +662,11 @@ fn controls(cmd: ControlsCommand) -> Result<ExitCode> {
             let cases = selftest::run(&cat, pattern.as_deref());
             for c in &cases {
                 let got = c.got.map(Outcome::as_str).unwrap_or("-");
-                let fixture = if c.fixture.is_empty() { "-" } else { &c.fixture };
+                let fixture = if c.fixture.is_empty() {
+                    "-"
+                } else {
+                    &c.fixture
+                };
                 match c.status {
                     CaseStatus::Ok => {}
                     CaseStatus::Failed => writeln!(

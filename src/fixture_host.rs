@@ -40,7 +40,10 @@ impl FixtureHost {
                     name: name.to_string(),
                     message: e.to_string(),
                 })?;
-                let rel = entry.path().strip_prefix(dir.path()).unwrap_or(entry.path());
+                let rel = entry
+                    .path()
+                    .strip_prefix(dir.path())
+                    .unwrap_or(entry.path());
                 owners.insert(format!("/{}", rel.to_string_lossy()), (0, 0));
             }
             for (p, o) in &fixture.owners {
@@ -117,8 +120,7 @@ impl FixtureHost {
                 message: format!("mode {mode:?} of {p} is not octal"),
             })?;
             let real = dir.path().join(p.trim_start_matches('/'));
-            fs::set_permissions(&real, fs::Permissions::from_mode(m))
-                .map_err(|e| err(&real, e))?;
+            fs::set_permissions(&real, fs::Permissions::from_mode(m)).map_err(|e| err(&real, e))?;
         }
         // Every path is root's unless the manifest says otherwise, as on a real image.
         let mut owners: BTreeMap<String, (u32, u32)> =

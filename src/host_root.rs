@@ -596,7 +596,6 @@ impl HostRoot {
             Err(e) => Err(e),
         }
     }
-
 }
 
 /// Whether a file name matches one glob component as glob(3) matches bytes in the C locale

@@ -50,7 +50,12 @@ fn outcomes(dir: &Path, ids: &[&str]) -> Vec<(String, Outcome, String)> {
     checks
         .iter()
         .map(|c| {
-            let f = eval::evaluate_check(c, c.severity, ward::catalogue::Selection::default().params_for(c), &facts);
+            let f = eval::evaluate_check(
+                c,
+                c.severity,
+                ward::catalogue::Selection::default().params_for(c),
+                &facts,
+            );
             (c.id.clone(), f.outcome, f.reason)
         })
         .collect()
@@ -138,7 +143,12 @@ fn nis_compat_lines_are_warnings_in_the_evidence() {
     let check = &cat.checks["accounts.uid-zero"];
     let root = HostRoot::new(dir.path()).unwrap();
     let facts = facts::collect(&root, &cat.plan([check]));
-    let f = eval::evaluate_check(check, check.severity, ward::catalogue::Selection::default().params_for(check), &facts);
+    let f = eval::evaluate_check(
+        check,
+        check.severity,
+        ward::catalogue::Selection::default().params_for(check),
+        &facts,
+    );
     assert_eq!(f.outcome, Outcome::Pass, "{}", f.reason);
     assert!(
         f.evidence

@@ -2,8 +2,8 @@
 //! its fixtures (the same run as `ward controls test`), ids are stable (snapshot), and the
 //! DSPT framework lists every contributing outcome.
 
-use ward::selftest::{self, CaseStatus};
 use ward::catalogue::{lint, Catalogue, Coverage};
+use ward::selftest::{self, CaseStatus};
 
 #[test]
 fn every_check_passes_and_fails_on_its_fixtures() {

@@ -775,7 +775,10 @@ fn empty_or_incomplete_bundles_never_pass() {
             })
             .collect();
         assert!(!missing.is_empty(), "no check reported the missing {key}");
-        assert!(missing.iter().all(|f| f["outcome"] == "error"), "{missing:?}");
+        assert!(
+            missing.iter().all(|f| f["outcome"] == "error"),
+            "{missing:?}"
+        );
         assert!(v["summary"]["pass"].as_u64().unwrap() <= full_pass);
     }
 

@@ -114,8 +114,7 @@ fn bad_parameters_are_refused_with_the_reason() {
             .assert()
             .code(2)
     };
-    run(&["--param", "max_auth_tries=0"])
-        .stderr(predicates::str::contains("outside 1..=100"));
+    run(&["--param", "max_auth_tries=0"]).stderr(predicates::str::contains("outside 1..=100"));
     run(&["--param", "max_auth_tries=many"]).stderr(predicates::str::contains("not an integer"));
     run(&["--param", "no_such=1"]).stderr(predicates::str::contains("unknown parameter"));
 
@@ -139,5 +138,7 @@ fn controls_show_lists_parameters() {
         .args(["controls", "show", "ssh.max-auth-tries"])
         .assert()
         .success()
-        .stdout(predicates::str::contains("max_auth_tries (default 4, allowed 1..=100)"));
+        .stdout(predicates::str::contains(
+            "max_auth_tries (default 4, allowed 1..=100)",
+        ));
 }

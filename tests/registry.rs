@@ -62,7 +62,11 @@ impl Collector for UptimeCollector {
 fn a_new_collector_registers_and_its_output_round_trips() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(dir.path().join("etc")).unwrap();
-    std::fs::write(dir.path().join("etc/issue.net"), "# c\nAuthorised use only\n\n").unwrap();
+    std::fs::write(
+        dir.path().join("etc/issue.net"),
+        "# c\nAuthorised use only\n\n",
+    )
+    .unwrap();
     let root = HostRoot::new(dir.path()).unwrap();
 
     let mut registry = Registry::builtin();
@@ -111,10 +115,14 @@ fn a_bundle_without_a_collector_says_so() {
 
     // A section that does not decode is malformed, never a default value.
     let mut json: serde_json::Value = serde_json::to_value(&facts).unwrap();
-    json["facts"]["issue_net"] = serde_json::json!({"status": "collected", "value": {"lines": "many"}});
+    json["facts"]["issue_net"] =
+        serde_json::json!({"status": "collected", "value": {"lines": "many"}});
     let back: Facts = serde_json::from_value(json).unwrap();
     assert!(matches!(
         back.fact::<IssueNet>(),
-        Err(FactError::Malformed { name: "issue_net", .. })
+        Err(FactError::Malformed {
+            name: "issue_net",
+            ..
+        })
     ));
 }

@@ -8,12 +8,12 @@ use crate::catalogue::test::{
 };
 use crate::facts::accounts::{Accounts, HashAlgorithm, PasswordState, GROUP, PASSWD, SHADOW};
 use crate::facts::keyvalue::KeyValues;
-use crate::facts::sshd::{NoteKind, SettingSource};
-use crate::facts::systemd::UnitState;
 use crate::facts::packages::Inventory;
 use crate::facts::registry::{ConfigValues, FileStats, LineMatches, LoginDefs};
 use crate::facts::sshd::SshdConfig;
+use crate::facts::sshd::{NoteKind, SettingSource};
 use crate::facts::sysctl::Sysctl;
+use crate::facts::systemd::UnitState;
 use crate::facts::systemd::Units;
 use crate::facts::{Fact, Facts};
 
@@ -45,7 +45,12 @@ macro_rules! collected {
                 return Verdict::with(
                     Outcome::NotApplicable,
                     e.to_string(),
-                    vec![Evidence::new($what.to_string(), None, e.to_string(), "the live host")],
+                    vec![Evidence::new(
+                        $what.to_string(),
+                        None,
+                        e.to_string(),
+                        "the live host",
+                    )],
                 )
             }
             Err(e) => return Verdict::error(&$what.to_string(), e.to_string(), false),

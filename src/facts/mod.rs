@@ -29,7 +29,6 @@ use serde::{Deserialize, Serialize};
 
 pub use registry::{Collector, Registry};
 
-
 use crate::host_root::{HostRoot, ReadError};
 
 /// Version of the facts bundle format; bumped on incompatible changes.
@@ -236,7 +235,9 @@ pub enum FactError {
     #[error("{name} was not collected: the facts bundle has no `{name}` section; collect again with this Ward and catalogue")]
     NotCollected { name: &'static str },
     /// The collector only runs on the live host and this is an image.
-    #[error("{name} is only collected on the live host (this scan read an image or a bundle of one)")]
+    #[error(
+        "{name} is only collected on the live host (this scan read an image or a bundle of one)"
+    )]
     LiveOnly { name: &'static str },
     /// The bundle's section does not decode as this Ward expects.
     #[error("{name} in the facts bundle is malformed: {reason}")]
@@ -313,7 +314,8 @@ impl Facts {
 
     /// Store a collector's output (replacing any earlier one of the same collector).
     pub fn insert<T: FactKind>(&mut self, fact: Fact<T>) {
-        self.entries.insert(T::NAME.to_string(), Entry::from_typed(fact));
+        self.entries
+            .insert(T::NAME.to_string(), Entry::from_typed(fact));
     }
 
     /// A collector's result: its output or the reason it has none.
@@ -480,7 +482,6 @@ fn host_id(root: &HostRoot) -> Option<String> {
     let digest = Sha256::digest(format!("ward-host-id:{id}").as_bytes());
     Some(hex::encode(&digest[..8]))
 }
-
 
 fn hostname(root: &HostRoot) -> Option<String> {
     let from_file = root

@@ -46,7 +46,6 @@
 
 use std::os::unix::ffi::OsStrExt;
 
-
 use super::{Inventory, Package, PackageFormat};
 use crate::facts::{Fact, Origin};
 use crate::host_root::{FileKind, HostRoot};
@@ -332,9 +331,10 @@ mod tests {
     fn matches_dpkg_query_on_debian12() {
         let status = std::fs::read(format!("{DATA}/debian12-dpkg-status"))
             .expect("tests/fixtures/data/debian12-dpkg-status is part of the repository");
-        let expected =
-            std::fs::read_to_string(format!("{DATA}/debian12-dpkg-status.expected.tsv"))
-                .expect("tests/fixtures/data/debian12-dpkg-status.expected.tsv is part of the repository");
+        let expected = std::fs::read_to_string(format!("{DATA}/debian12-dpkg-status.expected.tsv"))
+            .expect(
+                "tests/fixtures/data/debian12-dpkg-status.expected.tsv is part of the repository",
+            );
         let mut lines = expected.lines();
         assert_eq!(
             lines.next(),

@@ -15,7 +15,9 @@ use super::{Fact, Origin};
 use crate::host_root::HostRoot;
 
 /// A package database format, and so a version-ordering scheme.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum PackageFormat {
     /// Debian's dpkg (`/var/lib/dpkg/status`).

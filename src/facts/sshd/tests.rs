@@ -505,7 +505,11 @@ fn invalid_utf8_is_read_as_bytes() {
         MAIN_CONFIG,
         b"# R\xe9glage de l'\xe9quipe\nPermitRootLogin no\nInclude x.conf\n",
     );
-    write(dir.path(), "/etc/ssh/x.conf", b"# caf\xe9\nPasswordAuthentication no\n");
+    write(
+        dir.path(),
+        "/etc/ssh/x.conf",
+        b"# caf\xe9\nPasswordAuthentication no\n",
+    );
     let cfg = config_of(&root);
     assert_eq!(val(&cfg.settings, "permitrootlogin"), "no");
     assert_eq!(val(&cfg.settings, "passwordauthentication"), "no");

@@ -1,0 +1,59 @@
+//! Style rules for `ward controls lint`.
+//!
+//! A catalogue that loads is valid; these rules go further and say what a good one also has
+//! (fixtures both ways, a framework mapping, a Debian remediation, short titles, no unused
+//! fixtures). They are advice for catalogue authors, kept apart from the load-time rules that
+//! refuse a catalogue.
+
+use super::Catalogue;
+
+/// Style rules beyond validity, for `ward controls lint`: every check is proven by a pass
+/// and a fail fixture, evidences at least one framework requirement, and gives a Debian
+/// remediation command; every fixture is used.
+pub fn lint(cat: &Catalogue) -> Vec<String> {
+    let mut out = Vec::new();
+    for c in cat.checks.values() {
+        if c.fixtures.pass.is_empty() || c.fixtures.fail.is_empty() {
+            out.push(format!(
+                "{}: check {} needs at least one pass and one fail fixture",
+                c.origin, c.id
+            ));
+        }
+        let mapped = cat.frameworks.values().any(|f| {
+            f.requirements
+                .iter()
+                .any(|r| r.checks.iter().any(|x| x.check == c.id))
+        });
+        if !mapped {
+            out.push(format!(
+                "{}: check {} evidences no framework requirement",
+                c.origin, c.id
+            ));
+        }
+        if !c.remediation.commands.contains_key("debian") {
+            out.push(format!(
+                "{}: check {} has no `debian` remediation command",
+                c.origin, c.id
+            ));
+        }
+        if c.title.ends_with('.') || c.title.chars().count() > 90 {
+            out.push(format!(
+                "{}: check {} title should be one short phrase without a full stop",
+                c.origin, c.id
+            ));
+        }
+    }
+    for name in cat.fixtures.keys() {
+        let used = cat.checks.values().any(|c| c.fixtures.uses(name))
+            || cat
+                .fixtures
+                .values()
+                .any(|f| f.extends.iter().any(|e| e == name));
+        if !used {
+            out.push(format!(
+                "fixture {name}: used by no check and extended by no fixture"
+            ));
+        }
+    }
+    out
+}

@@ -1,0 +1,333 @@
+//! The shapes of catalogue YAML: checks, frameworks, profiles and their parts.
+//!
+//! These types are what `checks/*.yaml`, `frameworks/*.yaml` and `profiles/*.yaml` deserialise
+//! into (unknown keys refused), and what reports and the evaluator read afterwards. They live
+//! apart from loading and validation so the data model can be read on its own.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::test::{ParamValue, Params, Test};
+
+/// How bad a failed check is.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    #[default]
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    /// All severities, most severe first.
+    pub const ALL: [Severity; 5] = [
+        Severity::Critical,
+        Severity::High,
+        Severity::Medium,
+        Severity::Low,
+        Severity::Info,
+    ];
+
+    /// The lower-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Critical => "critical",
+            Severity::High => "high",
+            Severity::Medium => "medium",
+            Severity::Low => "low",
+            Severity::Info => "info",
+        }
+    }
+}
+
+impl std::fmt::Display for Severity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Severity {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Severity, String> {
+        Severity::ALL
+            .into_iter()
+            .find(|v| v.as_str() == s.to_ascii_lowercase())
+            .ok_or_else(|| {
+                format!("unknown severity {s:?}; use critical, high, medium, low or info")
+            })
+    }
+}
+
+/// How to fix a failed check.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Remediation {
+    /// What to change, in prose.
+    pub steps: String,
+    /// Commands per platform family (`debian`, `rhel`), run by the admin, never by Ward.
+    #[serde(default)]
+    pub commands: BTreeMap<String, String>,
+}
+
+/// The fixtures a check is proven against, by the outcome each must give.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FixtureRefs {
+    #[serde(default)]
+    pub pass: Vec<FixtureCase>,
+    #[serde(default)]
+    pub fail: Vec<FixtureCase>,
+    /// Hosts where the check must not apply (its software is absent).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_applicable: Vec<FixtureCase>,
+    /// Hosts where Ward must say it cannot tell (unreadable or malformed input).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub error: Vec<FixtureCase>,
+}
+
+/// The outcome a fixture case expects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Expect {
+    Pass,
+    Fail,
+    NotApplicable,
+    Error,
+}
+
+impl Expect {
+    /// The snake-case name, as an outcome is named.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Expect::Pass => "pass",
+            Expect::Fail => "fail",
+            Expect::NotApplicable => "not_applicable",
+            Expect::Error => "error",
+        }
+    }
+}
+
+impl std::fmt::Display for Expect {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A fixture a check runs on: its name, or `{ fixture: NAME, reason: TEXT }` to also require
+/// that the finding's reason contains `TEXT`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum FixtureCase {
+    Name(String),
+    WithReason {
+        fixture: String,
+        /// Text the finding's reason must contain.
+        reason: String,
+    },
+}
+
+impl FixtureCase {
+    /// The fixture's name.
+    pub fn fixture(&self) -> &str {
+        match self {
+            FixtureCase::Name(n) | FixtureCase::WithReason { fixture: n, .. } => n,
+        }
+    }
+
+    /// Text the reason must contain, if any.
+    pub fn reason(&self) -> Option<&str> {
+        match self {
+            FixtureCase::Name(_) => None,
+            FixtureCase::WithReason { reason, .. } => Some(reason),
+        }
+    }
+}
+
+impl FixtureRefs {
+    /// Every case with the outcome it expects.
+    pub fn cases(&self) -> impl Iterator<Item = (Expect, &FixtureCase)> {
+        self.pass
+            .iter()
+            .map(|c| (Expect::Pass, c))
+            .chain(self.fail.iter().map(|c| (Expect::Fail, c)))
+            .chain(
+                self.not_applicable
+                    .iter()
+                    .map(|c| (Expect::NotApplicable, c)),
+            )
+            .chain(self.error.iter().map(|c| (Expect::Error, c)))
+    }
+
+    /// Whether the check names this fixture in any list.
+    pub fn uses(&self, fixture: &str) -> bool {
+        self.cases().any(|(_, c)| c.fixture() == fixture)
+    }
+}
+
+/// A technical check, as written in `checks/*.yaml`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Check {
+    /// Stable id, `area.name` in lower case (`ssh.root-login`).
+    pub id: String,
+    pub title: String,
+    pub severity: Severity,
+    /// When this test fails, the check is not applicable (e.g. sshd not installed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub applies_if: Option<Test>,
+    pub test: Test,
+    /// Named thresholds the test refers to (`{ param: NAME }`), with their defaults; a
+    /// profile or `--param` may set them.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub parameters: BTreeMap<String, ParamDecl>,
+    /// Why the check matters, in a sentence or two.
+    pub rationale: String,
+    pub remediation: Remediation,
+    #[serde(default)]
+    pub fixtures: FixtureRefs,
+    /// Where the check is defined.
+    #[serde(skip_deserializing, default)]
+    pub origin: String,
+}
+
+/// A check parameter: its meaning, default and bounds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ParamDecl {
+    /// What the value means, with its unit.
+    pub description: String,
+    /// The value used when no profile sets it; its type is the parameter's type.
+    pub default: ParamValue,
+    /// Smallest value a profile may set (integers).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub minimum: Option<i64>,
+    /// Largest value a profile may set (integers).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub maximum: Option<i64>,
+}
+
+impl ParamDecl {
+    /// Why `value` is not acceptable for this parameter, if it is not.
+    pub fn check(&self, name: &str, value: &ParamValue) -> Result<(), String> {
+        if std::mem::discriminant(value) != std::mem::discriminant(&self.default) {
+            return Err(format!(
+                "parameter {name:?} takes {}, not {}",
+                self.default.kind(),
+                value.kind()
+            ));
+        }
+        if let ParamValue::Integer(v) = value {
+            if self.minimum.is_some_and(|m| *v < m) || self.maximum.is_some_and(|m| *v > m) {
+                return Err(format!(
+                    "parameter {name:?} = {v} is outside {}..={}",
+                    self.minimum.map(|m| m.to_string()).unwrap_or_default(),
+                    self.maximum.map(|m| m.to_string()).unwrap_or_default()
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Framework metadata.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FrameworkInfo {
+    /// Stable id, e.g. `dspt-caf-2024-25`.
+    pub id: String,
+    pub title: String,
+    pub edition: String,
+    /// Who publishes the framework.
+    pub publisher: String,
+    /// Where its official text is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// Notes on scope and on what could not be confirmed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
+}
+
+/// How much of a requirement a scan can evidence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Coverage {
+    /// The mapped checks evidence the requirement on this host.
+    Automated,
+    /// The checks evidence part; a person must attest the rest.
+    Partial,
+    /// Only a person can answer it.
+    Manual,
+}
+
+/// A check that evidences a requirement, and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckRef {
+    pub check: String,
+    pub why: String,
+}
+
+/// One framework requirement.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Requirement {
+    /// Official identifier, e.g. `B2.c`.
+    pub id: String,
+    /// Official title.
+    pub title: String,
+    /// The grouping it sits in (objective or principle), for reports.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    pub status: Coverage,
+    #[serde(default)]
+    pub checks: Vec<CheckRef>,
+    /// What an auditor must ask (partial and manual requirements).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub question: Option<String>,
+    /// The evidence expected in answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<String>,
+}
+
+/// A framework file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Framework {
+    pub framework: FrameworkInfo,
+    pub requirements: Vec<Requirement>,
+    #[serde(skip_deserializing, default)]
+    pub origin: String,
+}
+
+/// A profile: which checks and frameworks a scan uses, and severity overrides.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Profile {
+    pub id: String,
+    pub title: String,
+    pub description: String,
+    /// Frameworks reported (ids). Empty: all.
+    #[serde(default)]
+    pub frameworks: Vec<String>,
+    /// Check id patterns to include (`*` wildcards). Empty: every check the frameworks
+    /// map, or every check when no frameworks are named.
+    #[serde(default)]
+    pub include: Vec<String>,
+    /// Check id patterns to leave out.
+    #[serde(default)]
+    pub exclude: Vec<String>,
+    /// Severity overrides per check id.
+    #[serde(default)]
+    pub severity: BTreeMap<String, Severity>,
+    /// Check parameter values (by parameter name, for every check that declares it).
+    #[serde(default)]
+    pub parameters: Params,
+    #[serde(skip_deserializing, default)]
+    pub origin: String,
+}

@@ -1,0 +1,259 @@
+//! Item-level validation of a parsed catalogue.
+//!
+//! Parsing only proves each file has the right shape; these rules check what the shape cannot:
+//! ids and parameter names are well formed, tests and fixtures are consistent with their
+//! check, framework requirements map known checks as their status demands, one parameter
+//! name means one setting, and profiles name only frameworks, checks and parameters that
+//! exist. Every problem is collected, none stops the others.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::fixtures::Fixture;
+use super::load::{diag, Diagnostic, Loaded};
+use super::model::{Check, Coverage, Framework, ParamDecl, Profile};
+use super::select::id_matches;
+
+/// The first declaration of each parameter name: the declaring check's id and the declaration.
+type ParamDecls<'a> = BTreeMap<&'a str, (&'a str, &'a ParamDecl)>;
+
+/// Validate every loaded item, pushing each problem found. `broken` holds the ids of items
+/// that failed to parse, so references to them are not reported again.
+pub(super) fn validate(
+    checks: &BTreeMap<String, Loaded<Check>>,
+    frameworks: &BTreeMap<String, Loaded<Framework>>,
+    profiles: &BTreeMap<String, Loaded<Profile>>,
+    fixture_map: &BTreeMap<String, Loaded<Fixture>>,
+    broken: &BTreeSet<String>,
+    problems: &mut Vec<Diagnostic>,
+) {
+    validate_checks(checks, fixture_map, problems);
+    validate_frameworks(frameworks, checks, broken, problems);
+    let param_decls = param_decls(checks, problems);
+    validate_profiles(profiles, &param_decls, frameworks, checks, broken, problems);
+    validate_fixtures(fixture_map, problems);
+}
+
+/// Checks: id, tests, declared and used parameters, prose, and the fixtures they name.
+fn validate_checks(
+    checks: &BTreeMap<String, Loaded<Check>>,
+    fixture_map: &BTreeMap<String, Loaded<Fixture>>,
+    problems: &mut Vec<Diagnostic>,
+) {
+    for (id, l) in checks {
+        let at = |m: String| diag(&l.file, l.line, l.column, format!("check {id}: {m}"));
+        if !valid_id(id) {
+            problems.push(at(
+                "id must be lower-case `area.name` (letters, digits, `-`, one or more `.`)".into(),
+            ));
+        }
+        let mut msgs = Vec::new();
+        l.item.test.validate(&mut msgs);
+        if let Some(a) = &l.item.applies_if {
+            a.validate(&mut msgs);
+        }
+        for m in msgs {
+            problems.push(at(m));
+        }
+        let mut used = l.item.test.params();
+        if let Some(a) = &l.item.applies_if {
+            used.extend(a.params());
+        }
+        for p in &used {
+            if !l.item.parameters.contains_key(p) {
+                problems.push(at(format!(
+                    "the test refers to parameter {p:?}, which `parameters` does not declare"
+                )));
+            }
+        }
+        for (name, decl) in &l.item.parameters {
+            if !used.contains(name) {
+                problems.push(at(format!("parameter {name:?} is declared but never used")));
+            }
+            if let Err(e) = decl.check(name, &decl.default) {
+                problems.push(at(format!("default: {e}")));
+            }
+            if decl.description.trim().is_empty() {
+                problems.push(at(format!("parameter {name:?} has no description")));
+            }
+            if !valid_param_name(name) {
+                problems.push(at(format!(
+                    "parameter name {name:?} must be lower-case snake_case"
+                )));
+            }
+        }
+        if l.item.title.trim().is_empty() {
+            problems.push(at("title is empty".into()));
+        }
+        if l.item.rationale.trim().is_empty() {
+            problems.push(at("rationale is empty".into()));
+        }
+        if l.item.remediation.steps.trim().is_empty() {
+            problems.push(at("remediation steps are empty".into()));
+        }
+        for (_, case) in l.item.fixtures.cases() {
+            let name = case.fixture();
+            if !fixture_map.contains_key(name) {
+                problems.push(at(format!("fixture {name:?} does not exist in fixtures/")));
+            }
+        }
+    }
+}
+
+/// Frameworks: unique requirement ids, checks and questions as the status demands, known
+/// checks.
+fn validate_frameworks(
+    frameworks: &BTreeMap<String, Loaded<Framework>>,
+    checks: &BTreeMap<String, Loaded<Check>>,
+    broken: &BTreeSet<String>,
+    problems: &mut Vec<Diagnostic>,
+) {
+    for (id, l) in frameworks {
+        let mut seen = BTreeSet::new();
+        for r in &l.item.requirements {
+            let at = |m: String| {
+                diag(
+                    &l.file,
+                    l.line,
+                    l.column,
+                    format!("framework {id}, requirement {}: {m}", r.id),
+                )
+            };
+            if !seen.insert(r.id.clone()) {
+                problems.push(at("duplicate requirement id".into()));
+            }
+            match r.status {
+                Coverage::Manual if !r.checks.is_empty() => {
+                    problems.push(at("manual requirements map no checks".into()))
+                }
+                Coverage::Automated | Coverage::Partial if r.checks.is_empty() => problems.push(
+                    at("automated and partial requirements must map at least one check".into()),
+                ),
+                _ => {}
+            }
+            if matches!(r.status, Coverage::Manual | Coverage::Partial)
+                && r.question.as_deref().is_none_or(|q| q.trim().is_empty())
+            {
+                problems.push(at("needs the `question` an auditor must answer".into()));
+            }
+            for c in &r.checks {
+                if !checks.contains_key(&c.check) && !broken.contains(&c.check) {
+                    problems.push(at(format!("unknown check {:?}", c.check)));
+                }
+            }
+        }
+    }
+}
+
+/// One parameter name, one meaning: every check declaring it agrees on type and default.
+/// Returns the first declaration of each name.
+fn param_decls<'a>(
+    checks: &'a BTreeMap<String, Loaded<Check>>,
+    problems: &mut Vec<Diagnostic>,
+) -> ParamDecls<'a> {
+    let mut param_decls: BTreeMap<&str, (&str, &ParamDecl)> = BTreeMap::new();
+    for (id, l) in checks {
+        for (name, decl) in &l.item.parameters {
+            match param_decls.get(name.as_str()) {
+                Some((first, d)) if d.default != decl.default => problems.push(diag(
+                    &l.file,
+                    l.line,
+                    l.column,
+                    format!(
+                        "check {id}: parameter {name:?} has default {} but check {first} \
+                         declares it with default {}; one name must mean one setting",
+                        decl.default, d.default
+                    ),
+                )),
+                Some(_) => {}
+                None => {
+                    param_decls.insert(name, (id, decl));
+                }
+            }
+        }
+    }
+    param_decls
+}
+
+/// Profiles: parameters, frameworks, include/exclude patterns and severity overrides all
+/// name something that exists.
+fn validate_profiles(
+    profiles: &BTreeMap<String, Loaded<Profile>>,
+    param_decls: &ParamDecls<'_>,
+    frameworks: &BTreeMap<String, Loaded<Framework>>,
+    checks: &BTreeMap<String, Loaded<Check>>,
+    broken: &BTreeSet<String>,
+    problems: &mut Vec<Diagnostic>,
+) {
+    for (id, l) in profiles {
+        let at = |m: String| diag(&l.file, l.line, l.column, format!("profile {id}: {m}"));
+        for (name, value) in &l.item.parameters {
+            match param_decls.get(name.as_str()) {
+                None => problems.push(at(format!("sets unknown parameter {name:?}"))),
+                Some((_, decl)) => {
+                    if let Err(e) = decl.check(name, value) {
+                        problems.push(at(e));
+                    }
+                }
+            }
+        }
+        for f in &l.item.frameworks {
+            if !frameworks.contains_key(f) && !broken.contains(f) {
+                problems.push(at(format!("unknown framework {f:?}")));
+            }
+        }
+        for pat in l.item.include.iter().chain(&l.item.exclude) {
+            if !checks.keys().any(|c| id_matches(pat, c)) {
+                problems.push(at(format!("pattern {pat:?} matches no check")));
+            }
+        }
+        for c in l.item.severity.keys() {
+            if !checks.contains_key(c) {
+                problems.push(at(format!("severity override for unknown check {c:?}")));
+            }
+        }
+    }
+}
+
+/// Fixtures: their own rules, and every fixture they extend exists.
+fn validate_fixtures(
+    fixture_map: &BTreeMap<String, Loaded<Fixture>>,
+    problems: &mut Vec<Diagnostic>,
+) {
+    for (name, l) in fixture_map {
+        let mut msgs = Vec::new();
+        l.item.validate(&mut msgs);
+        for e in &l.item.extends {
+            if !fixture_map.contains_key(e) {
+                msgs.push(format!("extends unknown fixture {e:?}"));
+            }
+        }
+        for m in msgs {
+            problems.push(diag(
+                &l.file,
+                l.line,
+                l.column,
+                format!("fixture {name}: {m}"),
+            ));
+        }
+    }
+}
+
+/// Parameter names: lower-case snake_case.
+fn valid_param_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.starts_with(|c: char| c.is_ascii_lowercase())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
+/// Check ids: `area.name`, lower-case letters, digits and `-`, dot-separated.
+pub fn valid_id(id: &str) -> bool {
+    let parts: Vec<&str> = id.split('.').collect();
+    parts.len() >= 2
+        && parts.iter().all(|p| {
+            !p.is_empty()
+                && p.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        })
+}
