@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use ward::catalogue::{Coverage, Replacement, Severity};
-use ward::eval::{Evidence, Outcome, RequirementStatus};
+use ward::eval::{Evidence, EvidenceSource, Outcome, RequirementStatus};
 use ward::report::render::{md_cell, md_code, md_prose, md_url, Format, Renderer};
 use ward::report::{
     terminal, CatalogueSection, FrameworkResult, FrameworkSummary, HostSection, MappedCheck,
@@ -54,12 +54,7 @@ fn mapped(check: &str, why: &str, outcome: Outcome) -> MappedCheck {
 }
 
 fn ev(source: &str, line: Option<usize>, observed: &str, expected: &str) -> Evidence {
-    Evidence {
-        source: source.into(),
-        line,
-        observed: observed.into(),
-        expected: expected.into(),
-    }
+    Evidence::new(EvidenceSource::file(source, line), observed, expected)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -484,7 +479,22 @@ fn json_has_exactly_the_contract_field_names() {
             assert_keys(r, "a requirement reference", &["framework", "id", "title"]);
         }
         for e in f["evidence"].as_array().unwrap() {
-            assert_keys(e, "evidence", &["source", "line", "observed", "expected"]);
+            assert_keys(
+                e,
+                "evidence",
+                &["source", "kind", "line", "observed", "expected"],
+            );
+            let kinds = [
+                "file",
+                "search",
+                "command",
+                "runtime",
+                "default",
+                "derived",
+                "collector",
+                "catalogue",
+            ];
+            assert!(kinds.contains(&e["kind"].as_str().unwrap()), "{e}");
         }
     }
     // Enum values are the documented snake-case strings.

@@ -70,11 +70,107 @@ impl std::fmt::Display for Outcome {
     }
 }
 
+/// What kind of thing a piece of evidence was read from. Reports, waivers and tests tell a
+/// file line from a command's output or a built-in default by this, never by the wording
+/// of `source`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EvidenceKind {
+    /// A file on the scanned host: `source` is its path, `line` the line when one holds it.
+    File,
+    /// Several host paths searched together (a glob, a set of directories): `source` lists them.
+    Search,
+    /// A command run on the live host: `source` is the command line (`sshd -T`).
+    Command,
+    /// The running system: `source` is the `/proc` path read.
+    Runtime,
+    /// A built-in default of the software that reads the setting: `source` names it
+    /// (`OpenSSH default`, `kernel default`).
+    Default,
+    /// A value Ward computed from others: `source` says what from.
+    Derived,
+    /// A collector's output as a whole (not collected, not applicable, unreadable):
+    /// `source` names what was collected.
+    Collector,
+    /// The catalogue itself (a check that cannot be evaluated as written).
+    Catalogue,
+}
+
+impl EvidenceKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EvidenceKind::File => "file",
+            EvidenceKind::Search => "search",
+            EvidenceKind::Command => "command",
+            EvidenceKind::Runtime => "runtime",
+            EvidenceKind::Default => "default",
+            EvidenceKind::Derived => "derived",
+            EvidenceKind::Collector => "collector",
+            EvidenceKind::Catalogue => "catalogue",
+        }
+    }
+}
+
+/// Where a piece of evidence was read: its kind, what it names, and the line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EvidenceSource {
+    pub kind: EvidenceKind,
+    pub name: String,
+    pub line: Option<usize>,
+}
+
+impl EvidenceSource {
+    fn of(kind: EvidenceKind, name: impl Into<String>) -> EvidenceSource {
+        EvidenceSource {
+            kind,
+            name: name.into(),
+            line: None,
+        }
+    }
+    /// A host file, at a line when one line holds the value.
+    pub fn file(path: impl Into<String>, line: Option<usize>) -> EvidenceSource {
+        EvidenceSource {
+            line,
+            ..EvidenceSource::of(EvidenceKind::File, path)
+        }
+    }
+    /// Host paths searched together.
+    pub fn search(paths: impl Into<String>) -> EvidenceSource {
+        EvidenceSource::of(EvidenceKind::Search, paths)
+    }
+    /// A command run on the live host.
+    pub fn command(command: impl Into<String>) -> EvidenceSource {
+        EvidenceSource::of(EvidenceKind::Command, command)
+    }
+    /// A runtime path of the live system.
+    pub fn runtime(path: impl Into<String>) -> EvidenceSource {
+        EvidenceSource::of(EvidenceKind::Runtime, path)
+    }
+    /// A built-in default of the named software.
+    pub fn default_of(what: impl Into<String>) -> EvidenceSource {
+        EvidenceSource::of(EvidenceKind::Default, what)
+    }
+    /// A value Ward derived.
+    pub fn derived(what: impl Into<String>) -> EvidenceSource {
+        EvidenceSource::of(EvidenceKind::Derived, what)
+    }
+    /// A collector's output as a whole.
+    pub fn collector(what: impl Into<String>) -> EvidenceSource {
+        EvidenceSource::of(EvidenceKind::Collector, what)
+    }
+    /// The catalogue.
+    pub fn catalogue() -> EvidenceSource {
+        EvidenceSource::of(EvidenceKind::Catalogue, "catalogue")
+    }
+}
+
 /// One piece of evidence behind a finding.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Evidence {
-    /// Where it was read: a host path, `sshd default`, `/proc/sys/...`, `dpkg status`.
+    /// What it was read from: a host path, a command, `OpenSSH default`, … (see `kind`).
     pub source: String,
+    /// What kind of thing `source` is.
+    pub kind: EvidenceKind,
     /// Line in `source`, when one line holds it.
     pub line: Option<usize>,
     /// What Ward observed (never a secret).
@@ -84,15 +180,15 @@ pub struct Evidence {
 }
 
 impl Evidence {
-    fn new(
-        source: impl Into<String>,
-        line: Option<usize>,
+    pub fn new(
+        source: EvidenceSource,
         observed: impl Into<String>,
         expected: impl Into<String>,
     ) -> Evidence {
         Evidence {
-            source: source.into(),
-            line,
+            source: source.name,
+            kind: source.kind,
+            line: source.line,
             observed: observed.into(),
             expected: expected.into(),
         }
@@ -146,13 +242,16 @@ impl Verdict {
 
     /// Ward could not tell; `source` names what could not be read or evaluated, and becomes
     /// the finding's evidence.
-    fn error(source: &str, reason: impl Into<String>, permission_denied: bool) -> Verdict {
+    fn error(
+        source: EvidenceSource,
+        reason: impl Into<String>,
+        permission_denied: bool,
+    ) -> Verdict {
         let reason = reason.into();
         Verdict {
             outcome: Outcome::Error,
             evidence: vec![Evidence::new(
                 source,
-                None,
                 reason.clone(),
                 "readable, well-formed input",
             )],
@@ -332,7 +431,11 @@ pub fn evaluate_check(
         Ok((test, pre))
     });
     let verdict = match &resolved {
-        Err(e) => Verdict::error("catalogue", format!("check {}: {e}", check.id), false),
+        Err(e) => Verdict::error(
+            EvidenceSource::catalogue(),
+            format!("check {}: {e}", check.id),
+            false,
+        ),
         Ok((test, Some(pre))) => {
             let p = evaluate_test(pre, facts);
             match p.outcome {

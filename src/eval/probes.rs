@@ -1,7 +1,7 @@
 //! One evaluator per probe kind. Each reads only the facts bundle and returns a verdict with
 //! evidence; a missing or failed fact is `error`, never `pass`.
 
-use super::{Evidence, FindingItem, Outcome, Verdict};
+use super::{Evidence, EvidenceSource, FindingItem, Outcome, Verdict};
 use crate::catalogue::test::{
     parse_mode, AccountTest, Compare, ConfigTest, FileTest, KeyTest, LinesTest, PackageTest,
     Presence, ServiceTest, SshdTest, SysctlTest, Test, WhenMissing,
@@ -34,51 +34,56 @@ pub(super) fn evaluate(test: &Test, facts: &Facts) -> Verdict {
     }
 }
 
-/// Unwrap a fact or return the error verdict. `collected!(facts => Type, "what")` reads a
-/// collector's output from the bundle; `collected!(fact, "what")` unwraps a nested fact.
+/// Unwrap a fact or return the error verdict. `collected!(facts => Type, source)` reads a
+/// collector's output from the bundle; `collected!(fact, source)` unwraps a nested fact.
+/// `source` is the [`EvidenceSource`] an error's evidence names.
 macro_rules! collected {
-    ($facts:expr => $ty:ty, $what:expr) => {
+    ($facts:expr => $ty:ty, $src:expr) => {
         match $facts.fact::<$ty>() {
-            Ok(fact) => collected!(fact, $what),
+            Ok(fact) => collected!(fact, $src),
             // A live-only fact on an image: the check cannot apply, it did not pass.
             Err(e @ crate::facts::FactError::LiveOnly { .. }) => {
                 return Verdict::with(
                     Outcome::NotApplicable,
                     e.to_string(),
-                    vec![Evidence::new(
-                        $what.to_string(),
-                        None,
-                        e.to_string(),
-                        "the live host",
-                    )],
+                    vec![Evidence::new($src, e.to_string(), "the live host")],
                 )
             }
-            Err(e) => return Verdict::error(&$what.to_string(), e.to_string(), false),
+            Err(e) => return Verdict::error($src, e.to_string(), false),
         }
     };
-    ($fact:expr, $what:expr) => {
+    ($fact:expr, $src:expr) => {
         match $fact {
             Fact::Collected { value } => value,
             Fact::Error {
                 reason,
                 permission_denied,
             } => {
-                let what = $what.to_string();
+                let src: EvidenceSource = $src;
                 // Read errors already start with the path; do not say it twice.
-                let reason = if reason.starts_with(&what) {
+                let reason = if reason.starts_with(&src.name) {
                     reason.clone()
                 } else {
-                    format!("{what}: {reason}")
+                    format!("{}: {reason}", src.name)
                 };
-                return Verdict::error(&what, reason, *permission_denied);
+                return Verdict::error(src, reason, *permission_denied);
             }
         }
     };
 }
 
+/// The source a catalogue path names: one file, or the files a glob matches.
+fn path_source(path: &str) -> EvidenceSource {
+    if path.contains(['*', '?', '[']) {
+        EvidenceSource::search(path)
+    } else {
+        EvidenceSource::file(path, None)
+    }
+}
+
 fn not_collected(what: &str) -> Verdict {
     Verdict::error(
-        "facts bundle",
+        EvidenceSource::collector("facts bundle"),
         format!(
             "{what} was not collected: the facts bundle was made with a different catalogue; \
              collect again with this one"
@@ -151,15 +156,9 @@ fn parse_int(s: &str) -> Option<i64> {
 }
 
 /// Compare one value and build the verdict.
-fn judge(
-    cmp: &Compare,
-    subject: &str,
-    observed: &str,
-    source: &str,
-    line: Option<usize>,
-) -> Verdict {
+fn judge(cmp: &Compare, subject: &str, observed: &str, source: EvidenceSource) -> Verdict {
     let expected = cmp.describe();
-    let ev = vec![Evidence::new(source, line, observed, expected.clone())];
+    let ev = vec![Evidence::new(source.clone(), observed, expected.clone())];
     match compare(cmp, observed) {
         Ok(true) => Verdict::pass(format!("{subject} is {observed:?}"), ev),
         Ok(false) => Verdict::fail(
@@ -174,13 +173,17 @@ fn judge(
 }
 
 fn file(t: &FileTest, facts: &Facts) -> Verdict {
-    let stats = collected!(facts => FileStats, "file metadata");
+    let stats = collected!(facts => FileStats, EvidenceSource::collector("file metadata"));
     let Some(fact) = stats.0.get(&t.path) else {
         return not_collected(&format!("file {}", t.path));
     };
-    let set = collected!(fact, t.path);
+    let set = collected!(fact, path_source(&t.path));
     if set.entries.is_empty() {
-        let ev = vec![Evidence::new(&t.path, None, "absent", expected_file(t))];
+        let ev = vec![Evidence::new(
+            EvidenceSource::file(&t.path, None),
+            "absent",
+            expected_file(t),
+        )];
         return match t.exists {
             Some(false) => Verdict::pass(format!("{} does not exist", t.path), ev),
             Some(true) => Verdict::fail(format!("{} does not exist", t.path), ev),
@@ -191,7 +194,7 @@ fn file(t: &FileTest, facts: &Facts) -> Verdict {
         let ev: Vec<Evidence> = set
             .entries
             .iter()
-            .map(|e| Evidence::new(&e.path, None, "present", "absent"))
+            .map(|e| Evidence::new(EvidenceSource::file(&e.path, None), "present", "absent"))
             .collect();
         let names: Vec<&str> = set.entries.iter().map(|e| e.path.as_str()).collect();
         return Verdict::fail(format!("{} exists", names.join(", ")), ev);
@@ -275,7 +278,11 @@ fn file(t: &FileTest, facts: &Facts) -> Verdict {
             ]
             .into(),
         });
-        let ev = Evidence::new(&e.path, None, observed, expected_file(t));
+        let ev = Evidence::new(
+            EvidenceSource::file(&e.path, None),
+            observed,
+            expected_file(t),
+        );
         if !problems.is_empty() {
             bad.push((format!("{}: {}", e.path, problems.join(", ")), ev));
         } else if !unknown.is_empty() {
@@ -298,7 +305,7 @@ fn file(t: &FileTest, facts: &Facts) -> Verdict {
         return Verdict::fail(reason, bad.into_iter().map(|b| b.1).collect()).with_items(items);
     }
     if !errors.is_empty() {
-        let mut v = Verdict::error(&t.path, errors.join("; "), denied);
+        let mut v = Verdict::error(path_source(&t.path), errors.join("; "), denied);
         v.evidence.extend(good);
         return v.with_items(items);
     }
@@ -337,7 +344,7 @@ fn expected_file(t: &FileTest) -> String {
 }
 
 fn lines(t: &LinesTest, facts: &Facts) -> Verdict {
-    let matches = collected!(facts => LineMatches, "line matches");
+    let matches = collected!(facts => LineMatches, EvidenceSource::collector("line matches"));
     let Some(fact) = matches
         .0
         .iter()
@@ -345,7 +352,7 @@ fn lines(t: &LinesTest, facts: &Facts) -> Verdict {
     else {
         return not_collected(&format!("lines of {} matching {:?}", t.path, t.matches));
     };
-    let files = collected!(&fact.result, t.path);
+    let files = collected!(&fact.result, path_source(&t.path));
     let expected = match t.expect {
         Presence::Present => format!("a line matching /{}/", t.matches),
         Presence::Absent => format!("no line matching /{}/", t.matches),
@@ -354,7 +361,11 @@ fn lines(t: &LinesTest, facts: &Facts) -> Verdict {
         return missing(
             t.when_missing,
             format!("{} does not exist", t.path),
-            vec![Evidence::new(&t.path, None, "file absent", expected)],
+            vec![Evidence::new(
+                EvidenceSource::file(&t.path, None),
+                "file absent",
+                expected,
+            )],
         );
     }
     let mut hits = Vec::new();
@@ -365,8 +376,7 @@ fn lines(t: &LinesTest, facts: &Facts) -> Verdict {
             Fact::Collected { value } => {
                 for m in value {
                     hits.push(Evidence::new(
-                        &f.path,
-                        Some(m.line),
+                        EvidenceSource::file(&f.path, Some(m.line)),
                         &m.text,
                         expected.clone(),
                     ));
@@ -390,12 +400,11 @@ fn lines(t: &LinesTest, facts: &Facts) -> Verdict {
             format!("found {} line(s) matching /{}/", hits.len(), t.matches),
             hits,
         ),
-        _ if !errors.is_empty() => Verdict::error(&t.path, errors.join("; "), denied),
+        _ if !errors.is_empty() => Verdict::error(path_source(&t.path), errors.join("; "), denied),
         Presence::Present => Verdict::fail(
             format!("no line matches /{}/ in {}", t.matches, searched.join(", ")),
             vec![Evidence::new(
-                searched.join(", "),
-                None,
+                EvidenceSource::search(searched.join(", ")),
                 "no matching line",
                 expected,
             )],
@@ -403,8 +412,7 @@ fn lines(t: &LinesTest, facts: &Facts) -> Verdict {
         Presence::Absent => Verdict::pass(
             format!("no line matches /{}/", t.matches),
             vec![Evidence::new(
-                searched.join(", "),
-                None,
+                EvidenceSource::search(searched.join(", ")),
                 "no matching line",
                 expected,
             )],
@@ -417,17 +425,25 @@ fn key_value(kv: &KeyValues, key: &str, cmp: &Compare, when_missing: WhenMissing
         return missing(
             when_missing,
             format!("{} does not exist", kv.path),
-            vec![Evidence::new(&kv.path, None, "file absent", cmp.describe())],
+            vec![Evidence::new(
+                EvidenceSource::file(&kv.path, None),
+                "file absent",
+                cmp.describe(),
+            )],
         );
     }
     match kv.effective(key) {
-        Some((value, origin)) => judge(cmp, key, value, &origin.path, origin.line),
+        Some((value, origin)) => judge(
+            cmp,
+            key,
+            value,
+            EvidenceSource::file(&origin.path, origin.line),
+        ),
         None => missing(
             when_missing,
             format!("{key} is not set in {}", kv.path),
             vec![Evidence::new(
-                &kv.path,
-                None,
+                EvidenceSource::file(&kv.path, None),
                 format!("{key} not set"),
                 cmp.describe(),
             )],
@@ -436,26 +452,27 @@ fn key_value(kv: &KeyValues, key: &str, cmp: &Compare, when_missing: WhenMissing
 }
 
 fn config(t: &ConfigTest, facts: &Facts) -> Verdict {
-    let configs = collected!(facts => ConfigValues, "configuration keys");
+    let configs =
+        collected!(facts => ConfigValues, EvidenceSource::collector("configuration keys"));
     let Some(fact) = configs.0.iter().find(|c| {
         c.query.path == t.path && c.query.format == t.format && c.query.keys.contains(&t.key)
     }) else {
         return not_collected(&format!("{} {}", t.path, t.key));
     };
-    let kv = collected!(&fact.result, t.path);
+    let kv = collected!(&fact.result, path_source(&t.path));
     key_value(kv, &t.key, &t.compare(), t.when_missing)
 }
 
 fn login_defs(t: &KeyTest, facts: &Facts) -> Verdict {
-    let kv = collected!(facts => LoginDefs, "/etc/login.defs");
+    let kv = collected!(facts => LoginDefs, EvidenceSource::file("/etc/login.defs", None));
     key_value(&kv.0, &t.key, &t.compare(), t.when_missing)
 }
 
 fn sshd(t: &SshdTest, facts: &Facts) -> Verdict {
-    let cfg = collected!(facts => SshdConfig, "sshd configuration");
+    let cfg = collected!(facts => SshdConfig, EvidenceSource::collector("sshd configuration"));
     if !cfg.present {
         return Verdict::error(
-            "/etc/ssh/sshd_config",
+            EvidenceSource::file("/etc/ssh/sshd_config", None),
             "/etc/ssh/sshd_config does not exist; the sshd configuration is unknown",
             false,
         );
@@ -474,7 +491,7 @@ fn sshd(t: &SshdTest, facts: &Facts) -> Verdict {
                 .map(|n| note_evidence(n, "a line sshd accepts"))
                 .collect(),
             ..Verdict::error(
-                "/etc/ssh/sshd_config",
+                EvidenceSource::file("/etc/ssh/sshd_config", None),
                 format!(
                     "sshd refuses to start with this configuration: {}{more}",
                     first.message
@@ -487,7 +504,7 @@ fn sshd(t: &SshdTest, facts: &Facts) -> Verdict {
     let cmp = t.compare();
     let Some(setting) = cfg.settings.get(&key) else {
         return Verdict::error(
-            "/etc/ssh/sshd_config",
+            EvidenceSource::file("/etc/ssh/sshd_config", None),
             format!(
                 "{} is not set and Ward knows no OpenSSH default for it",
                 t.key
@@ -495,20 +512,21 @@ fn sshd(t: &SshdTest, facts: &Facts) -> Verdict {
             false,
         );
     };
-    let (source, line) = match (&setting.origin, setting.source) {
-        (Some(o), _) => (o.path.clone(), o.line),
-        (None, SettingSource::Default) => ("OpenSSH default".to_string(), None),
-        (None, SettingSource::SshdT) => ("sshd -T".to_string(), None),
-        (None, SettingSource::File) => ("sshd_config".to_string(), None),
-        (None, SettingSource::Derived) => ("derived by Ward".to_string(), None),
+    let source = match (&setting.origin, setting.source) {
+        (Some(o), _) => EvidenceSource::file(&o.path, o.line),
+        (None, SettingSource::Default) => EvidenceSource::default_of("OpenSSH default"),
+        (None, SettingSource::SshdT) => EvidenceSource::command("sshd -T"),
+        (None, SettingSource::File) => EvidenceSource::file("/etc/ssh/sshd_config", None),
+        (None, SettingSource::Derived) => EvidenceSource::derived(
+            "derived by Ward from ClientAliveInterval and ClientAliveCountMax",
+        ),
     };
-    let mut global = judge(&cmp, &t.key, &setting.value, &source, line);
+    let mut global = judge(&cmp, &t.key, &setting.value, source);
     // On the live host `sshd -T` wins; when it disagrees with the files, say so. Later
     // lines that lose to the effective value, and `Match all` overrides, are shown too.
     for note in cfg.notes_for(&key, NoteKind::SshdTDisagrees) {
         global.evidence.push(Evidence::new(
-            "sshd -T",
-            None,
+            EvidenceSource::command("sshd -T"),
             note.message.clone(),
             cmp.describe(),
         ));
@@ -531,8 +549,7 @@ fn sshd(t: &SshdTest, facts: &Facts) -> Verdict {
                 &cmp,
                 &format!("{} in `Match {}`", t.key, block.criteria),
                 &s.value,
-                &origin.path,
-                origin.line,
+                EvidenceSource::file(&origin.path, origin.line),
             );
             if v.outcome == Outcome::Pass {
                 v.evidence.clear();
@@ -545,11 +562,11 @@ fn sshd(t: &SshdTest, facts: &Facts) -> Verdict {
 
 /// Evidence for one sshd configuration note, at its file and line.
 fn note_evidence(note: &crate::facts::sshd::Note, expected: &str) -> Evidence {
-    let (source, line) = match &note.origin {
-        Some(o) => (o.path.clone(), o.line),
-        None => ("sshd configuration".to_string(), None),
+    let source = match &note.origin {
+        Some(o) => EvidenceSource::file(&o.path, o.line),
+        None => EvidenceSource::collector("sshd configuration"),
     };
-    Evidence::new(source, line, note.message.clone(), expected)
+    Evidence::new(source, note.message.clone(), expected)
 }
 
 /// Whether a comparison is about integers: an integer bound, or every listed value an
@@ -599,8 +616,7 @@ fn sysctl_settings_evidence(
                 .map(|n| format!(" ({n})"))
                 .unwrap_or_default();
             Evidence::new(
-                &s.origin.path,
-                s.origin.line,
+                EvidenceSource::file(&s.origin.path, s.origin.line),
                 format!("{what}: {fate}{note}"),
                 expected,
             )
@@ -610,7 +626,7 @@ fn sysctl_settings_evidence(
 
 fn sysctl(t: &SysctlTest, facts: &Facts) -> Verdict {
     use crate::facts::sysctl::{collapse_ws, kernel_int};
-    let s = collected!(facts => Sysctl, "sysctl configuration");
+    let s = collected!(facts => Sysctl, EvidenceSource::collector("sysctl configuration"));
     let key = crate::facts::sysctl::normalize_key(&t.key);
     let cmp = t.compare();
     let expected = cmp.describe();
@@ -625,17 +641,11 @@ fn sysctl(t: &SysctlTest, facts: &Facts) -> Verdict {
                 &cmp,
                 &format!("{key} (kernel default, {label})"),
                 &d.0,
-                "kernel default",
-                None,
+                EvidenceSource::default_of("kernel default"),
             ),
             None => Verdict::fail(
                 format!("{key} {why}"),
-                vec![Evidence::new(
-                    "/etc/sysctl.d/*.conf, /run/sysctl.d, /usr/local/lib/sysctl.d, /usr/lib/sysctl.d",
-                    None,
-                    evidence_observed,
-                    cmp.describe(),
-                )],
+                vec![Evidence::new(EvidenceSource::search("/etc/sysctl.d/*.conf, /run/sysctl.d, /usr/local/lib/sysctl.d, /usr/lib/sysctl.d"), evidence_observed, cmp.describe())],
             ),
         };
         v.evidence.append(&mut ev);
@@ -655,8 +665,7 @@ fn sysctl(t: &SysctlTest, facts: &Facts) -> Verdict {
                         &cmp,
                         &format!("{key} (configured)"),
                         &observed,
-                        &c.origin.path,
-                        c.origin.line,
+                        EvidenceSource::file(&c.origin.path, c.origin.line),
                     );
                     let wins = if others.is_empty() { "" } else { " (wins)" };
                     if let Some(first) = v.evidence.first_mut() {
@@ -671,8 +680,7 @@ fn sysctl(t: &SysctlTest, facts: &Facts) -> Verdict {
                 }
                 Err(why) => {
                     let ev = vec![Evidence::new(
-                        &c.origin.path,
-                        c.origin.line,
+                        EvidenceSource::file(&c.origin.path, c.origin.line),
                         format!(
                             "sets {:?} (last assignment), which the kernel refuses: {why}",
                             c.value
@@ -721,11 +729,10 @@ fn sysctl(t: &SysctlTest, facts: &Facts) -> Verdict {
                 &cmp,
                 &format!("{key} (running)"),
                 e.runtime.as_deref().unwrap_or_default(),
-                &proc_path,
-                None,
+                EvidenceSource::runtime(&proc_path),
             )),
             Some(e) if e.runtime_error.is_some() => verdicts.push(Verdict::error(
-                &proc_path,
+                EvidenceSource::runtime(&proc_path),
                 format!(
                     "{key}: running value unreadable: {}",
                     e.runtime_error.as_deref().unwrap_or_default()
@@ -733,7 +740,7 @@ fn sysctl(t: &SysctlTest, facts: &Facts) -> Verdict {
                 false,
             )),
             _ => verdicts.push(Verdict::error(
-                &proc_path,
+                EvidenceSource::runtime(&proc_path),
                 format!("{key}: running value was not collected"),
                 false,
             )),
@@ -743,7 +750,7 @@ fn sysctl(t: &SysctlTest, facts: &Facts) -> Verdict {
 }
 
 fn package(t: &PackageTest, facts: &Facts) -> Verdict {
-    let pkgs = collected!(facts => Inventory, "installed packages");
+    let pkgs = collected!(facts => Inventory, EvidenceSource::collector("installed packages"));
     let found = pkgs.packages.iter().find(|p| p.name == t.name);
     let expected = if t.installed {
         "installed"
@@ -753,8 +760,7 @@ fn package(t: &PackageTest, facts: &Facts) -> Verdict {
     match (found, t.installed) {
         (Some(p), want) => {
             let ev = vec![Evidence::new(
-                &p.origin.path,
-                p.origin.line,
+                EvidenceSource::file(&p.origin.path, p.origin.line),
                 format!("{} {} ({}) installed", p.name, p.version, p.status),
                 expected,
             )];
@@ -767,8 +773,7 @@ fn package(t: &PackageTest, facts: &Facts) -> Verdict {
         }
         (None, want) => {
             let ev = vec![Evidence::new(
-                &pkgs.database,
-                None,
+                EvidenceSource::file(&pkgs.database, None),
                 format!("{} not installed", t.name),
                 expected,
             )];
@@ -783,12 +788,11 @@ fn package(t: &PackageTest, facts: &Facts) -> Verdict {
 }
 
 fn service(t: &ServiceTest, facts: &Facts) -> Verdict {
-    let units = collected!(facts => Units, "systemd units");
+    let units = collected!(facts => Units, EvidenceSource::collector("systemd units"));
     let expected = if t.enabled { "enabled" } else { "not enabled" };
     let Some(u) = units.units.get(&t.unit) else {
         let ev = vec![Evidence::new(
-            "systemd unit directories",
-            None,
+            EvidenceSource::search("systemd unit directories"),
             format!("{} not installed", t.unit),
             expected,
         )];
@@ -803,15 +807,12 @@ fn service(t: &ServiceTest, facts: &Facts) -> Verdict {
         .ok()
         .and_then(|v| v.as_str().map(str::to_string))
         .unwrap_or_default();
-    let source = u
-        .enabled_by
-        .first()
-        .or(u.fragment.as_ref())
-        .cloned()
-        .unwrap_or_else(|| "systemd unit directories".to_string());
+    let source = match u.enabled_by.first().or(u.fragment.as_ref()) {
+        Some(path) => EvidenceSource::file(path, None),
+        None => EvidenceSource::search("systemd unit directories"),
+    };
     let ev = vec![Evidence::new(
         source,
-        None,
         format!("{} is {state}", t.unit),
         expected,
     )];
@@ -839,7 +840,7 @@ fn service(t: &ServiceTest, facts: &Facts) -> Verdict {
 const MAX_NOTE_EVIDENCE: usize = 20;
 
 fn account(t: &AccountTest, facts: &Facts) -> Verdict {
-    let acc = collected!(facts => Accounts, "accounts");
+    let acc = collected!(facts => Accounts, EvidenceSource::collector("accounts"));
     let verdict = account_query(t, acc, facts);
     with_line_notes(verdict, acc, account_files(t))
 }
@@ -864,8 +865,7 @@ fn account_files(t: &AccountTest) -> &'static [&'static str] {
 fn with_line_notes(mut v: Verdict, acc: &Accounts, files: &[&str]) -> Verdict {
     let note_evidence = |n: &crate::facts::accounts::LineNote, kind: &str, expected: &str| {
         Evidence::new(
-            &n.origin.path,
-            n.origin.line,
+            EvidenceSource::file(&n.origin.path, n.origin.line),
             format!("{kind}: {}", n.message),
             expected,
         )
@@ -889,8 +889,7 @@ fn with_line_notes(mut v: Verdict, acc: &Accounts, files: &[&str]) -> Verdict {
     ] {
         if list > MAX_NOTE_EVIDENCE {
             notes.push(Evidence::new(
-                files.join(", "),
-                None,
+                EvidenceSource::search(files.join(", ")),
                 format!("{} more {what} not shown", list - MAX_NOTE_EVIDENCE),
                 "",
             ));
@@ -964,8 +963,7 @@ fn account_query(t: &AccountTest, acc: &Accounts, facts: &Facts) -> Verdict {
             .filter(|u| u.uid == 0 && !allow.contains(&u.name))
             .map(|u| {
                 Evidence::new(
-                    &u.origin.path,
-                    u.origin.line,
+                    EvidenceSource::file(&u.origin.path, u.origin.line),
                     format!("{} has UID 0", u.name),
                     format!("only {} with UID 0", allow.join(", ")),
                 )
@@ -975,7 +973,7 @@ fn account_query(t: &AccountTest, acc: &Accounts, facts: &Facts) -> Verdict {
             offenders,
             "no account other than the allowed ones has UID 0",
             "account(s) other than root have UID 0",
-            "/etc/passwd",
+            EvidenceSource::file("/etc/passwd", None),
         );
     }
     if t.no_empty_passwords.is_some() {
@@ -990,8 +988,7 @@ fn account_query(t: &AccountTest, acc: &Accounts, facts: &Facts) -> Verdict {
             .filter(|u| u.passwd_field != PasswordState::Shadowed)
             .map(|u| {
                 Evidence::new(
-                    &u.origin.path,
-                    u.origin.line,
+                    EvidenceSource::file(&u.origin.path, u.origin.line),
                     format!(
                         "{}: password field holds {}, not `x`",
                         u.name,
@@ -1005,11 +1002,11 @@ fn account_query(t: &AccountTest, acc: &Accounts, facts: &Facts) -> Verdict {
             offenders,
             "every account keeps its password in /etc/shadow",
             "account(s) do not keep their password in /etc/shadow",
-            "/etc/passwd",
+            EvidenceSource::file("/etc/passwd", None),
         );
     }
     if let Some(allowed) = &t.hash_algorithms {
-        let shadow = collected!(&acc.shadow, "/etc/shadow");
+        let shadow = collected!(&acc.shadow, EvidenceSource::file("/etc/shadow", None));
         let names = allowed
             .iter()
             .map(|a| algorithm_name(*a))
@@ -1026,8 +1023,7 @@ fn account_query(t: &AccountTest, acc: &Accounts, facts: &Facts) -> Verdict {
             if let PasswordState::Hash { algorithm } | PasswordState::Locked { algorithm } = state {
                 if !allowed.contains(algorithm) {
                     offenders.push(Evidence::new(
-                        &origin.path,
-                        origin.line,
+                        EvidenceSource::file(&origin.path, origin.line),
                         format!("{name}: {}", describe_password(state)),
                         format!("one of {names}"),
                     ));
@@ -1038,7 +1034,7 @@ fn account_query(t: &AccountTest, acc: &Accounts, facts: &Facts) -> Verdict {
             offenders,
             "every password hash uses an allowed algorithm",
             "password hash(es) use a weak or unrecognised algorithm",
-            "/etc/shadow",
+            EvidenceSource::file("/etc/shadow", None),
         );
     }
     if t.system_accounts_no_login.is_some() {
@@ -1061,7 +1057,7 @@ fn account_query(t: &AccountTest, acc: &Accounts, facts: &Facts) -> Verdict {
             ev,
             "UIDs and GIDs are unique",
             "duplicate UIDs or GIDs",
-            "/etc/passwd, /etc/group",
+            EvidenceSource::search("/etc/passwd, /etc/group"),
         );
     }
     if t.unique_names.is_some() {
@@ -1081,7 +1077,7 @@ fn account_query(t: &AccountTest, acc: &Accounts, facts: &Facts) -> Verdict {
             ev,
             "account and group names are unique",
             "duplicate names",
-            "/etc/passwd, /etc/group",
+            EvidenceSource::search("/etc/passwd, /etc/group"),
         );
     }
     if t.primary_groups_exist.is_some() {
@@ -1092,8 +1088,7 @@ fn account_query(t: &AccountTest, acc: &Accounts, facts: &Facts) -> Verdict {
             .filter(|u| !gids.contains(&u.gid))
             .map(|u| {
                 Evidence::new(
-                    &u.origin.path,
-                    u.origin.line,
+                    EvidenceSource::file(&u.origin.path, u.origin.line),
                     format!("{}: primary GID {} has no group", u.name, u.gid),
                     "primary group listed in /etc/group",
                 )
@@ -1103,7 +1098,7 @@ fn account_query(t: &AccountTest, acc: &Accounts, facts: &Facts) -> Verdict {
             offenders,
             "every primary group exists",
             "account(s) have a primary group missing from /etc/group",
-            "/etc/passwd",
+            EvidenceSource::file("/etc/passwd", None),
         );
     }
     if let Some(gm) = &t.group_members_only {
@@ -1111,8 +1106,7 @@ fn account_query(t: &AccountTest, acc: &Accounts, facts: &Facts) -> Verdict {
             return Verdict::pass(
                 format!("group {} does not exist", gm.group),
                 vec![Evidence::new(
-                    "/etc/group",
-                    None,
+                    EvidenceSource::file("/etc/group", None),
                     format!("no group {}", gm.group),
                     "",
                 )],
@@ -1131,8 +1125,7 @@ fn account_query(t: &AccountTest, acc: &Accounts, facts: &Facts) -> Verdict {
             .filter(|m| !gm.allow.iter().any(|a| a == m))
             .collect();
         let ev = vec![Evidence::new(
-            &g.origin.path,
-            g.origin.line,
+            EvidenceSource::file(&g.origin.path, g.origin.line),
             format!(
                 "members: {}",
                 if extra.is_empty() {
@@ -1163,12 +1156,16 @@ fn account_query(t: &AccountTest, acc: &Accounts, facts: &Facts) -> Verdict {
             )
         };
     }
-    Verdict::error("catalogue", "account test sets no query", false)
+    Verdict::error(
+        EvidenceSource::catalogue(),
+        "account test sets no query",
+        false,
+    )
 }
 
-fn verdict_list(offenders: Vec<Evidence>, ok: &str, bad: &str, source: &str) -> Verdict {
+fn verdict_list(offenders: Vec<Evidence>, ok: &str, bad: &str, source: EvidenceSource) -> Verdict {
     if offenders.is_empty() {
-        Verdict::pass(ok, vec![Evidence::new(source, None, ok, ok)])
+        Verdict::pass(ok, vec![Evidence::new(source, ok, ok)])
     } else {
         Verdict::fail(format!("{} {bad}", offenders.len()), offenders)
     }
@@ -1183,8 +1180,7 @@ fn duplicates<'a>(
     for (key, origin, name) in items {
         if let Some(first) = seen.get(&key) {
             out.push(Evidence::new(
-                &origin.path,
-                origin.line,
+                EvidenceSource::file(&origin.path, origin.line),
                 format!("{name} repeats {what} {key} of {first}"),
                 format!("unique {what}"),
             ));
@@ -1202,8 +1198,7 @@ fn no_empty_passwords(acc: &Accounts) -> Verdict {
         .filter(|u| u.passwd_field == PasswordState::Empty)
         .map(|u| {
             Evidence::new(
-                &u.origin.path,
-                u.origin.line,
+                EvidenceSource::file(&u.origin.path, u.origin.line),
                 format!("{}: empty password field", u.name),
                 "a password or a locked field",
             )
@@ -1221,14 +1216,17 @@ fn no_empty_passwords(acc: &Accounts) -> Verdict {
                     offenders,
                 );
             }
-            return Verdict::error("/etc/shadow", reason.clone(), *permission_denied);
+            return Verdict::error(
+                EvidenceSource::file("/etc/shadow", None),
+                reason.clone(),
+                *permission_denied,
+            );
         }
     };
     for (name, e) in shadow {
         if e.password == PasswordState::Empty {
             offenders.push(Evidence::new(
-                &e.origin.path,
-                e.origin.line,
+                EvidenceSource::file(&e.origin.path, e.origin.line),
                 format!("{name}: empty password"),
                 "a password or a locked field",
             ));
@@ -1238,7 +1236,7 @@ fn no_empty_passwords(acc: &Accounts) -> Verdict {
         offenders,
         "no account has an empty password",
         "account(s) can log in without a password",
-        "/etc/passwd, /etc/shadow",
+        EvidenceSource::search("/etc/passwd, /etc/shadow"),
     )
 }
 
@@ -1279,8 +1277,7 @@ fn system_accounts_no_login(acc: &Accounts, facts: &Facts) -> Verdict {
         };
         if usable {
             offenders.push(Evidence::new(
-                &u.origin.path,
-                u.origin.line,
+                EvidenceSource::file(&u.origin.path, u.origin.line),
                 format!(
                     "{} (UID {}) has shell {} and a usable password",
                     u.name,
@@ -1304,7 +1301,7 @@ fn system_accounts_no_login(acc: &Accounts, facts: &Facts) -> Verdict {
             Fact::Collected { .. } => (String::new(), false),
         };
         return Verdict::error(
-            "/etc/shadow",
+            EvidenceSource::file("/etc/shadow", None),
             format!(
                 "system accounts with login shells ({}) and /etc/shadow unreadable: {reason}",
                 unknown.join(", ")
@@ -1316,7 +1313,7 @@ fn system_accounts_no_login(acc: &Accounts, facts: &Facts) -> Verdict {
         offenders,
         "no system account can log in",
         "system account(s) can log in",
-        "/etc/passwd",
+        EvidenceSource::file("/etc/passwd", None),
     )
 }
 
@@ -1324,6 +1321,7 @@ fn system_accounts_no_login(acc: &Accounts, facts: &Facts) -> Verdict {
 mod tests {
     use super::*;
     use crate::catalogue::test::Scalar;
+    use crate::eval::EvidenceKind;
 
     fn cmp() -> Compare {
         Compare::default()
@@ -1375,11 +1373,26 @@ mod tests {
         let shown: Vec<&str> = v
             .evidence
             .iter()
-            .filter(|e| e.source == "sshd -T")
+            .filter(|e| e.kind == EvidenceKind::Command)
             .map(|e| e.observed.as_str())
             .collect();
         assert_eq!(shown, vec!["the daemon and the files differ"]);
+        assert_eq!(v.evidence[0].kind, EvidenceKind::File);
         assert_eq!(v.evidence[0].line, Some(3));
+
+        // An unset keyword is judged on OpenSSH's default, and the evidence says so by kind.
+        let mut dflt = cfg.clone();
+        dflt.settings.insert(
+            "permitrootlogin".into(),
+            Setting {
+                value: "without-password".into(),
+                source: SettingSource::Default,
+                origin: None,
+            },
+        );
+        let v = sshd(&t, &facts_with_sshd(dflt));
+        assert_eq!(v.evidence[0].kind, EvidenceKind::Default, "{v:?}");
+        assert_eq!(v.evidence[0].line, None);
 
         // Any invalid line anywhere makes every sshd check an error naming file and line.
         cfg.notes.push(Note::new(
