@@ -1,0 +1,491 @@
+//! Local accounts (`account` probes): UID 0, password fields and hashes, shells, ids.
+//!
+//! Read from the accounts collector (parsed as glibc does). A line glibc rejects turns a
+//! pass into an error; no hash or part of one is ever put in evidence.
+
+use crate::catalogue::test::AccountTest;
+use crate::eval::{Evidence, EvidenceSource, Outcome, Verdict};
+use crate::facts::accounts::{Accounts, HashAlgorithm, PasswordState, GROUP, PASSWD, SHADOW};
+use crate::facts::registry::LoginDefs;
+use crate::facts::{Fact, Facts};
+
+/// Most line notes shown as evidence for one finding (the rest are counted).
+const MAX_NOTE_EVIDENCE: usize = 20;
+
+pub(super) fn account(t: &AccountTest, facts: &Facts) -> Verdict {
+    let acc = collected!(facts => Accounts, EvidenceSource::collector("accounts"));
+    let verdict = account_query(t, acc, facts);
+    with_line_notes(verdict, acc, account_files(t))
+}
+
+/// The account databases a query reads.
+fn account_files(t: &AccountTest) -> &'static [&'static str] {
+    if t.uid_zero_only.is_some() || t.all_shadowed.is_some() {
+        &[PASSWD]
+    } else if t.no_empty_passwords.is_some()
+        || t.hash_algorithms.is_some()
+        || t.system_accounts_no_login.is_some()
+    {
+        &[PASSWD, SHADOW]
+    } else {
+        &[PASSWD, GROUP]
+    }
+}
+
+/// Show the warnings about the files a query read, and turn a pass into an error when one
+/// of them has lines the C library rejects: Ward cannot vouch for what they were meant to be.
+/// A fail stays a fail (its offenders are positive evidence) and lists those lines too.
+fn with_line_notes(mut v: Verdict, acc: &Accounts, files: &[&str]) -> Verdict {
+    let note_evidence = |n: &crate::facts::accounts::LineNote, kind: &str, expected: &str| {
+        Evidence::new(
+            EvidenceSource::file(&n.origin.path, n.origin.line),
+            format!("{kind}: {}", n.message),
+            expected,
+        )
+    };
+    let malformed: Vec<_> = files.iter().flat_map(|f| acc.malformed_in(f)).collect();
+    let warnings: Vec<_> = files.iter().flat_map(|f| acc.warnings_in(f)).collect();
+    let mut notes: Vec<Evidence> = malformed
+        .iter()
+        .take(MAX_NOTE_EVIDENCE)
+        .map(|n| note_evidence(n, "malformed line", "a line the C library accepts"))
+        .collect();
+    notes.extend(
+        warnings
+            .iter()
+            .take(MAX_NOTE_EVIDENCE)
+            .map(|n| note_evidence(n, "warning", "a plainly written entry")),
+    );
+    for (list, what) in [
+        (malformed.len(), "malformed lines"),
+        (warnings.len(), "warnings"),
+    ] {
+        if list > MAX_NOTE_EVIDENCE {
+            notes.push(Evidence::new(
+                EvidenceSource::search(files.join(", ")),
+                format!("{} more {what} not shown", list - MAX_NOTE_EVIDENCE),
+                "",
+            ));
+        }
+    }
+    if malformed.is_empty() || v.outcome == Outcome::Fail {
+        if !malformed.is_empty() {
+            v.reason = format!(
+                "{}; also {} line(s) the C library rejects (first: {})",
+                v.reason,
+                malformed.len(),
+                malformed[0]
+            );
+        }
+        v.evidence.extend(notes);
+        return v;
+    }
+    let reason = format!(
+        "{} line(s) the C library rejects (first: {}); it skips them, but Ward cannot tell \
+         what accounts they were meant to define, and other readers may not skip them",
+        malformed.len(),
+        malformed[0]
+    );
+    // An error already found (e.g. shadow unreadable) keeps its reason first.
+    let reason = if v.outcome == Outcome::Error {
+        format!("{}; also {reason}", v.reason)
+    } else {
+        reason
+    };
+    let mut evidence = notes;
+    evidence.extend(v.evidence);
+    Verdict {
+        outcome: Outcome::Error,
+        reason,
+        evidence,
+        permission_denied: v.permission_denied,
+        items: v.items,
+    }
+}
+
+/// What a password field holds, in words (never the hash).
+fn describe_password(p: &PasswordState) -> String {
+    match p {
+        PasswordState::Shadowed => "`x` (kept in /etc/shadow)".to_string(),
+        PasswordState::Empty => "an empty password field".to_string(),
+        PasswordState::NoPassword => {
+            "a locked or invalid value that no password matches".to_string()
+        }
+        PasswordState::Locked { algorithm } => {
+            format!("a locked {} hash", algorithm_name(*algorithm))
+        }
+        PasswordState::Hash {
+            algorithm: HashAlgorithm::Unknown,
+        } => "a value Ward does not recognise (possibly a usable hash)".to_string(),
+        PasswordState::Hash { algorithm } => format!("a {} hash", algorithm_name(*algorithm)),
+    }
+}
+
+fn algorithm_name(a: HashAlgorithm) -> String {
+    serde_json::to_value(a)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+fn account_query(t: &AccountTest, acc: &Accounts, facts: &Facts) -> Verdict {
+    if let Some(allow) = &t.uid_zero_only {
+        let offenders: Vec<Evidence> = acc
+            .users
+            .iter()
+            .filter(|u| u.uid == 0 && !allow.contains(&u.name))
+            .map(|u| {
+                Evidence::new(
+                    EvidenceSource::file(&u.origin.path, u.origin.line),
+                    format!("{} has UID 0", u.name),
+                    format!("only {} with UID 0", allow.join(", ")),
+                )
+            })
+            .collect();
+        return verdict_list(
+            offenders,
+            "no account other than the allowed ones has UID 0",
+            "account(s) other than root have UID 0",
+            EvidenceSource::file("/etc/passwd", None),
+        );
+    }
+    if t.no_empty_passwords.is_some() {
+        return no_empty_passwords(acc);
+    }
+    if t.all_shadowed.is_some() {
+        // Only `x` sends the C library and PAM to /etc/shadow; anything else in passwd is
+        // the password itself, or a value Ward cannot rule out as one.
+        let offenders: Vec<Evidence> = acc
+            .users
+            .iter()
+            .filter(|u| u.passwd_field != PasswordState::Shadowed)
+            .map(|u| {
+                Evidence::new(
+                    EvidenceSource::file(&u.origin.path, u.origin.line),
+                    format!(
+                        "{}: password field holds {}, not `x`",
+                        u.name,
+                        describe_password(&u.passwd_field)
+                    ),
+                    "x (password kept in /etc/shadow)",
+                )
+            })
+            .collect();
+        return verdict_list(
+            offenders,
+            "every account keeps its password in /etc/shadow",
+            "account(s) do not keep their password in /etc/shadow",
+            EvidenceSource::file("/etc/passwd", None),
+        );
+    }
+    if let Some(allowed) = &t.hash_algorithms {
+        let shadow = collected!(&acc.shadow, EvidenceSource::file("/etc/shadow", None));
+        let names = allowed
+            .iter()
+            .map(|a| algorithm_name(*a))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut offenders = Vec::new();
+        // A hash left in passwd is used by PAM as it is; it counts as much as one in shadow.
+        let in_passwd = acc
+            .users
+            .iter()
+            .map(|u| (&u.name, &u.passwd_field, &u.origin));
+        let in_shadow = shadow.iter().map(|(n, e)| (n, &e.password, &e.origin));
+        for (name, state, origin) in in_passwd.chain(in_shadow) {
+            if let PasswordState::Hash { algorithm } | PasswordState::Locked { algorithm } = state {
+                if !allowed.contains(algorithm) {
+                    offenders.push(Evidence::new(
+                        EvidenceSource::file(&origin.path, origin.line),
+                        format!("{name}: {}", describe_password(state)),
+                        format!("one of {names}"),
+                    ));
+                }
+            }
+        }
+        return verdict_list(
+            offenders,
+            "every password hash uses an allowed algorithm",
+            "password hash(es) use a weak or unrecognised algorithm",
+            EvidenceSource::file("/etc/shadow", None),
+        );
+    }
+    if t.system_accounts_no_login.is_some() {
+        return system_accounts_no_login(acc, facts);
+    }
+    if t.unique_ids.is_some() {
+        let mut ev = duplicates(
+            acc.users
+                .iter()
+                .map(|u| (u.uid.to_string(), &u.origin, &u.name)),
+            "UID",
+        );
+        ev.extend(duplicates(
+            acc.groups
+                .iter()
+                .map(|g| (g.gid.to_string(), &g.origin, &g.name)),
+            "GID",
+        ));
+        return verdict_list(
+            ev,
+            "UIDs and GIDs are unique",
+            "duplicate UIDs or GIDs",
+            EvidenceSource::search("/etc/passwd, /etc/group"),
+        );
+    }
+    if t.unique_names.is_some() {
+        let mut ev = duplicates(
+            acc.users
+                .iter()
+                .map(|u| (u.name.clone(), &u.origin, &u.name)),
+            "account name",
+        );
+        ev.extend(duplicates(
+            acc.groups
+                .iter()
+                .map(|g| (g.name.clone(), &g.origin, &g.name)),
+            "group name",
+        ));
+        return verdict_list(
+            ev,
+            "account and group names are unique",
+            "duplicate names",
+            EvidenceSource::search("/etc/passwd, /etc/group"),
+        );
+    }
+    if t.primary_groups_exist.is_some() {
+        let gids: std::collections::HashSet<u32> = acc.groups.iter().map(|g| g.gid).collect();
+        let offenders: Vec<Evidence> = acc
+            .users
+            .iter()
+            .filter(|u| !gids.contains(&u.gid))
+            .map(|u| {
+                Evidence::new(
+                    EvidenceSource::file(&u.origin.path, u.origin.line),
+                    format!("{}: primary GID {} has no group", u.name, u.gid),
+                    "primary group listed in /etc/group",
+                )
+            })
+            .collect();
+        return verdict_list(
+            offenders,
+            "every primary group exists",
+            "account(s) have a primary group missing from /etc/group",
+            EvidenceSource::file("/etc/passwd", None),
+        );
+    }
+    if let Some(gm) = &t.group_members_only {
+        let Some(g) = acc.groups.iter().find(|g| g.name == gm.group) else {
+            return Verdict::pass(
+                format!("group {} does not exist", gm.group),
+                vec![Evidence::new(
+                    EvidenceSource::file("/etc/group", None),
+                    format!("no group {}", gm.group),
+                    "",
+                )],
+            );
+        };
+        let mut members: Vec<&str> = g.members.iter().map(String::as_str).collect();
+        // Accounts whose primary group it is are members too.
+        members.extend(
+            acc.users
+                .iter()
+                .filter(|u| u.gid == g.gid)
+                .map(|u| u.name.as_str()),
+        );
+        let extra: Vec<&str> = members
+            .into_iter()
+            .filter(|m| !gm.allow.iter().any(|a| a == m))
+            .collect();
+        let ev = vec![Evidence::new(
+            EvidenceSource::file(&g.origin.path, g.origin.line),
+            format!(
+                "members: {}",
+                if extra.is_empty() {
+                    "none unexpected".to_string()
+                } else {
+                    extra.join(", ")
+                }
+            ),
+            format!(
+                "only {}",
+                if gm.allow.is_empty() {
+                    "no one".to_string()
+                } else {
+                    gm.allow.join(", ")
+                }
+            ),
+        )];
+        return if extra.is_empty() {
+            Verdict::pass(format!("group {} has only allowed members", g.name), ev)
+        } else {
+            Verdict::fail(
+                format!(
+                    "group {} has unexpected members: {}",
+                    g.name,
+                    extra.join(", ")
+                ),
+                ev,
+            )
+        };
+    }
+    Verdict::error(
+        EvidenceSource::catalogue(),
+        "account test sets no query",
+        false,
+    )
+}
+
+fn verdict_list(offenders: Vec<Evidence>, ok: &str, bad: &str, source: EvidenceSource) -> Verdict {
+    if offenders.is_empty() {
+        Verdict::pass(ok, vec![Evidence::new(source, ok, ok)])
+    } else {
+        Verdict::fail(format!("{} {bad}", offenders.len()), offenders)
+    }
+}
+
+fn duplicates<'a>(
+    items: impl Iterator<Item = (String, &'a crate::facts::Origin, &'a String)>,
+    what: &str,
+) -> Vec<Evidence> {
+    let mut seen: std::collections::BTreeMap<String, &String> = std::collections::BTreeMap::new();
+    let mut out = Vec::new();
+    for (key, origin, name) in items {
+        if let Some(first) = seen.get(&key) {
+            out.push(Evidence::new(
+                EvidenceSource::file(&origin.path, origin.line),
+                format!("{name} repeats {what} {key} of {first}"),
+                format!("unique {what}"),
+            ));
+        } else {
+            seen.insert(key, name);
+        }
+    }
+    out
+}
+
+fn no_empty_passwords(acc: &Accounts) -> Verdict {
+    let mut offenders: Vec<Evidence> = acc
+        .users
+        .iter()
+        .filter(|u| u.passwd_field == PasswordState::Empty)
+        .map(|u| {
+            Evidence::new(
+                EvidenceSource::file(&u.origin.path, u.origin.line),
+                format!("{}: empty password field", u.name),
+                "a password or a locked field",
+            )
+        })
+        .collect();
+    let shadow = match &acc.shadow {
+        Fact::Collected { value } => value,
+        Fact::Error {
+            reason,
+            permission_denied,
+        } => {
+            if !offenders.is_empty() {
+                return Verdict::fail(
+                    "account(s) have an empty password in /etc/passwd",
+                    offenders,
+                );
+            }
+            return Verdict::error(
+                EvidenceSource::file("/etc/shadow", None),
+                reason.clone(),
+                *permission_denied,
+            );
+        }
+    };
+    for (name, e) in shadow {
+        if e.password == PasswordState::Empty {
+            offenders.push(Evidence::new(
+                EvidenceSource::file(&e.origin.path, e.origin.line),
+                format!("{name}: empty password"),
+                "a password or a locked field",
+            ));
+        }
+    }
+    verdict_list(
+        offenders,
+        "no account has an empty password",
+        "account(s) can log in without a password",
+        EvidenceSource::search("/etc/passwd, /etc/shadow"),
+    )
+}
+
+fn system_accounts_no_login(acc: &Accounts, facts: &Facts) -> Verdict {
+    let uid_min = facts
+        .get::<LoginDefs>()
+        .and_then(|kv| kv.0.effective("UID_MIN"))
+        .and_then(|(v, _)| v.parse::<u32>().ok())
+        .unwrap_or(1000);
+    let shadow = acc.shadow.value();
+    // An empty shell field is /bin/sh (passwd(5)): a login shell.
+    let no_login_shell = |s: &str| {
+        matches!(
+            s.rsplit('/').next().unwrap_or(s),
+            "nologin" | "false" | "sync" | "shutdown" | "halt"
+        )
+    };
+    let mut offenders = Vec::new();
+    let mut unknown = Vec::new();
+    for u in &acc.users {
+        let is_system = u.uid != 0 && (u.uid < uid_min || u.name == "nobody");
+        if !is_system || no_login_shell(&u.shell) {
+            continue;
+        }
+        // A login shell is tolerable only when no password can be used.
+        let pw = match (&u.passwd_field, shadow) {
+            (PasswordState::Shadowed, Some(s)) => s.get(&u.name).map(|e| e.password.clone()),
+            (PasswordState::Shadowed, None) => {
+                unknown.push(u.name.clone());
+                continue;
+            }
+            (other, _) => Some(other.clone()),
+        };
+        let usable = match pw {
+            Some(PasswordState::Hash { .. }) | Some(PasswordState::Empty) => true,
+            Some(_) => false,
+            None => true,
+        };
+        if usable {
+            offenders.push(Evidence::new(
+                EvidenceSource::file(&u.origin.path, u.origin.line),
+                format!(
+                    "{} (UID {}) has shell {} and a usable password",
+                    u.name,
+                    u.uid,
+                    if u.shell.is_empty() {
+                        "/bin/sh (empty shell field)"
+                    } else {
+                        u.shell.as_str()
+                    }
+                ),
+                "a no-login shell or a locked password",
+            ));
+        }
+    }
+    if offenders.is_empty() && !unknown.is_empty() {
+        let (reason, denied) = match &acc.shadow {
+            Fact::Error {
+                reason,
+                permission_denied,
+            } => (reason.clone(), *permission_denied),
+            Fact::Collected { .. } => (String::new(), false),
+        };
+        return Verdict::error(
+            EvidenceSource::file("/etc/shadow", None),
+            format!(
+                "system accounts with login shells ({}) and /etc/shadow unreadable: {reason}",
+                unknown.join(", ")
+            ),
+            denied,
+        );
+    }
+    verdict_list(
+        offenders,
+        "no system account can log in",
+        "system account(s) can log in",
+        EvidenceSource::file("/etc/passwd", None),
+    )
+}

@@ -1,0 +1,58 @@
+//! Key/value settings: `config` probes over planned key/value files and `/etc/login.defs`.
+//!
+//! Only the keys the catalogue asked for were collected; a key not planned is `error`.
+
+use super::{judge, missing, not_collected, path_source};
+use crate::catalogue::test::{Compare, ConfigTest, KeyTest, WhenMissing};
+use crate::eval::{Evidence, EvidenceSource, Outcome, Verdict};
+use crate::facts::keyvalue::KeyValues;
+use crate::facts::registry::{ConfigValues, LoginDefs};
+use crate::facts::{Fact, Facts};
+
+fn key_value(kv: &KeyValues, key: &str, cmp: &Compare, when_missing: WhenMissing) -> Verdict {
+    if !kv.present {
+        return missing(
+            when_missing,
+            format!("{} does not exist", kv.path),
+            vec![Evidence::new(
+                EvidenceSource::file(&kv.path, None),
+                "file absent",
+                cmp.describe(),
+            )],
+        );
+    }
+    match kv.effective(key) {
+        Some((value, origin)) => judge(
+            cmp,
+            key,
+            value,
+            EvidenceSource::file(&origin.path, origin.line),
+        ),
+        None => missing(
+            when_missing,
+            format!("{key} is not set in {}", kv.path),
+            vec![Evidence::new(
+                EvidenceSource::file(&kv.path, None),
+                format!("{key} not set"),
+                cmp.describe(),
+            )],
+        ),
+    }
+}
+
+pub(super) fn config(t: &ConfigTest, facts: &Facts) -> Verdict {
+    let configs =
+        collected!(facts => ConfigValues, EvidenceSource::collector("configuration keys"));
+    let Some(fact) = configs.0.iter().find(|c| {
+        c.query.path == t.path && c.query.format == t.format && c.query.keys.contains(&t.key)
+    }) else {
+        return not_collected(&format!("{} {}", t.path, t.key));
+    };
+    let kv = collected!(&fact.result, path_source(&t.path));
+    key_value(kv, &t.key, &t.compare(), t.when_missing)
+}
+
+pub(super) fn login_defs(t: &KeyTest, facts: &Facts) -> Verdict {
+    let kv = collected!(facts => LoginDefs, EvidenceSource::file("/etc/login.defs", None));
+    key_value(&kv.0, &t.key, &t.compare(), t.when_missing)
+}

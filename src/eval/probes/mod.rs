@@ -1,0 +1,237 @@
+//! One evaluator per probe kind, one module per kind. Each reads only the facts bundle and
+//! returns a verdict with evidence; a missing or failed fact is `error`, never `pass`. This
+//! module dispatches on the test and holds what the kinds share: unwrapping a collector's
+//! output, comparing a value, and judging it with its evidence source.
+
+use super::{Evidence, EvidenceSource, Outcome, Verdict};
+use crate::catalogue::test::{Compare, Test, WhenMissing};
+use crate::facts::Facts;
+
+pub(super) fn evaluate(test: &Test, facts: &Facts) -> Verdict {
+    match test {
+        Test::File(t) => file(t, facts),
+        Test::Lines(t) => lines(t, facts),
+        Test::Config(t) => config(t, facts),
+        Test::LoginDefs(t) => login_defs(t, facts),
+        Test::Sshd(t) => sshd(t, facts),
+        Test::Sysctl(t) => sysctl(t, facts),
+        Test::Package(t) => package(t, facts),
+        Test::Service(t) => service(t, facts),
+        Test::Account(t) => account(t, facts),
+        Test::All(_) | Test::Any(_) | Test::None(_) | Test::Not(_) => {
+            crate::eval::evaluate_test(test, facts)
+        }
+    }
+}
+
+/// Unwrap a fact or return the error verdict. `collected!(facts => Type, source)` reads a
+/// collector's output from the bundle; `collected!(fact, source)` unwraps a nested fact.
+/// `source` is the [`EvidenceSource`] an error's evidence names.
+macro_rules! collected {
+    ($facts:expr => $ty:ty, $src:expr) => {
+        match $facts.fact::<$ty>() {
+            Ok(fact) => collected!(fact, $src),
+            // A live-only fact on an image: the check cannot apply, it did not pass.
+            Err(e @ crate::facts::FactError::LiveOnly { .. }) => {
+                return Verdict::with(
+                    Outcome::NotApplicable,
+                    e.to_string(),
+                    vec![Evidence::new($src, e.to_string(), "the live host")],
+                )
+            }
+            Err(e) => return Verdict::error($src, e.to_string(), false),
+        }
+    };
+    ($fact:expr, $src:expr) => {
+        match $fact {
+            Fact::Collected { value } => value,
+            Fact::Error {
+                reason,
+                permission_denied,
+            } => {
+                let src: EvidenceSource = $src;
+                // Read errors already start with the path; do not say it twice.
+                let reason = if reason.starts_with(&src.name) {
+                    reason.clone()
+                } else {
+                    format!("{}: {reason}", src.name)
+                };
+                return Verdict::error(src, reason, *permission_denied);
+            }
+        }
+    };
+}
+
+mod accounts;
+mod config;
+mod files;
+mod packages;
+mod services;
+mod sshd;
+mod sysctl;
+
+use accounts::account;
+use config::{config, login_defs};
+use files::{file, lines};
+use packages::package;
+use services::service;
+use sshd::sshd;
+use sysctl::sysctl;
+
+/// The source a catalogue path names: one file, or the files a glob matches.
+fn path_source(path: &str) -> EvidenceSource {
+    if path.contains(['*', '?', '[']) {
+        EvidenceSource::search(path)
+    } else {
+        EvidenceSource::file(path, None)
+    }
+}
+
+fn not_collected(what: &str) -> Verdict {
+    Verdict::error(
+        EvidenceSource::collector("facts bundle"),
+        format!(
+            "{what} was not collected: the facts bundle was made with a different catalogue; \
+             collect again with this one"
+        ),
+        false,
+    )
+}
+
+fn missing(policy: WhenMissing, reason: String, evidence: Vec<Evidence>) -> Verdict {
+    let outcome = match policy {
+        WhenMissing::Pass => Outcome::Pass,
+        WhenMissing::Fail => Outcome::Fail,
+        WhenMissing::Error => Outcome::Error,
+    };
+    Verdict::with(outcome, reason, evidence)
+}
+
+/// Apply a comparison to an observed value. `Err` when the value cannot be compared (not an
+/// integer where one is needed).
+pub(crate) fn compare(cmp: &Compare, observed: &str) -> Result<bool, String> {
+    let obs = observed.trim();
+    let eq = |s: &str| s.eq_ignore_ascii_case(obs);
+    let mut ok = true;
+    if let Some(v) = &cmp.equals {
+        ok &= eq(&v.0);
+    }
+    if let Some(v) = &cmp.one_of {
+        ok &= v.iter().any(|s| eq(&s.0));
+    }
+    if let Some(v) = &cmp.none_of {
+        ok &= !v.iter().any(|s| eq(&s.0));
+    }
+    if cmp.at_least.is_some() || cmp.at_most.is_some() {
+        let n: i64 = parse_int(obs).ok_or_else(|| format!("{obs:?} is not an integer"))?;
+        if let Some(min) = &cmp.at_least {
+            ok &= n >= min.value()?;
+        }
+        if let Some(max) = &cmp.at_most {
+            ok &= n <= max.value()?;
+        }
+    }
+    if let Some(re) = &cmp.matches {
+        let re = regex::Regex::new(re).map_err(|e| format!("invalid pattern: {e}"))?;
+        ok &= re.is_match(obs);
+    }
+    let items: Vec<String> = obs
+        .split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|s| !s.is_empty())
+        .map(|s| s.to_ascii_lowercase())
+        .collect();
+    if let Some(v) = &cmp.includes_none {
+        ok &= !v
+            .iter()
+            .any(|s| items.iter().any(|i| i.eq_ignore_ascii_case(&s.0)));
+    }
+    if let Some(v) = &cmp.includes_all {
+        ok &= v
+            .iter()
+            .all(|s| items.iter().any(|i| i.eq_ignore_ascii_case(&s.0)));
+    }
+    Ok(ok)
+}
+
+fn parse_int(s: &str) -> Option<i64> {
+    let s = s.trim();
+    if let Some(hex) = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
+        return i64::from_str_radix(hex, 16).ok();
+    }
+    s.parse().ok()
+}
+
+/// Compare one value and build the verdict.
+fn judge(cmp: &Compare, subject: &str, observed: &str, source: EvidenceSource) -> Verdict {
+    let expected = cmp.describe();
+    let ev = vec![Evidence::new(source.clone(), observed, expected.clone())];
+    match compare(cmp, observed) {
+        Ok(true) => Verdict::pass(format!("{subject} is {observed:?}"), ev),
+        Ok(false) => Verdict::fail(
+            format!("{subject} is {observed:?}; expected {expected}"),
+            ev,
+        ),
+        Err(e) => Verdict {
+            evidence: ev,
+            ..Verdict::error(source, format!("{subject}: {e}"), false)
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalogue::test::PackageTest;
+    use crate::catalogue::test::Scalar;
+    use crate::facts::Fact;
+
+    fn cmp() -> Compare {
+        Compare::default()
+    }
+
+    pub(crate) fn facts_with_sshd(cfg: crate::facts::sshd::SshdConfig) -> Facts {
+        let mut facts = Facts::new(crate::facts::HostInfo {
+            hostname: None,
+            host_id: None,
+            root: "/".into(),
+            live: true,
+            collector_uid: 0,
+        });
+        facts.insert(Fact::Collected { value: cfg });
+        facts
+    }
+
+    #[test]
+    fn missing_facts_are_errors_never_passes() {
+        let t = Test::Package(PackageTest {
+            name: "telnetd".into(),
+            installed: false,
+        });
+        let v = evaluate(&t, &facts_with_sshd(Default::default()));
+        assert_eq!(v.outcome, Outcome::Error);
+        assert!(!v.evidence.is_empty());
+    }
+
+    #[test]
+    fn comparisons() {
+        let c = Compare {
+            one_of: Some(vec![Scalar("no".into())]),
+            ..cmp()
+        };
+        assert_eq!(compare(&c, "No"), Ok(true));
+        assert_eq!(compare(&c, "yes"), Ok(false));
+        let c = Compare {
+            at_most: Some(crate::catalogue::test::Num::Value(4)),
+            ..cmp()
+        };
+        assert_eq!(compare(&c, "4"), Ok(true));
+        assert_eq!(compare(&c, "6"), Ok(false));
+        assert!(compare(&c, "six").is_err());
+        let c = Compare {
+            includes_none: Some(vec![Scalar("3des-cbc".into())]),
+            ..cmp()
+        };
+        assert_eq!(compare(&c, "aes256-ctr,3des-cbc"), Ok(false));
+        assert_eq!(compare(&c, "aes256-ctr,aes128-ctr"), Ok(true));
+    }
+}
