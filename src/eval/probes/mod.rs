@@ -161,6 +161,23 @@ fn parse_int(s: &str) -> Option<i64> {
     s.parse().ok()
 }
 
+/// Whether a comparison is about integers: an integer bound, or every listed value an
+/// integer. Such a value is read as the software reads it (a sysctl as the kernel does,
+/// an sshd time in seconds).
+fn numeric_compare(cmp: &Compare) -> bool {
+    let all_int = |v: &[crate::catalogue::test::Scalar]| {
+        !v.is_empty() && v.iter().all(|s| s.0.trim().parse::<i64>().is_ok())
+    };
+    cmp.at_least.is_some()
+        || cmp.at_most.is_some()
+        || cmp
+            .equals
+            .as_ref()
+            .is_some_and(|e| all_int(std::slice::from_ref(e)))
+        || cmp.one_of.as_deref().is_some_and(all_int)
+        || cmp.none_of.as_deref().is_some_and(all_int)
+}
+
 /// Compare one value and build the verdict.
 fn judge(cmp: &Compare, subject: &str, observed: &str, source: EvidenceSource) -> Verdict {
     let expected = cmp.describe();

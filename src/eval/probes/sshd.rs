@@ -4,10 +4,10 @@
 //! judged is the effective one (first wins, `sshd -T` on the live host), with its source,
 //! and conflicting or ignored lines and `Match` blocks shown as evidence.
 
-use super::judge;
-use crate::catalogue::test::SshdTest;
+use super::{judge, numeric_compare};
+use crate::catalogue::test::{Compare, SshdTest};
 use crate::eval::{Evidence, EvidenceSource, Outcome, Verdict};
-use crate::facts::sshd::SshdConfig;
+use crate::facts::sshd::{is_time_keyword, time_seconds, SshdConfig};
 use crate::facts::sshd::{NoteKind, SettingSource};
 use crate::facts::{Fact, Facts};
 
@@ -64,7 +64,7 @@ pub(super) fn sshd(t: &SshdTest, facts: &Facts) -> Verdict {
             "derived by Ward from ClientAliveInterval and ClientAliveCountMax",
         ),
     };
-    let mut global = judge(&cmp, &t.key, &setting.value, source);
+    let mut global = judge_value(&cmp, &key, &t.key, &setting.value, source);
     // On the live host `sshd -T` wins; when it disagrees with the files, say so. Later
     // lines that lose to the effective value, and `Match all` overrides, are shown too.
     for note in cfg.notes_for(&key, NoteKind::SshdTDisagrees) {
@@ -88,8 +88,9 @@ pub(super) fn sshd(t: &SshdTest, facts: &Facts) -> Verdict {
     for block in &cfg.match_blocks {
         if let Some(s) = block.settings.get(&key) {
             let origin = s.origin.clone().unwrap_or_else(|| block.origin.clone());
-            let mut v = judge(
+            let mut v = judge_value(
                 &cmp,
+                &key,
                 &format!("{} in `Match {}`", t.key, block.criteria),
                 &s.value,
                 EvidenceSource::file(&origin.path, origin.line),
@@ -101,6 +102,38 @@ pub(super) fn sshd(t: &SshdTest, facts: &Facts) -> Verdict {
         }
     }
     crate::eval::combine_all(verdicts)
+}
+
+/// Judge one value as sshd reads it: a time keyword compared with a number is read in
+/// seconds as sshd's `convtime` reads it (`1m30s` is 90), the way `sshd -T` prints it.
+fn judge_value(
+    cmp: &Compare,
+    keyword: &str,
+    subject: &str,
+    value: &str,
+    source: EvidenceSource,
+) -> Verdict {
+    if !(numeric_compare(cmp) && is_time_keyword(keyword)) {
+        return judge(cmp, subject, value, source);
+    }
+    let Some(seconds) = time_seconds(value) else {
+        return Verdict::error(
+            source,
+            format!("{subject}: {value:?} is not a time value sshd accepts"),
+            false,
+        );
+    };
+    let seconds = seconds.to_string();
+    let mut v = judge(cmp, subject, &seconds, source);
+    if seconds != value {
+        if let Some(first) = v.evidence.first_mut() {
+            first.observed = format!("{value:?}, which sshd reads as {seconds} seconds");
+        }
+        v.reason = v
+            .reason
+            .replacen(&format!("{seconds:?}"), &format!("{value:?} ({seconds} s)"), 1);
+    }
+    v
 }
 
 /// Evidence for one sshd configuration note, at its file and line.

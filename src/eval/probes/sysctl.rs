@@ -4,27 +4,11 @@
 //! it; on the live host the running value under `/proc/sys` is judged as well, and every
 //! other place that sets the key is shown as evidence.
 
-use super::judge;
+use super::{judge, numeric_compare};
 use crate::catalogue::test::{Compare, SysctlTest};
 use crate::eval::{Evidence, EvidenceSource, Outcome, Verdict};
 use crate::facts::sysctl::Sysctl;
 use crate::facts::{Fact, Facts};
-
-/// Whether a comparison is about integers: an integer bound, or every listed value an
-/// integer. Such a sysctl value is read the way the kernel reads it.
-fn numeric_compare(cmp: &Compare) -> bool {
-    let all_int = |v: &[crate::catalogue::test::Scalar]| {
-        !v.is_empty() && v.iter().all(|s| s.0.trim().parse::<i64>().is_ok())
-    };
-    cmp.at_least.is_some()
-        || cmp.at_most.is_some()
-        || cmp
-            .equals
-            .as_ref()
-            .is_some_and(|e| all_int(std::slice::from_ref(e)))
-        || cmp.one_of.as_deref().is_some_and(all_int)
-        || cmp.none_of.as_deref().is_some_and(all_int)
-}
 
 /// Every other place that sets a sysctl key, as evidence next to the winning one.
 fn sysctl_settings_evidence(

@@ -561,6 +561,11 @@ pub(super) fn parse_int(s: &str) -> Option<i64> {
     }
 }
 
+/// Whether sshd reads this (lower-case) keyword's value as a time spec (`convtime`).
+pub(super) fn is_time(keyword: &str) -> bool {
+    matches!(shape(keyword), Shape::Time)
+}
+
 /// Seconds of a time spec as sshd's `convtime` reads it: one or more `NUMBER[smhdw]`
 /// (units in either case, a bare number is seconds), total at most `INT_MAX`.
 pub(super) fn parse_time(s: &str) -> Option<i64> {

@@ -93,6 +93,18 @@ pub use parser::{
 };
 pub use sshd_t::SSHD_PATH;
 
+/// Whether sshd reads the keyword's value as a time (`LoginGraceTime`, `ClientAliveInterval`):
+/// a number of seconds or units such as `1m30s`. Keywords are matched case-insensitively.
+pub fn is_time_keyword(keyword: &str) -> bool {
+    keywords::is_time(&keyword.to_ascii_lowercase())
+}
+
+/// A time value in seconds as sshd's `convtime` reads it (`90`, `1m30s`, `1h`), or `None`
+/// when sshd would refuse it.
+pub fn time_seconds(value: &str) -> Option<i64> {
+    keywords::parse_time(value.trim())
+}
+
 /// The main server configuration file.
 pub const MAIN_CONFIG: &str = "/etc/ssh/sshd_config";
 

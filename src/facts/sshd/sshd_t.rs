@@ -73,6 +73,9 @@ fn normalise(keyword: &str, value: &str) -> String {
         .to_ascii_lowercase();
     if keyword == "permitrootlogin" && v == "without-password" {
         "prohibit-password".to_string()
+    } else if super::keywords::is_time(keyword) {
+        // sshd -T prints times in seconds; the files may say `1m`.
+        super::keywords::parse_time(&v).map_or(v, |n| n.to_string())
     } else {
         v
     }
