@@ -518,7 +518,7 @@ fn controls(cmd: ControlsCommand) -> Result<ExitCode> {
                     .iter()
                     .map(|c| {
                         serde_json::json!({
-                            "id": c.id, "severity": c.severity, "title": c.title, "origin": c.origin
+                            "id": c.id, "severity": c.severity, "title": c.default_title(), "origin": c.origin
                         })
                     })
                     .collect();
@@ -526,7 +526,13 @@ fn controls(cmd: ControlsCommand) -> Result<ExitCode> {
             } else {
                 let w = checks.iter().map(|c| c.id.len()).max().unwrap_or(2);
                 for c in &checks {
-                    writeln!(out, "{:<w$}  {:<8}  {}", c.id, c.severity.as_str(), c.title)?;
+                    writeln!(
+                        out,
+                        "{:<w$}  {:<8}  {}",
+                        c.id,
+                        c.severity.as_str(),
+                        c.default_title()
+                    )?;
                 }
                 writeln!(out, "{} checks", checks.len())?;
             }
@@ -555,7 +561,7 @@ fn controls(cmd: ControlsCommand) -> Result<ExitCode> {
             if !c.parameters.is_empty() {
                 writeln!(out, "Parameters:")?;
                 for (name, d) in &c.parameters {
-                    let bounds = match (d.minimum, d.maximum) {
+                    let mut bounds = match (d.minimum, d.maximum) {
                         (None, None) => String::new(),
                         (lo, hi) => format!(
                             ", allowed {}..={}",
@@ -563,6 +569,9 @@ fn controls(cmd: ControlsCommand) -> Result<ExitCode> {
                             hi.map(|v| v.to_string()).unwrap_or_default()
                         ),
                     };
+                    if let Some(p) = &d.pattern {
+                        bounds.push_str(&format!(", matching /{p}/"));
+                    }
                     writeln!(
                         out,
                         "  {name} (default {}{bounds}): {}",

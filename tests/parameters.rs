@@ -142,3 +142,71 @@ fn controls_show_lists_parameters() {
             "max_auth_tries (default 4, allowed 1..=100)",
         ));
 }
+
+#[test]
+fn thresholds_are_parameters_and_titles_state_the_value_used() {
+    // accounts-hardened: pwquality minlen = 14, UMASK 027.
+    let host = fixture_root("accounts-hardened");
+    let default = scan_json(host.path(), &[]);
+    let f = finding(&default, "accounts.password-length");
+    assert_eq!(f["outcome"], "pass", "{f:#}");
+    assert_eq!(
+        f["title"],
+        "PAM enforces passwords of at least 12 characters (pam_pwquality)"
+    );
+    assert_eq!(
+        finding(&default, "accounts.default-umask")["outcome"],
+        "pass"
+    );
+
+    let strict = scan_json(
+        host.path(),
+        &["--param", "min_password_length=16", "--param", "umask=077"],
+    );
+    let f = finding(&strict, "accounts.password-length");
+    assert_eq!(f["outcome"], "fail", "{f:#}");
+    assert_eq!(
+        f["title"],
+        "PAM enforces passwords of at least 16 characters (pam_pwquality)"
+    );
+    assert_eq!(f["parameters"]["min_password_length"]["value"], 16);
+    let f = finding(&strict, "accounts.default-umask");
+    assert_eq!(f["outcome"], "fail", "{f:#}");
+    assert!(
+        f["title"].as_str().unwrap().contains("(077 or stricter)"),
+        "{f:#}"
+    );
+
+    // A mask that is not octal is refused before scanning.
+    Command::cargo_bin("ward")
+        .unwrap()
+        .args(["scan", "--root"])
+        .arg(host.path())
+        .args(["--param", "umask=0x17"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("does not match"));
+}
+
+#[test]
+fn ssh_time_limits_are_parameters_read_in_seconds() {
+    // ssh-login-grace-minute-and-half: LoginGraceTime 1m30s, which sshd reads as 90 s.
+    let host = fixture_root("ssh-login-grace-minute-and-half");
+    let report = scan_json(host.path(), &[]);
+    let f = finding(&report, "ssh.login-grace-time");
+    assert_eq!(f["outcome"], "fail", "{f:#}");
+    assert!(
+        f["evidence"][0]["observed"]
+            .as_str()
+            .unwrap()
+            .contains("90 seconds"),
+        "{f:#}"
+    );
+    let report = scan_json(host.path(), &["--param", "login_grace_seconds=120"]);
+    let f = finding(&report, "ssh.login-grace-time");
+    assert_eq!(f["outcome"], "pass", "{f:#}");
+    assert_eq!(
+        f["title"],
+        "SSH drops unauthenticated connections within 120 seconds"
+    );
+}

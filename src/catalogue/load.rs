@@ -602,4 +602,41 @@ mod tests {
         assert!(text.contains("no comparison given"), "{text}");
         assert!(text.contains("fixture \"nope\" does not exist"), "{text}");
     }
+
+    #[test]
+    fn line_values_masks_and_title_placeholders_are_validated() {
+        let check = |title: &str, test: &str| {
+            format!(
+                "- id: a.b\n  title: {title}\n  severity: low\n  test: {test}\n  rationale: r\n  remediation: {{ steps: s }}\n"
+            )
+        };
+        let cases = [
+            (
+                check("t", "{ lines: { path: /f, matches: 'minlen=([0-9]+)', expect: present, value: { at_least: 1 } } }"),
+                "capture group named `value`",
+            ),
+            (
+                check("t", "{ lines: { path: /f, matches: 'x', expect: satisfied } }"),
+                "needs a `value` comparison",
+            ),
+            (
+                check("t", "{ lines: { path: /f, matches: '(?P<value>x)', expect: absent, value: { equals: x } } }"),
+                "cannot be combined with `expect: absent`",
+            ),
+            (
+                check("t", "{ login_defs: { key: UMASK, bits_set: \"0x17\" } }"),
+                "not an octal mask",
+            ),
+            (
+                check("within {limit} s", "{ package: { name: x, installed: false } }"),
+                "the title names {limit}",
+            ),
+        ];
+        for (yaml, want) in cases {
+            let err = Catalogue::load(vec![("t".into(), vec![src("checks/a.yaml", &yaml)])])
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(want), "{want}: {err}");
+        }
+    }
 }

@@ -196,6 +196,57 @@ pub struct Check {
     pub origin: String,
 }
 
+impl Check {
+    /// The title with each `{name}` of a parameter replaced by its value in `params`
+    /// (`"... within {login_grace_seconds} seconds"`), so a report states the limit used.
+    pub fn title_for(&self, params: &Params) -> String {
+        fill_placeholders(&self.title, |name| {
+            params.get(name).map(ToString::to_string)
+        })
+    }
+
+    /// The title with every parameter at its default.
+    pub fn default_title(&self) -> String {
+        fill_placeholders(&self.title, |name| {
+            self.parameters.get(name).map(|d| d.default.to_string())
+        })
+    }
+}
+
+/// The `{name}` placeholders of a text (lower-case snake_case names only).
+pub fn placeholders(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(open) = rest.find('{') {
+        let after = &rest[open + 1..];
+        match after.find('}') {
+            Some(close) => {
+                let name = &after[..close];
+                if !name.is_empty()
+                    && name
+                        .bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+                {
+                    out.push(name);
+                }
+                rest = &after[close + 1..];
+            }
+            None => break,
+        }
+    }
+    out
+}
+
+fn fill_placeholders(text: &str, value: impl Fn(&str) -> Option<String>) -> String {
+    let mut out = text.to_string();
+    for name in placeholders(text) {
+        if let Some(v) = value(name) {
+            out = out.replace(&format!("{{{name}}}"), &v);
+        }
+    }
+    out
+}
+
 /// A check parameter: its meaning, default and bounds.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -210,6 +261,9 @@ pub struct ParamDecl {
     /// Largest value a profile may set (integers).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub maximum: Option<i64>,
+    /// A regular expression a string value must match in full (e.g. `[0-7]{3,4}`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pattern: Option<String>,
 }
 
 impl ParamDecl {
@@ -221,6 +275,13 @@ impl ParamDecl {
                 self.default.kind(),
                 value.kind()
             ));
+        }
+        if let (ParamValue::Text(v), Some(p)) = (value, &self.pattern) {
+            let re = regex::Regex::new(&format!("^(?:{p})$"))
+                .map_err(|e| format!("parameter {name:?}: invalid pattern {p:?}: {e}"))?;
+            if !re.is_match(v) {
+                return Err(format!("parameter {name:?} = {v:?} does not match /{p}/"));
+            }
         }
         if let ParamValue::Integer(v) = value {
             if self.minimum.is_some_and(|m| *v < m) || self.maximum.is_some_and(|m| *v > m) {

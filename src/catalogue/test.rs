@@ -83,6 +83,76 @@ pub struct Compare {
     /// (case-insensitive).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub includes_all: Option<Vec<Scalar>>,
+    /// An integer (read as C's `strtol` with base 0 reads it: `027` octal, `0x17` hex,
+    /// `23` decimal) with every bit of this octal mask set, e.g. a umask at least as strict
+    /// as `"027"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bits_set: Option<Mask>,
+}
+
+/// An octal bit mask in a comparison: written as a string of octal digits (`"027"`) or
+/// naming a string parameter holding one (`{ param: umask }`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Mask {
+    Octal(String),
+    Param(ParamRef),
+}
+
+impl Mask {
+    /// The mask's value; `Err` for a parameter not resolved or text that is not octal.
+    pub fn value(&self) -> Result<u32, String> {
+        match self {
+            Mask::Octal(s) => {
+                parse_octal(s).ok_or_else(|| format!("{s:?} is not an octal mask such as \"027\""))
+            }
+            Mask::Param(p) => Err(format!("parameter {:?} has no value", p.param)),
+        }
+    }
+
+    fn param(&self) -> Option<&str> {
+        match self {
+            Mask::Param(p) => Some(&p.param),
+            Mask::Octal(_) => None,
+        }
+    }
+
+    fn resolve(&mut self, params: &Params) -> Result<(), String> {
+        if let Mask::Param(p) = self {
+            match params.get(&p.param) {
+                Some(ParamValue::Text(t)) if parse_octal(t).is_some() => {
+                    *self = Mask::Octal(t.clone())
+                }
+                Some(other) => {
+                    return Err(format!(
+                        "parameter {:?} is {}, not a string of octal digits",
+                        p.param,
+                        other.kind()
+                    ))
+                }
+                None => return Err(format!("parameter {:?} is not declared", p.param)),
+            }
+        }
+        Ok(())
+    }
+}
+
+impl std::fmt::Display for Mask {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Mask::Octal(v) => write!(f, "{v}"),
+            Mask::Param(p) => write!(f, "{{{}}}", p.param),
+        }
+    }
+}
+
+/// Octal digits only (`027`, `0077`), at most 12 bits.
+pub fn parse_octal(s: &str) -> Option<u32> {
+    let s = s.trim();
+    if s.is_empty() || s.len() > 5 || !s.bytes().all(|b| (b'0'..=b'7').contains(&b)) {
+        return None;
+    }
+    u32::from_str_radix(s, 8).ok().filter(|m| *m <= 0o7777)
 }
 
 /// A number in a comparison: written literally (`4`) or naming a check parameter
@@ -261,6 +331,8 @@ macro_rules! keyed_probe {
             pub includes_none: Option<Vec<Scalar>>,
             #[serde(default, skip_serializing_if = "Option::is_none")]
             pub includes_all: Option<Vec<Scalar>>,
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub bits_set: Option<Mask>,
         }
 
         impl $name {
@@ -275,18 +347,27 @@ macro_rules! keyed_probe {
                     matches: self.matches.clone(),
                     includes_none: self.includes_none.clone(),
                     includes_all: self.includes_all.clone(),
+                    bits_set: self.bits_set.clone(),
                 }
             }
 
             /// The parameters this probe's comparison names.
             pub fn params(&self) -> Vec<&str> {
-                self.at_least.iter().chain(&self.at_most).filter_map(Num::param).collect()
+                self.at_least
+                    .iter()
+                    .chain(&self.at_most)
+                    .filter_map(Num::param)
+                    .chain(self.bits_set.iter().filter_map(Mask::param))
+                    .collect()
             }
 
             /// Replace parameter references by their values.
             pub fn resolve(&mut self, params: &Params) -> Result<(), String> {
                 for n in self.at_least.iter_mut().chain(self.at_most.iter_mut()) {
                     n.resolve(params)?;
+                }
+                if let Some(m) = &mut self.bits_set {
+                    m.resolve(params)?;
                 }
                 Ok(())
             }
@@ -375,8 +456,14 @@ pub struct LinesTest {
     pub path: String,
     /// Regular expression (Rust `regex` syntax) applied to each line.
     pub matches: String,
-    /// `present`: some line must match; `absent`: no line may match.
+    /// `present`: some line must match; `absent`: no line may match; `satisfied`: every
+    /// matching line's `value` must satisfy the comparison (no matching line passes).
     pub expect: Presence,
+    /// A comparison applied to the named capture group `value` of `matches` on every
+    /// matching line (with `present` or `satisfied`), e.g. `minlen=(?P<value>[0-9]+)` with
+    /// `{ at_least: { param: min_password_length } }`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<Compare>,
     /// What a missing file means (default: fail).
     #[serde(default)]
     pub when_missing: WhenMissing,
@@ -388,6 +475,8 @@ pub struct LinesTest {
 pub enum Presence {
     Present,
     Absent,
+    /// Every matching line satisfies the test's `value` comparison (lines only).
+    Satisfied,
 }
 
 /// Whether a package is installed.
@@ -484,10 +573,32 @@ impl Compare {
             self.matches.is_some(),
             self.includes_none.is_some(),
             self.includes_all.is_some(),
+            self.bits_set.is_some(),
         ]
         .iter()
         .filter(|b| **b)
         .count()
+    }
+
+    /// The parameters this comparison names.
+    pub fn params(&self) -> Vec<&str> {
+        self.at_least
+            .iter()
+            .chain(&self.at_most)
+            .filter_map(Num::param)
+            .chain(self.bits_set.iter().filter_map(Mask::param))
+            .collect()
+    }
+
+    /// Replace parameter references by their values.
+    pub fn resolve(&mut self, params: &Params) -> Result<(), String> {
+        for n in self.at_least.iter_mut().chain(self.at_most.iter_mut()) {
+            n.resolve(params)?;
+        }
+        if let Some(m) = &mut self.bits_set {
+            m.resolve(params)?;
+        }
+        Ok(())
     }
 
     /// Human text of what is expected, for evidence: `one of [no]`, `at most 4`.
@@ -523,6 +634,9 @@ impl Compare {
         if let Some(v) = &self.includes_all {
             parts.push(format!("includes all of [{}]", list(v)));
         }
+        if let Some(v) = &self.bits_set {
+            parts.push(format!("every bit of octal {v} set"));
+        }
         parts.join(" and ")
     }
 
@@ -530,8 +644,15 @@ impl Compare {
         if self.operator_count() == 0 {
             problems.push(format!(
                 "{at}: no comparison given; set one of equals, one_of, none_of, at_least, \
-                 at_most, matches, includes_none, includes_all"
+                 at_most, matches, includes_none, includes_all, bits_set"
             ));
+        }
+        if let Some(Mask::Octal(m)) = &self.bits_set {
+            if parse_octal(m).is_none() {
+                problems.push(format!(
+                    "{at}: bits_set {m:?} is not an octal mask such as \"027\""
+                ));
+            }
         }
         if let Some(re) = &self.matches {
             if let Err(e) = regex::Regex::new(re) {
@@ -609,6 +730,28 @@ impl Test {
                         l.path, l.matches
                     ));
                 }
+                let at = format!("lines {}", l.path);
+                match (&l.value, l.expect) {
+                    (Some(v), Presence::Present | Presence::Satisfied) => {
+                        v.validate(&format!("{at}: value"), problems);
+                        let named = regex::Regex::new(&l.matches)
+                            .map(|re| re.capture_names().any(|n| n == Some("value")))
+                            .unwrap_or(true);
+                        if !named {
+                            problems.push(format!(
+                                "{at}: `value` needs a capture group named `value` in `matches`, \
+                                 e.g. `minlen=(?P<value>[0-9]+)`"
+                            ));
+                        }
+                    }
+                    (Some(_), Presence::Absent) => problems.push(format!(
+                        "{at}: `value` cannot be combined with `expect: absent`"
+                    )),
+                    (None, Presence::Satisfied) => problems.push(format!(
+                        "{at}: `expect: satisfied` needs a `value` comparison"
+                    )),
+                    (None, _) => {}
+                }
                 check_path(&l.path, "lines", problems);
             }
             Test::Config(c) => {
@@ -671,6 +814,7 @@ impl Test {
                 Test::LoginDefs(k) => k.params(),
                 Test::Sshd(s) => s.params(),
                 Test::Sysctl(s) => s.params(),
+                Test::Lines(l) => l.value.as_ref().map(Compare::params).unwrap_or_default(),
                 _ => Vec::new(),
             })
             .map(str::to_string)
@@ -697,6 +841,10 @@ impl Test {
             Test::LoginDefs(k) => k.resolve(params),
             Test::Sshd(s) => s.resolve(params),
             Test::Sysctl(s) => s.resolve(params),
+            Test::Lines(l) => match &mut l.value {
+                Some(v) => v.resolve(params),
+                None => Ok(()),
+            },
             _ => Ok(()),
         }
     }

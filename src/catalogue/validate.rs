@@ -81,6 +81,13 @@ fn validate_checks(
                 )));
             }
         }
+        for name in super::model::placeholders(&l.item.title) {
+            if !l.item.parameters.contains_key(name) {
+                problems.push(at(format!(
+                    "the title names {{{name}}}, which `parameters` does not declare"
+                )));
+            }
+        }
         if l.item.title.trim().is_empty() {
             problems.push(at("title is empty".into()));
         }

@@ -455,7 +455,7 @@ pub fn evaluate_check(
     };
     Finding {
         check: check.id.clone(),
-        title: check.title.clone(),
+        title: check.title_for(&values),
         severity,
         outcome: verdict.outcome,
         evaluated_outcome: verdict.outcome,

@@ -3,8 +3,8 @@
 //! Judged from the `files` and `lines` collectors' outputs: ownership and mode of every
 //! file a planned path or glob matches, and whether a pattern matches a line.
 
-use super::{missing, not_collected, path_source};
-use crate::catalogue::test::{parse_mode, FileTest, LinesTest, Presence};
+use super::{compare, missing, not_collected, path_source};
+use crate::catalogue::test::{parse_mode, Compare, FileTest, LinesTest, Presence};
 use crate::eval::{Evidence, EvidenceSource, FindingItem, Outcome, Verdict};
 use crate::facts::registry::{FileStats, LineMatches};
 use crate::facts::{Fact, Facts};
@@ -190,9 +190,19 @@ pub(super) fn lines(t: &LinesTest, facts: &Facts) -> Verdict {
         return not_collected(&format!("lines of {} matching {:?}", t.path, t.matches));
     };
     let files = collected!(&fact.result, path_source(&t.path));
-    let expected = match t.expect {
-        Presence::Present => format!("a line matching /{}/", t.matches),
-        Presence::Absent => format!("no line matching /{}/", t.matches),
+    let expected = match (t.expect, &t.value) {
+        (Presence::Absent, _) => format!("no line matching /{}/", t.matches),
+        (Presence::Present, None) => format!("a line matching /{}/", t.matches),
+        (Presence::Present, Some(v)) => format!(
+            "a line matching /{}/, each with a value {}",
+            t.matches,
+            v.describe()
+        ),
+        (Presence::Satisfied, v) => format!(
+            "every line matching /{}/ with a value {}",
+            t.matches,
+            v.as_ref().map(Compare::describe).unwrap_or_default()
+        ),
     };
     if files.is_empty() {
         return missing(
@@ -229,6 +239,9 @@ pub(super) fn lines(t: &LinesTest, facts: &Facts) -> Verdict {
         }
     }
     let searched: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
+    if let Some(cmp) = &t.value {
+        return judge_values(t, cmp, hits, errors, denied, &searched, expected);
+    }
     match t.expect {
         Presence::Present if !hits.is_empty() => {
             Verdict::pass(format!("found a line matching /{}/", t.matches), hits)
@@ -246,7 +259,7 @@ pub(super) fn lines(t: &LinesTest, facts: &Facts) -> Verdict {
                 expected,
             )],
         ),
-        Presence::Absent => Verdict::pass(
+        Presence::Absent | Presence::Satisfied => Verdict::pass(
             format!("no line matches /{}/", t.matches),
             vec![Evidence::new(
                 EvidenceSource::search(searched.join(", ")),
@@ -255,4 +268,91 @@ pub(super) fn lines(t: &LinesTest, facts: &Facts) -> Verdict {
             )],
         ),
     }
+}
+
+/// Judge the `value` captured from every matching line. One line with a value that fails
+/// the comparison fails the test; a line whose value cannot be read (withheld as a secret,
+/// cut at the excerpt limit) or a file that could not be read is an error, since it might
+/// hold a failing value; `present` also needs one matching line.
+fn judge_values(
+    t: &LinesTest,
+    cmp: &Compare,
+    hits: Vec<Evidence>,
+    mut errors: Vec<String>,
+    denied: bool,
+    searched: &[&str],
+    expected: String,
+) -> Verdict {
+    let re = match regex::Regex::new(&t.matches) {
+        Ok(re) => re,
+        Err(e) => {
+            return Verdict::error(
+                EvidenceSource::catalogue(),
+                format!("invalid pattern /{}/: {e}", t.matches),
+                false,
+            )
+        }
+    };
+    let mut good = Vec::new();
+    let mut bad = Vec::new();
+    for mut ev in hits {
+        let at = match ev.line {
+            Some(line) => format!("{}:{line}", ev.source),
+            None => ev.source.clone(),
+        };
+        let value = re
+            .captures(&ev.observed)
+            .and_then(|c| c.name("value"))
+            .map(|m| m.as_str().to_string());
+        match value.map(|v| (compare(cmp, &v), v)) {
+            Some((Ok(true), _)) => good.push(ev),
+            Some((Ok(false), v)) => {
+                ev.observed = format!("{} (value {v:?})", ev.observed);
+                bad.push((at, v, ev));
+            }
+            Some((Err(e), _)) => errors.push(format!("{at}: {e}")),
+            None => errors.push(format!(
+                "{at}: the matched line's value could not be read again (line withheld or cut)"
+            )),
+        }
+    }
+    if !bad.is_empty() {
+        let list: Vec<String> = bad
+            .iter()
+            .map(|(at, v, _)| format!("{at} sets {v}"))
+            .collect();
+        return Verdict::fail(
+            format!("{}; expected a value {}", list.join(", "), cmp.describe()),
+            bad.into_iter().map(|(_, _, e)| e).collect(),
+        );
+    }
+    if !errors.is_empty() {
+        let mut v = Verdict::error(path_source(&t.path), errors.join("; "), denied);
+        v.evidence.extend(good);
+        return v;
+    }
+    if good.is_empty() {
+        let observed = "no matching line";
+        let evidence = vec![Evidence::new(
+            EvidenceSource::search(searched.join(", ")),
+            observed,
+            expected,
+        )];
+        return if t.expect == Presence::Satisfied {
+            Verdict::pass(format!("no line matches /{}/", t.matches), evidence)
+        } else {
+            Verdict::fail(
+                format!("no line matches /{}/ in {}", t.matches, searched.join(", ")),
+                evidence,
+            )
+        };
+    }
+    Verdict::pass(
+        format!(
+            "{} matching line(s), each with a value {}",
+            good.len(),
+            cmp.describe()
+        ),
+        good,
+    )
 }

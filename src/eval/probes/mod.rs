@@ -131,6 +131,12 @@ pub(crate) fn compare(cmp: &Compare, observed: &str) -> Result<bool, String> {
             ok &= n <= max.value()?;
         }
     }
+    if let Some(mask) = &cmp.bits_set {
+        let n = parse_c_integer(obs)
+            .ok_or_else(|| format!("{obs:?} is not an integer (decimal, 0octal or 0xhex)"))?;
+        let mask = mask.value()?;
+        ok &= n >= 0 && (n as u64) & u64::from(mask) == u64::from(mask);
+    }
     if let Some(re) = &cmp.matches {
         let re = regex::Regex::new(re).map_err(|e| format!("invalid pattern: {e}"))?;
         ok &= re.is_match(obs);
@@ -151,6 +157,30 @@ pub(crate) fn compare(cmp: &Compare, observed: &str) -> Result<bool, String> {
             .all(|s| items.iter().any(|i| i.eq_ignore_ascii_case(&s.0)));
     }
     Ok(ok)
+}
+
+/// An integer as C's `strtol(s, &end, 0)` reads a whole string: optional sign, `0x` hex,
+/// a leading `0` octal, else decimal; anything left over is no number (shadow's `getlong`
+/// and similar readers reject it).
+pub(crate) fn parse_c_integer(s: &str) -> Option<i64> {
+    let s = s.trim_start();
+    let (neg, body) = match s.as_bytes().first() {
+        Some(b'-') => (true, &s[1..]),
+        Some(b'+') => (false, &s[1..]),
+        _ => (false, s),
+    };
+    let (radix, digits) = if let Some(h) = body.strip_prefix("0x").or(body.strip_prefix("0X")) {
+        (16, h)
+    } else if body.len() > 1 && body.starts_with('0') {
+        (8, &body[1..])
+    } else {
+        (10, body)
+    };
+    if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
+        return None;
+    }
+    let n = i64::from_str_radix(digits, radix).ok()?;
+    Some(if neg { -n } else { n })
 }
 
 fn parse_int(s: &str) -> Option<i64> {
@@ -227,6 +257,32 @@ mod tests {
         let v = evaluate(&t, &facts_with_sshd(Default::default()));
         assert_eq!(v.outcome, Outcome::Error);
         assert!(!v.evidence.is_empty());
+    }
+
+    #[test]
+    fn bit_masks_read_integers_as_strtol_base_0() {
+        use crate::catalogue::test::Mask;
+        let c = Compare {
+            bits_set: Some(Mask::Octal("027".into())),
+            ..cmp()
+        };
+        for ok in ["027", "0027", "077", "0x17", "23", "0777"] {
+            assert_eq!(compare(&c, ok), Ok(true), "{ok}");
+        }
+        // 27 is decimal (octal 033): group write is not masked. 022 misses others' read.
+        for bad in ["27", "022", "0", "002"] {
+            assert_eq!(compare(&c, bad), Ok(false), "{bad}");
+        }
+        for junk in ["027x", "08", "0x", "", "u=rwx"] {
+            assert!(compare(&c, junk).is_err(), "{junk}");
+        }
+        let unresolved = Compare {
+            bits_set: Some(Mask::Param(crate::catalogue::test::ParamRef {
+                param: "umask".into(),
+            })),
+            ..cmp()
+        };
+        assert!(compare(&unresolved, "027").is_err());
     }
 
     #[test]

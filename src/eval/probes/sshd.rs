@@ -129,9 +129,11 @@ fn judge_value(
         if let Some(first) = v.evidence.first_mut() {
             first.observed = format!("{value:?}, which sshd reads as {seconds} seconds");
         }
-        v.reason = v
-            .reason
-            .replacen(&format!("{seconds:?}"), &format!("{value:?} ({seconds} s)"), 1);
+        v.reason = v.reason.replacen(
+            &format!("{seconds:?}"),
+            &format!("{value:?} ({seconds} s)"),
+            1,
+        );
     }
     v
 }
@@ -233,6 +235,7 @@ mod tests {
             matches: None,
             includes_none: None,
             includes_all: None,
+            bits_set: None,
         }
     }
 }

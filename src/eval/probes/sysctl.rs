@@ -5,7 +5,7 @@
 //! other place that sets the key is shown as evidence.
 
 use super::{judge, numeric_compare};
-use crate::catalogue::test::{Compare, SysctlTest};
+use crate::catalogue::test::SysctlTest;
 use crate::eval::{Evidence, EvidenceSource, Outcome, Verdict};
 use crate::facts::sysctl::Sysctl;
 use crate::facts::{Fact, Facts};
