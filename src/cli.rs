@@ -147,6 +147,12 @@ struct HostArgs {
     /// instead of the live host.
     #[arg(long, value_name = "DIR")]
     root: Option<PathBuf>,
+    /// Largest host file Ward reads, in MiB; a larger one is an `error` naming it. Raise it
+    /// for a host whose account databases are that large (a million-entry /etc/shadow is
+    /// about 100 MiB).
+    #[arg(long, value_name = "MIB", default_value_t = ward::host_root::DEFAULT_READ_CAP >> 20,
+          value_parser = clap::value_parser!(u64).range(1..=4096))]
+    max_file_size: u64,
 }
 
 #[derive(Debug, Args)]
@@ -438,13 +444,14 @@ fn select_checks(cat: &Catalogue, args: &SelectArgs) -> Result<Selection> {
 }
 
 fn host_root(args: &HostArgs) -> Result<HostRoot> {
-    match &args.root {
-        None => Ok(HostRoot::live()),
+    let root = match &args.root {
+        None => HostRoot::live(),
         Some(dir) => {
             output::refuse_proc_root(dir)?;
-            HostRoot::new(dir).with_context(|| format!("--root {}", dir.display()))
+            HostRoot::new(dir).with_context(|| format!("--root {}", dir.display()))?
         }
-    }
+    };
+    Ok(root.with_read_cap(args.max_file_size << 20))
 }
 
 fn finish(

@@ -56,7 +56,7 @@ pub enum ReadError {
     #[error("{path}: is a {kind}, not a regular file; not read")]
     NotRegular { path: String, kind: FileKind },
     /// The file is larger than the read cap.
-    #[error("{path}: file is {size} bytes, over the {cap}-byte read cap; not read")]
+    #[error("{path}: file is {size} bytes, over the {cap}-byte read cap (see --max-file-size); not read")]
     TooLarge { path: String, size: u64, cap: u64 },
     /// Resolving the path followed too many symlinks.
     #[error("{path}: symlink loop (more than {MAX_SYMLINKS} links followed)")]
@@ -469,7 +469,9 @@ impl HostRoot {
     /// descriptions), and configuration whose own parser works on bytes.
     pub fn read_lossy(&self, host_path: impl AsRef<Path>) -> Result<String, ReadError> {
         let bytes = self.read(host_path)?;
-        Ok(String::from_utf8_lossy(&bytes).into_owned())
+        // Valid UTF-8 (nearly every file) is taken as it is, without a copy.
+        Ok(String::from_utf8(bytes)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
     }
 
     /// List a directory, sorted by name (byte order). More than [`MAX_DIR_ENTRIES`] entries

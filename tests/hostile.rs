@@ -295,3 +295,42 @@ fn latin1_names_and_comments_are_judged() {
         "the Latin-1 drop-in must be judged: {sudoers}"
     );
 }
+
+/// `--max-file-size` sets the read cap: a 2 MiB login.defs is read under the 64 MiB default
+/// and judged, and refused (an `error` naming the cap and the option) at 1 MiB.
+#[test]
+fn max_file_size_sets_the_read_cap() {
+    let root = tempfile::tempdir().unwrap();
+    let mut defs = "# padding\n".repeat(210_000);
+    defs.push_str("ENCRYPT_METHOD YESCRYPT\n");
+    assert!(defs.len() > 2 << 20);
+    write(root.path(), "etc/login.defs", defs.as_bytes());
+    let hashing = |extra: &[&str]| {
+        let out = tempfile::tempdir().unwrap();
+        let output = Command::new(env!("CARGO_BIN_EXE_ward"))
+            .args(["scan", "-q", "--root"])
+            .arg(root.path())
+            .arg("--output")
+            .arg(out.path())
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(
+            matches!(output.status.code(), Some(0..=1)),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let json = fs::read_to_string(out.path().join("report.json")).unwrap();
+        let report: Value = serde_json::from_str(&json).unwrap();
+        finding(&report, "accounts.login-defs-hashing").clone()
+    };
+    let default = hashing(&[]);
+    assert_eq!(default["outcome"], "pass", "{default}");
+    let capped = hashing(&["--max-file-size", "1"]);
+    assert_eq!(capped["outcome"], "error", "{capped}");
+    let reason = capped["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("read cap") && reason.contains("--max-file-size"),
+        "{reason}"
+    );
+}

@@ -134,6 +134,10 @@ impl EvidenceSource {
             ..EvidenceSource::of(EvidenceKind::File, path)
         }
     }
+    /// The file and line a fact came from.
+    pub fn origin(origin: &crate::facts::Origin) -> EvidenceSource {
+        EvidenceSource::file(origin.path.as_ref(), origin.line)
+    }
     /// Host paths searched together.
     pub fn search(paths: impl Into<String>) -> EvidenceSource {
         EvidenceSource::of(EvidenceKind::Search, paths)

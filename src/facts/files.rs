@@ -18,7 +18,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 use super::accounts::{self, Accounts};
 use super::{Fact, LineQuery};
@@ -82,19 +82,63 @@ pub fn collect_stats(
 }
 
 /// [`collect_stats`] with the host's accounts already collected.
+///
+/// Owner and group names are resolved after every file is stat'ed, in one pass over the
+/// accounts for just the ids the files have (the first entry with an id wins, as with
+/// `getpwuid(3)`), so a million-account passwd costs one linear scan, not a full map.
 pub fn collect_stats_with(
     root: &HostRoot,
     patterns: &[String],
     accounts: &Fact<Accounts>,
 ) -> std::collections::BTreeMap<String, Fact<FileSet>> {
-    let names = NameMaps::new(accounts);
-    patterns
+    let mut sets: std::collections::BTreeMap<String, Fact<FileSet>> = patterns
         .iter()
-        .map(|p| (p.clone(), collect_stat(root, &names, p)))
-        .collect()
+        .map(|p| (p.clone(), collect_stat(root, p)))
+        .collect();
+    let mut uids: HashMap<u32, Option<String>> = HashMap::default();
+    let mut gids: HashMap<u32, Option<String>> = HashMap::default();
+    for set in sets.values() {
+        if let Fact::Collected { value } = set {
+            for entry in &value.entries {
+                if let Fact::Collected { value } = &entry.stat {
+                    uids.insert(value.meta.uid, None);
+                    gids.insert(value.meta.gid, None);
+                }
+            }
+        }
+    }
+    let names_error = match accounts {
+        Fact::Collected { value } => {
+            for u in &value.users {
+                if let Some(slot @ None) = uids.get_mut(&u.uid) {
+                    *slot = Some(u.name.to_string());
+                }
+            }
+            for g in &value.groups {
+                if let Some(slot @ None) = gids.get_mut(&g.gid) {
+                    *slot = Some(g.name.to_string());
+                }
+            }
+            None
+        }
+        Fact::Error { reason, .. } => Some(format!("owner and group names unknown: {reason}")),
+    };
+    for set in sets.values_mut() {
+        if let Fact::Collected { value } = set {
+            for entry in &mut value.entries {
+                if let Fact::Collected { value } = &mut entry.stat {
+                    value.owner = uids.get(&value.meta.uid).cloned().flatten();
+                    value.group = gids.get(&value.meta.gid).cloned().flatten();
+                    value.names_error.clone_from(&names_error);
+                }
+            }
+        }
+    }
+    sets
 }
 
-fn collect_stat(root: &HostRoot, names: &NameMaps<'_>, pattern: &str) -> Fact<FileSet> {
+/// Stat the files of one pattern; names are filled in by [`collect_stats_with`].
+fn collect_stat(root: &HostRoot, pattern: &str) -> Fact<FileSet> {
     // Byte-exact paths: a name that is not UTF-8 is stat'ed under its own name.
     let paths = match root.glob_paths(pattern) {
         Ok(p) => p,
@@ -106,9 +150,9 @@ fn collect_stat(root: &HostRoot, names: &NameMaps<'_>, pattern: &str) -> Fact<Fi
             let stat = match root.metadata(&path) {
                 Ok(meta) => Fact::Collected {
                     value: Stat {
-                        owner: names.user(meta.uid),
-                        group: names.group(meta.gid),
-                        names_error: names.error.clone(),
+                        owner: None,
+                        group: None,
+                        names_error: None,
                         meta,
                     },
                 },
@@ -239,38 +283,6 @@ pub fn excerpt(line: &str) -> String {
     }
 }
 
-/// uid/gid to name maps from the host's own passwd and group (not the scanner's).
-struct NameMaps<'a> {
-    users: HashMap<u32, &'a str>,
-    groups: HashMap<u32, &'a str>,
-    error: Option<String>,
-}
-
-impl<'a> NameMaps<'a> {
-    fn new(accounts: &'a Fact<Accounts>) -> NameMaps<'a> {
-        match accounts {
-            Fact::Collected { value } => NameMaps {
-                users: value.user_names(),
-                groups: value.group_names(),
-                error: None,
-            },
-            Fact::Error { reason, .. } => NameMaps {
-                users: HashMap::new(),
-                groups: HashMap::new(),
-                error: Some(format!("owner and group names unknown: {reason}")),
-            },
-        }
-    }
-
-    fn user(&self, uid: u32) -> Option<String> {
-        self.users.get(&uid).map(|n| n.to_string())
-    }
-
-    fn group(&self, gid: u32) -> Option<String> {
-        self.groups.get(&gid).map(|n| n.to_string())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -352,5 +364,46 @@ mod tests {
             panic!("{files:?}")
         };
         assert_eq!(m[0].line, 2);
+    }
+
+    #[test]
+    fn owner_names_come_from_the_first_entry_with_the_id() {
+        let dir = tempfile::tempdir().unwrap();
+        let etc = dir.path().join("etc");
+        std::fs::create_dir_all(&etc).unwrap();
+        std::fs::write(
+            etc.join("passwd"),
+            "root:x:0:0::/root:/bin/sh\nfirst:x:1234:1234::/:/bin/sh\nsecond:x:1234:1234::/:/bin/sh\n",
+        )
+        .unwrap();
+        std::fs::write(etc.join("group"), "root:x:0:\ngrp:x:1234:\nlater:x:1234:\n").unwrap();
+        for f in ["data", "orphan"] {
+            std::fs::write(etc.join(f), "x").unwrap();
+        }
+        let owners = [
+            ("/etc/data".to_string(), (1234, 1234)),
+            ("/etc/orphan".to_string(), (4321, 4321)),
+        ];
+        let root = HostRoot::new(dir.path())
+            .unwrap()
+            .with_owners(owners.into_iter().collect());
+        let stats = collect_stats(&root, &["/etc/data".to_string(), "/etc/orphan".to_string()]);
+        let stat = |pattern: &str| {
+            let Fact::Collected { value } = &stats[pattern] else {
+                panic!("{stats:?}")
+            };
+            let Fact::Collected { value: st } = &value.entries[0].stat else {
+                panic!("{value:?}")
+            };
+            st.clone()
+        };
+        let data = stat("/etc/data");
+        assert_eq!(data.owner.as_deref(), Some("first"));
+        assert_eq!(data.group.as_deref(), Some("grp"));
+        assert_eq!(data.names_error, None);
+        // An id no entry has: no name, and no error either (the databases were read).
+        let orphan = stat("/etc/orphan");
+        assert_eq!((orphan.owner, orphan.group), (None, None));
+        assert_eq!(orphan.names_error, None);
     }
 }

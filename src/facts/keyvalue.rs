@@ -53,7 +53,7 @@ impl KeyValues {
         self.entries
             .get(key)
             .and_then(|v| v.last())
-            .map(|o| (o.value.as_str(), Origin::at(&self.path, o.line)))
+            .map(|o| (o.value.as_str(), Origin::at(self.path.clone(), o.line)))
     }
 }
 

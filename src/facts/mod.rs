@@ -21,6 +21,7 @@ pub mod sysctl;
 pub mod systemd;
 
 use std::any::Any;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
@@ -106,8 +107,9 @@ impl<T: Default> Default for Fact<T> {
 /// Where a value came from: a host file and line.
 #[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Origin {
-    /// Host path, e.g. `/etc/ssh/sshd_config`.
-    pub path: String,
+    /// Host path, e.g. `/etc/ssh/sshd_config`. Borrowed when it is a constant: a
+    /// million-entry passwd then needs no million copies of `/etc/passwd`.
+    pub path: Cow<'static, str>,
     /// 1-based line number, when the value sits on one line.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub line: Option<usize>,
@@ -115,7 +117,7 @@ pub struct Origin {
 
 impl Origin {
     /// An origin at `path:line`.
-    pub fn at(path: impl Into<String>, line: usize) -> Origin {
+    pub fn at(path: impl Into<Cow<'static, str>>, line: usize) -> Origin {
         Origin {
             path: path.into(),
             line: Some(line),
@@ -123,7 +125,7 @@ impl Origin {
     }
 
     /// An origin naming a whole file.
-    pub fn file(path: impl Into<String>) -> Origin {
+    pub fn file(path: impl Into<Cow<'static, str>>) -> Origin {
         Origin {
             path: path.into(),
             line: None,

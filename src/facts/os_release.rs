@@ -87,7 +87,7 @@ pub fn parse(text: &str, path: &str) -> OsRelease {
         version_codename: get("VERSION_CODENAME"),
         pretty_name: get("PRETTY_NAME"),
         debian_version: None,
-        origin: Origin::file(path),
+        origin: Origin::file(path.to_owned()),
         fields,
     }
 }

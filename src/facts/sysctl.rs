@@ -631,7 +631,7 @@ fn parse_lines(
         out.push(Event {
             key,
             value,
-            origin: Origin::at(path, n),
+            origin: Origin::at(path.to_owned(), n),
         });
     }
     Ok(out)

@@ -3,6 +3,8 @@
 //! Read from the accounts collector (parsed as glibc does). A line glibc rejects turns a
 //! pass into an error; no hash or part of one is ever put in evidence.
 
+use compact_str::CompactString;
+
 use crate::catalogue::test::AccountTest;
 use crate::eval::{Evidence, EvidenceSource, Outcome, Verdict};
 use crate::facts::accounts::{Accounts, HashAlgorithm, PasswordState, GROUP, PASSWD, SHADOW};
@@ -38,7 +40,7 @@ fn account_files(t: &AccountTest) -> &'static [&'static str] {
 fn with_line_notes(mut v: Verdict, acc: &Accounts, files: &[&str]) -> Verdict {
     let note_evidence = |n: &crate::facts::accounts::LineNote, kind: &str, expected: &str| {
         Evidence::new(
-            EvidenceSource::file(&n.origin.path, n.origin.line),
+            EvidenceSource::origin(&n.origin),
             format!("{kind}: {}", n.message),
             expected,
         )
@@ -133,10 +135,10 @@ fn account_query(t: &AccountTest, acc: &Accounts, facts: &Facts) -> Verdict {
         let offenders: Vec<Evidence> = acc
             .users
             .iter()
-            .filter(|u| u.uid == 0 && !allow.contains(&u.name))
+            .filter(|u| u.uid == 0 && !allow.iter().any(|a| *a == u.name))
             .map(|u| {
                 Evidence::new(
-                    EvidenceSource::file(&u.origin.path, u.origin.line),
+                    EvidenceSource::origin(&u.origin),
                     format!("{} has UID 0", u.name),
                     format!("only {} with UID 0", allow.join(", ")),
                 )
@@ -161,7 +163,7 @@ fn account_query(t: &AccountTest, acc: &Accounts, facts: &Facts) -> Verdict {
             .filter(|u| u.passwd_field != PasswordState::Shadowed)
             .map(|u| {
                 Evidence::new(
-                    EvidenceSource::file(&u.origin.path, u.origin.line),
+                    EvidenceSource::origin(&u.origin),
                     format!(
                         "{}: password field holds {}, not `x`",
                         u.name,
@@ -196,7 +198,7 @@ fn account_query(t: &AccountTest, acc: &Accounts, facts: &Facts) -> Verdict {
             if let PasswordState::Hash { algorithm } | PasswordState::Locked { algorithm } = state {
                 if !allowed.contains(algorithm) {
                     offenders.push(Evidence::new(
-                        EvidenceSource::file(&origin.path, origin.line),
+                        EvidenceSource::origin(origin),
                         format!("{name}: {}", describe_password(state)),
                         format!("one of {names}"),
                     ));
@@ -214,16 +216,16 @@ fn account_query(t: &AccountTest, acc: &Accounts, facts: &Facts) -> Verdict {
         return system_accounts_no_login(acc, facts);
     }
     if t.unique_ids.is_some() {
-        let mut ev = duplicates(
-            acc.users
-                .iter()
-                .map(|u| (u.uid.to_string(), &u.origin, &u.name)),
+        let mut ev = duplicate_ids(
+            &acc.users,
+            |u| u.uid,
+            |u| (&u.origin, u.name.as_str()),
             "UID",
         );
-        ev.extend(duplicates(
-            acc.groups
-                .iter()
-                .map(|g| (g.gid.to_string(), &g.origin, &g.name)),
+        ev.extend(duplicate_ids(
+            &acc.groups,
+            |g| g.gid,
+            |g| (&g.origin, g.name.as_str()),
             "GID",
         ));
         return verdict_list(
@@ -237,13 +239,13 @@ fn account_query(t: &AccountTest, acc: &Accounts, facts: &Facts) -> Verdict {
         let mut ev = duplicates(
             acc.users
                 .iter()
-                .map(|u| (u.name.clone(), &u.origin, &u.name)),
+                .map(|u| (u.name.as_str(), &u.origin, u.name.as_str())),
             "account name",
         );
         ev.extend(duplicates(
             acc.groups
                 .iter()
-                .map(|g| (g.name.clone(), &g.origin, &g.name)),
+                .map(|g| (g.name.as_str(), &g.origin, g.name.as_str())),
             "group name",
         ));
         return verdict_list(
@@ -254,14 +256,14 @@ fn account_query(t: &AccountTest, acc: &Accounts, facts: &Facts) -> Verdict {
         );
     }
     if t.primary_groups_exist.is_some() {
-        let gids: std::collections::HashSet<u32> = acc.groups.iter().map(|g| g.gid).collect();
+        let gids: foldhash::HashSet<u32> = acc.groups.iter().map(|g| g.gid).collect();
         let offenders: Vec<Evidence> = acc
             .users
             .iter()
             .filter(|u| !gids.contains(&u.gid))
             .map(|u| {
                 Evidence::new(
-                    EvidenceSource::file(&u.origin.path, u.origin.line),
+                    EvidenceSource::origin(&u.origin),
                     format!("{}: primary GID {} has no group", u.name, u.gid),
                     "primary group listed in /etc/group",
                 )
@@ -285,7 +287,7 @@ fn account_query(t: &AccountTest, acc: &Accounts, facts: &Facts) -> Verdict {
                 )],
             );
         };
-        let mut members: Vec<&str> = g.members.iter().map(String::as_str).collect();
+        let mut members: Vec<&str> = g.members.iter().map(CompactString::as_str).collect();
         // Accounts whose primary group it is are members too.
         members.extend(
             acc.users
@@ -298,7 +300,7 @@ fn account_query(t: &AccountTest, acc: &Accounts, facts: &Facts) -> Verdict {
             .filter(|m| !gm.allow.iter().any(|a| a == m))
             .collect();
         let ev = vec![Evidence::new(
-            EvidenceSource::file(&g.origin.path, g.origin.line),
+            EvidenceSource::origin(&g.origin),
             format!(
                 "members: {}",
                 if extra.is_empty() {
@@ -344,21 +346,70 @@ fn verdict_list(offenders: Vec<Evidence>, ok: &str, bad: &str, source: EvidenceS
     }
 }
 
-fn duplicates<'a>(
-    items: impl Iterator<Item = (String, &'a crate::facts::Origin, &'a String)>,
+/// [`duplicates`] for numeric ids, by sorting `(id, position)` pairs instead of hashing: a
+/// million ids sort faster than they fill a hash table. Same evidence, in file order.
+fn duplicate_ids<'a, T>(
+    items: &'a [T],
+    id: impl Fn(&T) -> u32,
+    label: impl Fn(&'a T) -> (&'a crate::facts::Origin, &'a str),
     what: &str,
 ) -> Vec<Evidence> {
-    let mut seen: std::collections::BTreeMap<String, &String> = std::collections::BTreeMap::new();
+    // Positions fit 32 bits: no account file holds 4 billion lines under the read cap.
+    let mut keyed: Vec<u64> = items
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (u64::from(id(t)) << 32) | i as u64)
+        .collect();
+    keyed.sort_unstable();
+    // (later position, first position) for every repeat.
+    let mut repeats: Vec<(usize, usize)> = Vec::new();
+    for run in keyed.chunk_by(|a, b| a >> 32 == b >> 32) {
+        let first = (run[0] & 0xffff_ffff) as usize;
+        repeats.extend(run[1..].iter().map(|k| ((k & 0xffff_ffff) as usize, first)));
+    }
+    repeats.sort_unstable();
+    repeats
+        .into_iter()
+        .map(|(later, first)| {
+            let (origin, name) = label(&items[later]);
+            let (_, first_name) = label(&items[first]);
+            Evidence::new(
+                EvidenceSource::origin(origin),
+                format!(
+                    "{name} repeats {what} {} of {first_name}",
+                    id(&items[later])
+                ),
+                format!("unique {what}"),
+            )
+        })
+        .collect()
+}
+
+/// Entries repeating the key of an earlier one, in file order, each naming the first holder.
+/// A hash map of borrowed keys: linear in the number of entries (a million-account passwd).
+fn duplicates<'a, K>(
+    items: impl Iterator<Item = (K, &'a crate::facts::Origin, &'a str)>,
+    what: &str,
+) -> Vec<Evidence>
+where
+    K: std::hash::Hash + Eq + std::fmt::Display,
+{
+    // foldhash: fast, and seeded at random so a planted passwd cannot force collisions.
+    let mut seen: foldhash::HashMap<K, &str> =
+        foldhash::HashMap::with_capacity_and_hasher(items.size_hint().0, Default::default());
     let mut out = Vec::new();
     for (key, origin, name) in items {
-        if let Some(first) = seen.get(&key) {
-            out.push(Evidence::new(
-                EvidenceSource::file(&origin.path, origin.line),
-                format!("{name} repeats {what} {key} of {first}"),
-                format!("unique {what}"),
-            ));
-        } else {
-            seen.insert(key, name);
+        match seen.entry(key) {
+            std::collections::hash_map::Entry::Occupied(first) => {
+                out.push(Evidence::new(
+                    EvidenceSource::origin(origin),
+                    format!("{name} repeats {what} {} of {}", first.key(), first.get()),
+                    format!("unique {what}"),
+                ));
+            }
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(name);
+            }
         }
     }
     out
@@ -371,7 +422,7 @@ fn no_empty_passwords(acc: &Accounts) -> Verdict {
         .filter(|u| u.passwd_field == PasswordState::Empty)
         .map(|u| {
             Evidence::new(
-                EvidenceSource::file(&u.origin.path, u.origin.line),
+                EvidenceSource::origin(&u.origin),
                 format!("{}: empty password field", u.name),
                 "a password or a locked field",
             )
@@ -399,7 +450,7 @@ fn no_empty_passwords(acc: &Accounts) -> Verdict {
     for (name, e) in shadow {
         if e.password == PasswordState::Empty {
             offenders.push(Evidence::new(
-                EvidenceSource::file(&e.origin.path, e.origin.line),
+                EvidenceSource::origin(&e.origin),
                 format!("{name}: empty password"),
                 "a password or a locked field",
             ));
@@ -450,7 +501,7 @@ fn system_accounts_no_login(acc: &Accounts, facts: &Facts) -> Verdict {
         };
         if usable {
             offenders.push(Evidence::new(
-                EvidenceSource::file(&u.origin.path, u.origin.line),
+                EvidenceSource::origin(&u.origin),
                 format!(
                     "{} (UID {}) has shell {} and a usable password",
                     u.name,
@@ -488,4 +539,57 @@ fn system_accounts_no_login(acc: &Accounts, facts: &Facts) -> Verdict {
         "system account(s) can log in",
         EvidenceSource::file("/etc/passwd", None),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::facts::accounts::User;
+    use crate::facts::Origin;
+
+    fn user(name: &str, uid: u32, line: usize) -> User {
+        User {
+            name: name.into(),
+            uid,
+            gid: uid,
+            home: "/home".into(),
+            shell: "/bin/sh".into(),
+            passwd_field: PasswordState::Shadowed,
+            origin: Origin::at(PASSWD, line),
+        }
+    }
+
+    #[test]
+    fn repeated_ids_and_names_are_listed_in_file_order_naming_the_first_holder() {
+        let users = vec![
+            user("a", 5, 1),
+            user("b", 7, 2),
+            user("c", 5, 3),
+            user("d", 7, 4),
+            user("a", 9, 5),
+            user("e", 5, 6),
+        ];
+        let shown = |ev: Vec<Evidence>| -> Vec<(Option<usize>, String)> {
+            ev.into_iter().map(|e| (e.line, e.observed)).collect()
+        };
+        let ids = duplicate_ids(&users, |u| u.uid, |u| (&u.origin, u.name.as_str()), "UID");
+        assert_eq!(
+            shown(ids),
+            [
+                (Some(3), "c repeats UID 5 of a".to_string()),
+                (Some(4), "d repeats UID 7 of b".to_string()),
+                (Some(6), "e repeats UID 5 of a".to_string()),
+            ]
+        );
+        let names = duplicates(
+            users
+                .iter()
+                .map(|u| (u.name.as_str(), &u.origin, u.name.as_str())),
+            "account name",
+        );
+        assert_eq!(
+            shown(names),
+            [(Some(5), "a repeats account name a of a".to_string())]
+        );
+    }
 }

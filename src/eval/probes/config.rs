@@ -50,12 +50,7 @@ fn key_value(
     match kv.effective(key) {
         Some((raw, origin)) => {
             let value = read_value(reader, raw);
-            let mut v = judge(
-                cmp,
-                key,
-                value,
-                EvidenceSource::file(&origin.path, origin.line),
-            );
+            let mut v = judge(cmp, key, value, EvidenceSource::origin(&origin));
             if value != raw {
                 if let Some(first) = v.evidence.first_mut() {
                     first.observed = format!("{raw:?}, which shadow's tools read as {value}");

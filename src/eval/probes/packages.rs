@@ -16,7 +16,7 @@ pub(super) fn package(t: &PackageTest, facts: &Facts) -> Verdict {
     match (found, t.installed) {
         (Some(p), want) => {
             let ev = vec![Evidence::new(
-                EvidenceSource::file(&p.origin.path, p.origin.line),
+                EvidenceSource::origin(&p.origin),
                 format!("{} {} ({}) installed", p.name, p.version, p.status),
                 expected,
             )];

@@ -56,7 +56,7 @@ pub(super) fn sshd(t: &SshdTest, facts: &Facts) -> Verdict {
         );
     };
     let source = match (&setting.origin, setting.source) {
-        (Some(o), _) => EvidenceSource::file(&o.path, o.line),
+        (Some(o), _) => EvidenceSource::origin(o),
         (None, SettingSource::Default) => EvidenceSource::default_of("OpenSSH default"),
         (None, SettingSource::SshdT) => EvidenceSource::command("sshd -T"),
         (None, SettingSource::File) => EvidenceSource::file("/etc/ssh/sshd_config", None),
@@ -93,7 +93,7 @@ pub(super) fn sshd(t: &SshdTest, facts: &Facts) -> Verdict {
                 &key,
                 &format!("{} in `Match {}`", t.key, block.criteria),
                 &s.value,
-                EvidenceSource::file(&origin.path, origin.line),
+                EvidenceSource::origin(&origin),
             );
             if v.outcome == Outcome::Pass {
                 v.evidence.clear();
@@ -141,7 +141,7 @@ fn judge_value(
 /// Evidence for one sshd configuration note, at its file and line.
 fn note_evidence(note: &crate::facts::sshd::Note, expected: &str) -> Evidence {
     let source = match &note.origin {
-        Some(o) => EvidenceSource::file(&o.path, o.line),
+        Some(o) => EvidenceSource::origin(o),
         None => EvidenceSource::collector("sshd configuration"),
     };
     Evidence::new(source, note.message.clone(), expected)

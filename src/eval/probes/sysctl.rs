@@ -41,7 +41,7 @@ fn sysctl_settings_evidence(
                 .map(|n| format!(" ({n})"))
                 .unwrap_or_default();
             Evidence::new(
-                EvidenceSource::file(&s.origin.path, s.origin.line),
+                EvidenceSource::origin(&s.origin),
                 format!("{what}: {fate}{note}"),
                 expected,
             )
@@ -90,7 +90,7 @@ pub(super) fn sysctl(t: &SysctlTest, facts: &Facts) -> Verdict {
                         &cmp,
                         &format!("{key} (configured)"),
                         &observed,
-                        EvidenceSource::file(&c.origin.path, c.origin.line),
+                        EvidenceSource::origin(&c.origin),
                     );
                     let wins = if others.is_empty() { "" } else { " (wins)" };
                     if let Some(first) = v.evidence.first_mut() {
@@ -105,7 +105,7 @@ pub(super) fn sysctl(t: &SysctlTest, facts: &Facts) -> Verdict {
                 }
                 Err(why) => {
                     let ev = vec![Evidence::new(
-                        EvidenceSource::file(&c.origin.path, c.origin.line),
+                        EvidenceSource::origin(&c.origin),
                         format!(
                             "sets {:?} (last assignment), which the kernel refuses: {why}",
                             c.value

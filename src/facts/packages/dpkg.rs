@@ -214,7 +214,7 @@ fn finish(stanza: Stanza, path: &str, missing_status_installed: bool, out: &mut 
         source_version,
         format: PackageFormat::Dpkg,
         status: abbrev,
-        origin: Origin::at(path, at),
+        origin: Origin::at(path.to_owned(), at),
     });
 }
 

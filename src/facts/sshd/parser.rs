@@ -451,7 +451,7 @@ impl Parser<'_> {
             self.cfg.notes.push(Note::new(
                 None,
                 NoteKind::Ignored,
-                Some(Origin::at(path, n)),
+                Some(Origin::at(path.to_owned(), n)),
                 format!(
                     "{path}:{n}: a NUL byte ends this line for sshd; the text after it \
                      (and its line break) is ignored, so the next line is joined to it"
@@ -459,7 +459,7 @@ impl Parser<'_> {
             ));
         }
         for (index, raw) in lines.iter().enumerate() {
-            let origin = Origin::at(path, index + 1);
+            let origin = Origin::at(path.to_owned(), index + 1);
             let line = match parse_line(raw) {
                 Ok(Some(line)) => line,
                 Ok(None) => continue,
