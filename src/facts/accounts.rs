@@ -54,7 +54,7 @@ use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 
 use super::{Fact, Origin};
-use crate::host_root::HostRoot;
+use crate::host_root::{HostRoot, ReadError};
 
 pub const PASSWD: &str = "/etc/passwd";
 pub const GROUP: &str = "/etc/group";
@@ -204,13 +204,9 @@ pub fn collect(root: &HostRoot) -> Fact<Accounts> {
         };
         (shadow, notes)
     };
-    let passwd_side = || -> Result<(Vec<User>, Vec<Group>, Notes), Fact<Accounts>> {
-        let passwd = root
-            .read_lossy(PASSWD)
-            .map_err(|e| Fact::from_read_error(&e))?;
-        let group = root
-            .read_lossy(GROUP)
-            .map_err(|e| Fact::from_read_error(&e))?;
+    let passwd_side = || -> Result<(Vec<User>, Vec<Group>, Notes), ReadError> {
+        let passwd = root.read_lossy(PASSWD)?;
+        let group = root.read_lossy(GROUP)?;
         let mut notes = Notes::default();
         let users = parse_passwd(&passwd, PASSWD, &mut notes);
         let groups = parse_group(&group, GROUP, &mut notes);
@@ -232,7 +228,7 @@ pub fn collect(root: &HostRoot) -> Fact<Accounts> {
     });
     let (users, groups, mut notes) = match passwd {
         Ok(v) => v,
-        Err(fact) => return fact,
+        Err(e) => return Fact::from_read_error(&e),
     };
     notes.warnings.extend(shadow_notes.warnings);
     notes.malformed.extend(shadow_notes.malformed);
