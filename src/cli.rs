@@ -209,6 +209,16 @@ struct OutputArgs {
     redact: bool,
 }
 
+impl OutputArgs {
+    /// The formats asked for, each once, in a fixed order.
+    fn formats(&self) -> Vec<Format> {
+        let mut formats = self.format.clone();
+        formats.sort();
+        formats.dedup();
+        formats
+    }
+}
+
 fn parse_format(s: &str) -> Result<Format, String> {
     s.parse()
 }
@@ -259,10 +269,19 @@ pub fn run() -> Result<ExitCode> {
             select,
             output,
         } => {
-            let (cat, selection, facts, dir) =
-                collect_facts(&host, &catalogue, &select, Some(&output.output))?;
-            let dir = dir.context("no output directory")?;
-            finish(&cat, &selection, &facts, &output, &dir, None)
+            let renderer = Renderer::new(output.templates.as_deref())?;
+            let formats = output.formats();
+            std::thread::scope(|scope| {
+                // Templates parse on a second thread while the catalogue loads and the host
+                // is read; without a thread they parse when first rendered.
+                let _ = std::thread::Builder::new()
+                    .name("ward-templates".into())
+                    .spawn_scoped(scope, || renderer.prepare(&formats));
+                let (cat, selection, facts, dir) =
+                    collect_facts(&host, &catalogue, &select, Some(&output.output))?;
+                let dir = dir.context("no output directory")?;
+                finish(&cat, &selection, &facts, &output, &dir, None, &renderer)
+            })
         }
         Command::Collect {
             host,
@@ -299,7 +318,8 @@ pub fn run() -> Result<ExitCode> {
             select,
             output,
         } => {
-            let cat = load_catalogue(&catalogue)?;
+            let renderer = Renderer::new(output.templates.as_deref())?;
+            let cat = load_catalogue(&catalogue, false)?;
             let selection = select_checks(&cat, &select)?;
             let bytes = read_bundle(&facts, max_bundle_size)?;
             let digest = {
@@ -319,7 +339,15 @@ pub fn run() -> Result<ExitCode> {
             }
             let source = Source::bundle(digest, &bundle);
             let dir = open_output_dir(&output.output, None)?;
-            finish(&cat, &selection, &bundle, &output, &dir, Some(source))
+            finish(
+                &cat,
+                &selection,
+                &bundle,
+                &output,
+                &dir,
+                Some(source),
+                &renderer,
+            )
         }
         Command::Controls { command } => controls(command),
     }
@@ -334,7 +362,7 @@ fn collect_facts(
     select: &SelectArgs,
     out_dir: Option<&Path>,
 ) -> Result<(Catalogue, Selection, Facts, Option<OutputDir>)> {
-    let cat = load_catalogue(catalogue)?;
+    let cat = load_catalogue(catalogue, false)?;
     let selection = select_checks(&cat, select)?;
     let root = host_root(host)?;
     let out = match out_dir {
@@ -410,7 +438,7 @@ fn read_bundle(path: &Path, cap: u64) -> Result<Vec<u8>> {
     Ok(bytes)
 }
 
-fn load_catalogue(args: &CatalogueArgs) -> Result<Catalogue> {
+fn load_catalogue(args: &CatalogueArgs, with_fixtures: bool) -> Result<Catalogue> {
     let mut sets = Vec::new();
     if !args.no_builtin {
         sets.push(("builtin".to_string(), ward::catalogue::builtin_sources()));
@@ -422,7 +450,13 @@ fn load_catalogue(args: &CatalogueArgs) -> Result<Catalogue> {
     if sets.is_empty() {
         bail!("--no-builtin needs at least one --catalogue DIR");
     }
-    let cat = Catalogue::load(sets)?;
+    // Scans, collections and evaluations never read fixtures: only the self-test and lint
+    // parse them.
+    let cat = if with_fixtures {
+        Catalogue::load(sets)?
+    } else {
+        Catalogue::load_for_scan(sets)?
+    };
     for r in &cat.replaced {
         eprintln!(
             "ward: warning: {} {} at {} replaces the one at {}",
@@ -461,6 +495,7 @@ fn finish(
     out: &OutputArgs,
     dir: &OutputDir,
     source: Option<Source>,
+    renderer: &Renderer,
 ) -> Result<ExitCode> {
     let findings = eval::evaluate(cat, selection, facts);
     let mut report = Report::build(cat, selection, facts, findings);
@@ -470,17 +505,14 @@ fn finish(
     if out.redact {
         report.redact();
     }
-    let renderer = Renderer::new(out.templates.as_deref())?;
-    let mut formats = out.format.clone();
-    formats.sort();
-    formats.dedup();
-    let texts = formats
-        .iter()
-        .map(|f| Ok((f.file_name(), renderer.render(&report, *f)?)))
-        .collect::<Result<Vec<_>>>()?;
+    let texts = renderer.render_all(&report, &out.formats())?;
     let mut written = Vec::new();
-    for (name, text) in texts {
-        written.push(dir.write(name, text.as_bytes())?.display().to_string());
+    for (format, text) in texts {
+        written.push(
+            dir.write(format.file_name(), text.as_bytes())?
+                .display()
+                .to_string(),
+        );
     }
     let failed = report.has_failure_at_or_above(out.fail_on.into());
     let errored = report.summary.error > 0;
@@ -513,7 +545,7 @@ fn controls(cmd: ControlsCommand) -> Result<ExitCode> {
             select,
             json,
         } => {
-            let cat = load_catalogue(&catalogue)?;
+            let cat = load_catalogue(&catalogue, false)?;
             let selection = select_checks(&cat, &select)?;
             let checks: Vec<_> = selection
                 .checks
@@ -546,7 +578,7 @@ fn controls(cmd: ControlsCommand) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         ControlsCommand::Show { id, catalogue } => {
-            let cat = load_catalogue(&catalogue)?;
+            let cat = load_catalogue(&catalogue, false)?;
             let Some(c) = cat.checks.get(&id) else {
                 bail!("no check {id:?}; `ward controls list` shows the ids");
             };
@@ -639,7 +671,7 @@ fn controls(cmd: ControlsCommand) -> Result<ExitCode> {
                 catalogues: dir.into_iter().collect(),
                 no_builtin,
             };
-            let cat = match load_catalogue(&args) {
+            let cat = match load_catalogue(&args, true) {
                 Ok(c) => c,
                 Err(e) => {
                     match e.downcast_ref::<ward::catalogue::CatalogueError>() {
@@ -674,7 +706,7 @@ fn controls(cmd: ControlsCommand) -> Result<ExitCode> {
             })
         }
         ControlsCommand::Test { pattern, catalogue } => {
-            let cat = load_catalogue(&catalogue)?;
+            let cat = load_catalogue(&catalogue, true)?;
             let cases = selftest::run(&cat, pattern.as_deref());
             for c in &cases {
                 let got = c.got.map(Outcome::as_str).unwrap_or("-");

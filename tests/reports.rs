@@ -1016,3 +1016,28 @@ fn browser_shows_hostile_strings_as_text() {
         "{title}"
     );
 }
+
+/// `render_all` (what `ward scan` uses: one context, HTML and Markdown side by side) gives
+/// the very text `render` gives for each format, in the order asked, after `prepare` or not.
+#[test]
+fn render_all_matches_render_for_every_format() {
+    let report = synthetic();
+    for formats in [
+        vec![Format::Html, Format::Markdown, Format::Json],
+        vec![Format::Json, Format::Markdown],
+        vec![Format::Markdown],
+        vec![Format::Json],
+        vec![],
+    ] {
+        let renderer = Renderer::new(None).unwrap();
+        if formats.len() > 1 {
+            renderer.prepare(&formats);
+        }
+        let all = renderer.render_all(&report, &formats).unwrap();
+        let got: Vec<Format> = all.iter().map(|(f, _)| *f).collect();
+        assert_eq!(got, formats);
+        for (f, text) in all {
+            assert_eq!(text, render(&report, f), "{f:?}");
+        }
+    }
+}

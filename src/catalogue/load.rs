@@ -176,7 +176,27 @@ impl Catalogue {
     /// Load sets of sources in order; an item in a later set replaces an item with the same
     /// id in an earlier set. Duplicates within one set are errors.
     pub fn load(sets: Vec<(String, Vec<SourceFile>)>) -> Result<Catalogue, CatalogueError> {
+        Catalogue::load_inner(sets, true)
+    }
+
+    /// [`Catalogue::load`] without parsing the fixtures: what a scan, a collection or an
+    /// evaluation needs. Fixture files are still part of the digest, and the fixture names
+    /// checks refer to are still checked against the file names; the fixtures' own content
+    /// is parsed and validated by `ward controls test` and `ward controls lint`. Fixtures
+    /// are most of the built-in catalogue's YAML, so this saves a good part of its load time.
+    pub fn load_for_scan(
+        sets: Vec<(String, Vec<SourceFile>)>,
+    ) -> Result<Catalogue, CatalogueError> {
+        Catalogue::load_inner(sets, false)
+    }
+
+    fn load_inner(
+        sets: Vec<(String, Vec<SourceFile>)>,
+        with_fixtures: bool,
+    ) -> Result<Catalogue, CatalogueError> {
         let mut problems = Vec::new();
+        // Names of every fixture file, parsed or not.
+        let mut fixture_names: BTreeSet<String> = BTreeSet::new();
         let mut checks: BTreeMap<String, Loaded<Check>> = BTreeMap::new();
         let mut frameworks: BTreeMap<String, Loaded<Framework>> = BTreeMap::new();
         let mut profiles: BTreeMap<String, Loaded<Profile>> = BTreeMap::new();
@@ -264,13 +284,17 @@ impl Catalogue {
                         }
                     }
                     "fixtures" => {
+                        let name = Path::new(&f.rel)
+                            .file_stem()
+                            .map(|s| s.to_string_lossy().into_owned())
+                            .unwrap_or_default();
+                        fixture_names.insert(name.clone());
+                        if !with_fixtures {
+                            continue;
+                        }
                         let fx: Option<Spanned<fixtures::Fixture>> = parse(f, &mut problems);
                         if let Some(sp) = fx {
                             let (line, column) = (sp.referenced.line(), sp.referenced.column());
-                            let name = Path::new(&f.rel)
-                                .file_stem()
-                                .map(|s| s.to_string_lossy().into_owned())
-                                .unwrap_or_default();
                             insert(
                                 &mut fixture_map,
                                 name,
@@ -305,6 +329,7 @@ impl Catalogue {
             &frameworks,
             &profiles,
             &fixture_map,
+            &fixture_names,
             &broken,
             &mut problems,
         );
@@ -631,6 +656,14 @@ mod tests {
                 check("within {limit} s", "{ package: { name: x, installed: false } }"),
                 "the title names {limit}",
             ),
+            (
+                check("t", "{ lines: { path: /f, matches: 'minlen=([0-9]+', expect: present } }"),
+                "invalid regular expression",
+            ),
+            (
+                check("t", "{ sshd: { key: Ciphers, matches: '[z-a]' } }"),
+                "invalid regular expression",
+            ),
         ];
         for (yaml, want) in cases {
             let err = Catalogue::load(vec![("t".into(), vec![src("checks/a.yaml", &yaml)])])
@@ -638,5 +671,44 @@ mod tests {
                 .to_string();
             assert!(err.contains(want), "{want}: {err}");
         }
+    }
+
+    #[test]
+    fn a_scan_load_skips_fixture_content_but_not_fixture_names() {
+        let check = |fixture: &str| {
+            format!(
+                "- id: a.b\n  title: t\n  severity: low\n  test: {{ package: {{ name: x, installed: false }} }}\n  rationale: r\n  remediation: {{ steps: s }}\n  fixtures: {{ pass: [{fixture}] }}\n"
+            )
+        };
+        // A fixture whose content is invalid: the full load reports it, a scan load does not
+        // read it, and both know its name and hash it.
+        let sets = |fixture_ref: &str| {
+            vec![(
+                "t".to_string(),
+                vec![
+                    src("checks/a.yaml", &check(fixture_ref)),
+                    src("fixtures/present.yaml", "description: d\nnot_a_key: 1\n"),
+                ],
+            )]
+        };
+        let full = Catalogue::load(sets("present")).unwrap_err().to_string();
+        assert!(full.contains("not_a_key"), "{full}");
+        let scan = Catalogue::load_for_scan(sets("present")).expect("scan load");
+        assert!(scan.fixtures.is_empty());
+        assert_eq!(scan.checks.len(), 1);
+        // A check naming a fixture that has no file is an error either way.
+        let missing = Catalogue::load_for_scan(sets("absent"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            missing.contains("fixture \"absent\" does not exist"),
+            "{missing}"
+        );
+        // Fixture files count in the digest of both loads.
+        let builtin = Catalogue::builtin().expect("builtin");
+        let for_scan = Catalogue::builtin_for_scan().expect("builtin for scan");
+        assert_eq!(builtin.digest, for_scan.digest);
+        assert_eq!(builtin.checks.len(), for_scan.checks.len());
+        assert!(!builtin.fixtures.is_empty());
     }
 }

@@ -40,7 +40,7 @@ pub struct Catalogue {
     pub frameworks: BTreeMap<String, Framework>,
     /// Profiles by id.
     pub profiles: BTreeMap<String, Profile>,
-    /// Fixtures by name.
+    /// Fixtures by name; empty when loaded with [`Catalogue::load_for_scan`].
     pub fixtures: BTreeMap<String, fixtures::Fixture>,
     /// SHA-256 over every source file's layer path and text, in path order.
     pub digest: String,
@@ -55,6 +55,11 @@ impl Catalogue {
     /// Load the built-in catalogue only.
     pub fn builtin() -> Result<Catalogue, CatalogueError> {
         Catalogue::load(vec![("builtin".to_string(), builtin_sources())])
+    }
+
+    /// The built-in catalogue without its fixtures (see [`Catalogue::load_for_scan`]).
+    pub fn builtin_for_scan() -> Result<Catalogue, CatalogueError> {
+        Catalogue::load_for_scan(vec![("builtin".to_string(), builtin_sources())])
     }
 }
 

@@ -655,7 +655,7 @@ impl Compare {
             }
         }
         if let Some(re) = &self.matches {
-            if let Err(e) = regex::Regex::new(re) {
+            if let Some(e) = regex_error(re) {
                 problems.push(format!("{at}: invalid regular expression {re:?}: {e}"));
             }
         }
@@ -724,7 +724,7 @@ impl Test {
                 check_path(&f.path, "file", problems);
             }
             Test::Lines(l) => {
-                if let Err(e) = regex::Regex::new(&l.matches) {
+                if let Some(e) = regex_error(&l.matches) {
                     problems.push(format!(
                         "lines {}: invalid regular expression {:?}: {e}",
                         l.path, l.matches
@@ -875,4 +875,15 @@ fn check_path(path: &str, probe: &str, problems: &mut Vec<String>) {
             problems.push(format!("{probe}: path {path:?}: invalid glob: {e}"));
         }
     }
+}
+
+/// Why `re` is not a valid regular expression for the `regex` crate, if it is not. Only
+/// the syntax is checked (compiling every pattern of the catalogue at each load costs more
+/// than the rest of validation); a pattern over the compiled-size limit is still an error,
+/// reported by the collector that compiles it.
+pub(crate) fn regex_error(re: &str) -> Option<String> {
+    regex_syntax::Parser::new()
+        .parse(re)
+        .err()
+        .map(|e| e.to_string())
 }

@@ -23,10 +23,11 @@ pub(super) fn validate(
     frameworks: &BTreeMap<String, Loaded<Framework>>,
     profiles: &BTreeMap<String, Loaded<Profile>>,
     fixture_map: &BTreeMap<String, Loaded<Fixture>>,
+    fixture_names: &BTreeSet<String>,
     broken: &BTreeSet<String>,
     problems: &mut Vec<Diagnostic>,
 ) {
-    validate_checks(checks, fixture_map, problems);
+    validate_checks(checks, fixture_names, problems);
     validate_frameworks(frameworks, checks, broken, problems);
     let param_decls = param_decls(checks, problems);
     validate_profiles(profiles, &param_decls, frameworks, checks, broken, problems);
@@ -36,7 +37,7 @@ pub(super) fn validate(
 /// Checks: id, tests, declared and used parameters, prose, and the fixtures they name.
 fn validate_checks(
     checks: &BTreeMap<String, Loaded<Check>>,
-    fixture_map: &BTreeMap<String, Loaded<Fixture>>,
+    fixture_names: &BTreeSet<String>,
     problems: &mut Vec<Diagnostic>,
 ) {
     for (id, l) in checks {
@@ -99,7 +100,7 @@ fn validate_checks(
         }
         for (_, case) in l.item.fixtures.cases() {
             let name = case.fixture();
-            if !fixture_map.contains_key(name) {
+            if !fixture_names.contains(name) {
                 problems.push(at(format!("fixture {name:?} does not exist in fixtures/")));
             }
         }

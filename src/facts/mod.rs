@@ -288,15 +288,18 @@ impl Entry {
     }
 
     fn json(&self) -> serde_json::Value {
-        self.json
-            .get_or_init(|| match self.typed.get() {
+        self.json_ref().clone()
+    }
+
+    /// The JSON form, made once and borrowed (a bundle or digest serialises it in place).
+    fn json_ref(&self) -> &serde_json::Value {
+        self.json.get_or_init(|| match self.typed.get() {
                 Some(Ok(t)) => t.to_json().unwrap_or_else(|e| {
                     serde_json::json!({ "status": "error", "reason": format!("not serialisable: {e}") })
                 }),
                 Some(Err(e)) => serde_json::json!({ "status": "error", "reason": e }),
-                None => serde_json::Value::Null,
-            })
-            .clone()
+            None => serde_json::Value::Null,
+        })
     }
 }
 
@@ -418,19 +421,31 @@ struct Wire {
     facts: BTreeMap<String, serde_json::Value>,
 }
 
+/// [`Wire`] borrowed from a [`Facts`], for writing without copying every fact.
+#[derive(Serialize)]
+struct WireRef<'a> {
+    schema_version: u32,
+    tool: &'a crate::ToolInfo,
+    collected_at: &'a str,
+    host: &'a HostInfo,
+    catalogue: &'a Option<CatalogueStamp>,
+    collectors: &'a [CollectorRun],
+    facts: BTreeMap<&'a str, &'a serde_json::Value>,
+}
+
 impl Serialize for Facts {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        Wire {
+        WireRef {
             schema_version: self.schema_version,
-            tool: self.tool.clone(),
-            collected_at: self.collected_at.clone(),
-            host: self.host.clone(),
-            catalogue: self.catalogue.clone(),
-            collectors: self.collectors.clone(),
+            tool: &self.tool,
+            collected_at: &self.collected_at,
+            host: &self.host,
+            catalogue: &self.catalogue,
+            collectors: &self.collectors,
             facts: self
                 .entries
                 .iter()
-                .map(|(k, e)| (k.clone(), e.json()))
+                .map(|(k, e)| (k.as_str(), e.json_ref()))
                 .collect(),
         }
         .serialize(s)

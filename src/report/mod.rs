@@ -469,8 +469,20 @@ impl Report {
 /// SHA-256 of the facts bundle as compact JSON.
 pub fn facts_digest(facts: &Facts) -> String {
     use sha2::{Digest, Sha256};
-    let bytes = serde_json::to_vec(facts).unwrap_or_default();
-    format!("sha256:{}", hex::encode(Sha256::digest(bytes)))
+    // Serialised straight into the hash: the same bytes as the bundle, never held whole.
+    struct HashWriter(Sha256);
+    impl std::io::Write for HashWriter {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.update(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut w = HashWriter(Sha256::new());
+    let _ = serde_json::to_writer(&mut w, facts);
+    format!("sha256:{}", hex::encode(w.0.finalize()))
 }
 
 fn outcome_rank(o: Outcome) -> u8 {

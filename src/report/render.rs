@@ -186,14 +186,84 @@ impl Renderer {
     }
 
     fn template(template: &Template, report: &Report) -> Result<String, RenderError> {
-        let name = template.name;
-        let tera = template.tera()?;
-        // Every string a template sees is neutralised first, so no template (a built-in one
-        // or a `--templates` override) can pass a control or bidi character through.
+        Self::template_with(template, &Self::context(report)?)
+    }
+
+    /// The context every template renders from. Every string a template sees is neutralised
+    /// first, so no template (a built-in one or a `--templates` override) can pass a control
+    /// or bidi character through.
+    fn context(report: &Report) -> Result<tera::Context, RenderError> {
         let mut value = serde_json::to_value(report)?;
         super::neutralise_value(&mut value);
-        let ctx = tera::Context::from_value(value).map_err(|e| tera_err(name, &e))?;
-        tera.render(name, &ctx).map_err(|e| tera_err(name, &e))
+        tera::Context::from_value(value).map_err(|e| tera_err("report", &e))
+    }
+
+    fn template_with(template: &Template, ctx: &tera::Context) -> Result<String, RenderError> {
+        let name = template.name;
+        let tera = template.tera()?;
+        tera.render(name, ctx).map_err(|e| tera_err(name, &e))
+    }
+
+    /// Parse the templates of these formats now (they are otherwise parsed when first
+    /// rendered). A scan calls this on a second thread while it loads the catalogue and
+    /// collects, so the parse costs no wall time; a parse error is kept and reported by
+    /// [`Renderer::render`].
+    pub fn prepare(&self, formats: &[Format]) {
+        for f in formats {
+            let _ = match f {
+                Format::Html => self.html.tera().map(drop),
+                Format::Markdown => self.md.tera().map(drop),
+                Format::Json => Ok(()),
+            };
+        }
+    }
+
+    /// Render the report in several formats, in the order given: the template context is
+    /// built once, and HTML and Markdown render side by side on two threads.
+    pub fn render_all(
+        &self,
+        report: &Report,
+        formats: &[Format],
+    ) -> Result<Vec<(Format, String)>, RenderError> {
+        let templated = formats.iter().any(|f| *f != Format::Json);
+        let ctx = if templated {
+            Some(Self::context(report)?)
+        } else {
+            None
+        };
+        let render_one = |f: Format| -> Result<String, RenderError> {
+            match (f, &ctx) {
+                (Format::Html, Some(ctx)) => Self::template_with(&self.html, ctx),
+                (Format::Markdown, Some(ctx)) => Self::template_with(&self.md, ctx),
+                _ => self.render(report, f),
+            }
+        };
+        std::thread::scope(|scope| {
+            // The first templated format renders on a second thread, the rest here.
+            let first = formats.iter().position(|f| *f != Format::Json);
+            let spawned = first.and_then(|i| {
+                std::thread::Builder::new()
+                    .name("ward-render".into())
+                    .spawn_scoped(scope, move || render_one(formats[i]))
+                    .ok()
+                    .map(|h| (i, h))
+            });
+            let mut out = Vec::with_capacity(formats.len());
+            for (i, f) in formats.iter().enumerate() {
+                if spawned.as_ref().is_some_and(|(j, _)| *j == i) {
+                    continue;
+                }
+                out.push((i, *f, render_one(*f)?));
+            }
+            if let Some((i, handle)) = spawned {
+                let text = handle
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
+                out.push((i, formats[i], text));
+            }
+            out.sort_by_key(|(i, _, _)| *i);
+            Ok(out.into_iter().map(|(_, f, text)| (f, text)).collect())
+        })
     }
 }
 
