@@ -304,10 +304,11 @@ fn entry_lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
     })
 }
 
-/// An upper bound on the entries of a file, to size its table once: growing a million-entry
-/// table by doubling copies it twenty times.
-fn line_count(text: &str) -> usize {
-    memchr::memchr_iter(b'\n', text.as_bytes()).count() + 1
+/// Entries to reserve room for: the line count (an upper bound), so a million-entry table
+/// is not grown by doubling, but never more than 2^20, so a file of blank lines cannot make
+/// Ward reserve gigabytes for entries it does not have.
+fn table_size(text: &str) -> usize {
+    (memchr::memchr_iter(b'\n', text.as_bytes()).count() + 1).min(1 << 20)
 }
 
 /// glibc's `strtou32`: `strtoul(3)` in base 10, saturated at `u32::MAX`. Returns the value,
@@ -437,7 +438,7 @@ fn odd_number(what: &str, v: u32) -> String {
 }
 
 fn parse_passwd(text: &str, path: &'static str, notes: &mut Notes) -> Vec<User> {
-    let mut users = Vec::with_capacity(line_count(text));
+    let mut users = Vec::with_capacity(table_size(text));
     for (line_no, line) in entry_lines(text) {
         let mut f = Fields { rest: line };
         let name = f.string();
@@ -510,7 +511,7 @@ fn parse_passwd(text: &str, path: &'static str, notes: &mut Notes) -> Vec<User> 
 }
 
 fn parse_group(text: &str, path: &'static str, notes: &mut Notes) -> Vec<Group> {
-    let mut groups = Vec::with_capacity(line_count(text));
+    let mut groups = Vec::with_capacity(table_size(text));
     for (line_no, line) in entry_lines(text) {
         let mut f = Fields { rest: line };
         let name = f.string();
@@ -607,7 +608,7 @@ fn parse_shadow_line(f: &mut Fields<'_>) -> Result<([Option<i32>; 6], bool), Str
 }
 
 fn parse_shadow(text: &str, path: &'static str, notes: &mut Notes) -> ShadowMap {
-    let mut entries = ShadowMap::with_capacity_and_hasher(line_count(text), Default::default());
+    let mut entries = ShadowMap::with_capacity_and_hasher(table_size(text), Default::default());
     for (line_no, line) in entry_lines(text) {
         // Never quote `line` (or any field but the name) in a note: it holds a hash.
         let mut f = Fields { rest: line };
