@@ -97,16 +97,10 @@ pub fn collect_stats_with(
         .collect();
     let mut uids: HashMap<u32, Option<String>> = HashMap::default();
     let mut gids: HashMap<u32, Option<String>> = HashMap::default();
-    for set in sets.values() {
-        if let Fact::Collected { value } = set {
-            for entry in &value.entries {
-                if let Fact::Collected { value } = &entry.stat {
-                    uids.insert(value.meta.uid, None);
-                    gids.insert(value.meta.gid, None);
-                }
-            }
-        }
-    }
+    for_each_stat(&mut sets, |stat| {
+        uids.insert(stat.meta.uid, None);
+        gids.insert(stat.meta.gid, None);
+    });
     let names_error = match accounts {
         Fact::Collected { value } => {
             for u in &value.users {
@@ -123,18 +117,28 @@ pub fn collect_stats_with(
         }
         Fact::Error { reason, .. } => Some(format!("owner and group names unknown: {reason}")),
     };
+    for_each_stat(&mut sets, |stat| {
+        stat.owner = uids.get(&stat.meta.uid).cloned().flatten();
+        stat.group = gids.get(&stat.meta.gid).cloned().flatten();
+        stat.names_error.clone_from(&names_error);
+    });
+    sets
+}
+
+/// Visit every file that was stat'ed.
+fn for_each_stat(
+    sets: &mut std::collections::BTreeMap<String, Fact<FileSet>>,
+    mut f: impl FnMut(&mut Stat),
+) {
     for set in sets.values_mut() {
         if let Fact::Collected { value } = set {
             for entry in &mut value.entries {
                 if let Fact::Collected { value } = &mut entry.stat {
-                    value.owner = uids.get(&value.meta.uid).cloned().flatten();
-                    value.group = gids.get(&value.meta.gid).cloned().flatten();
-                    value.names_error.clone_from(&names_error);
+                    f(value);
                 }
             }
         }
     }
-    sets
 }
 
 /// Stat the files of one pattern; names are filled in by [`collect_stats_with`].

@@ -219,7 +219,7 @@ impl Renderer {
     }
 
     /// Render the report in several formats, in the order given: the template context is
-    /// built once, and HTML and Markdown render side by side on two threads.
+    /// built once, and each templated format (HTML, Markdown) renders on its own thread.
     pub fn render_all(
         &self,
         report: &Report,
@@ -239,30 +239,33 @@ impl Renderer {
             }
         };
         std::thread::scope(|scope| {
-            // The first templated format renders on a second thread, the rest here.
-            let first = formats.iter().position(|f| *f != Format::Json);
-            let spawned = first.and_then(|i| {
-                std::thread::Builder::new()
-                    .name("ward-render".into())
-                    .spawn_scoped(scope, move || render_one(formats[i]))
-                    .ok()
-                    .map(|h| (i, h))
-            });
-            let mut out = Vec::with_capacity(formats.len());
-            for (i, f) in formats.iter().enumerate() {
-                if spawned.as_ref().is_some_and(|(j, _)| *j == i) {
-                    continue;
-                }
-                out.push((i, *f, render_one(*f)?));
-            }
-            if let Some((i, handle)) = spawned {
-                let text = handle
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
-                out.push((i, formats[i], text));
-            }
-            out.sort_by_key(|(i, _, _)| *i);
-            Ok(out.into_iter().map(|(_, f, text)| (f, text)).collect())
+            // Start the templated formats (a format without a thread renders below).
+            let jobs: Vec<_> = formats
+                .iter()
+                .map(|&f| {
+                    (f != Format::Json)
+                        .then(|| {
+                            std::thread::Builder::new()
+                                .name("ward-render".into())
+                                .spawn_scoped(scope, move || render_one(f))
+                                .ok()
+                        })
+                        .flatten()
+                })
+                .collect();
+            formats
+                .iter()
+                .zip(jobs)
+                .map(|(&f, job)| {
+                    let text = match job {
+                        Some(handle) => handle
+                            .join()
+                            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?,
+                        None => render_one(f)?,
+                    };
+                    Ok((f, text))
+                })
+                .collect()
         })
     }
 }

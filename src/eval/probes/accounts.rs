@@ -236,16 +236,12 @@ fn account_query(t: &AccountTest, acc: &Accounts, facts: &Facts) -> Verdict {
         );
     }
     if t.unique_names.is_some() {
-        let mut ev = duplicates(
-            acc.users
-                .iter()
-                .map(|u| (u.name.as_str(), &u.origin, u.name.as_str())),
+        let mut ev = duplicate_names(
+            acc.users.iter().map(|u| (&u.origin, u.name.as_str())),
             "account name",
         );
-        ev.extend(duplicates(
-            acc.groups
-                .iter()
-                .map(|g| (g.name.as_str(), &g.origin, g.name.as_str())),
+        ev.extend(duplicate_names(
+            acc.groups.iter().map(|g| (&g.origin, g.name.as_str())),
             "group name",
         ));
         return verdict_list(
@@ -346,8 +342,8 @@ fn verdict_list(offenders: Vec<Evidence>, ok: &str, bad: &str, source: EvidenceS
     }
 }
 
-/// [`duplicates`] for numeric ids, by sorting `(id, position)` pairs instead of hashing: a
-/// million ids sort faster than they fill a hash table. Same evidence, in file order.
+/// Repeated numeric ids, in file order, each naming the first holder. Found by sorting
+/// `(id, position)` pairs: a million ids sort faster than they fill a hash table.
 fn duplicate_ids<'a, T>(
     items: &'a [T],
     id: impl Fn(&T) -> u32,
@@ -385,31 +381,23 @@ fn duplicate_ids<'a, T>(
         .collect()
 }
 
-/// Entries repeating the key of an earlier one, in file order, each naming the first holder.
-/// A hash map of borrowed keys: linear in the number of entries (a million-account passwd).
-fn duplicates<'a, K>(
-    items: impl Iterator<Item = (K, &'a crate::facts::Origin, &'a str)>,
+/// Names repeating an earlier one, in file order. A hash set of borrowed names: linear in
+/// the number of entries (a million-account passwd); foldhash is fast and seeded at random,
+/// so a planted passwd cannot force collisions.
+fn duplicate_names<'a>(
+    items: impl Iterator<Item = (&'a crate::facts::Origin, &'a str)>,
     what: &str,
-) -> Vec<Evidence>
-where
-    K: std::hash::Hash + Eq + std::fmt::Display,
-{
-    // foldhash: fast, and seeded at random so a planted passwd cannot force collisions.
-    let mut seen: foldhash::HashMap<K, &str> =
-        foldhash::HashMap::with_capacity_and_hasher(items.size_hint().0, Default::default());
+) -> Vec<Evidence> {
+    let mut seen: foldhash::HashSet<&str> =
+        foldhash::HashSet::with_capacity_and_hasher(items.size_hint().0, Default::default());
     let mut out = Vec::new();
-    for (key, origin, name) in items {
-        match seen.entry(key) {
-            std::collections::hash_map::Entry::Occupied(first) => {
-                out.push(Evidence::new(
-                    EvidenceSource::origin(origin),
-                    format!("{name} repeats {what} {} of {}", first.key(), first.get()),
-                    format!("unique {what}"),
-                ));
-            }
-            std::collections::hash_map::Entry::Vacant(slot) => {
-                slot.insert(name);
-            }
+    for (origin, name) in items {
+        if !seen.insert(name) {
+            out.push(Evidence::new(
+                EvidenceSource::origin(origin),
+                format!("{name} repeats {what} {name} of {name}"),
+                format!("unique {what}"),
+            ));
         }
     }
     out
@@ -581,10 +569,8 @@ mod tests {
                 (Some(6), "e repeats UID 5 of a".to_string()),
             ]
         );
-        let names = duplicates(
-            users
-                .iter()
-                .map(|u| (u.name.as_str(), &u.origin, u.name.as_str())),
+        let names = duplicate_names(
+            users.iter().map(|u| (&u.origin, u.name.as_str())),
             "account name",
         );
         assert_eq!(
