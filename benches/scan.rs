@@ -9,7 +9,6 @@ use std::path::Path;
 use criterion::{criterion_group, criterion_main, Criterion};
 
 use ward::catalogue::Catalogue;
-use ward::eval;
 use ward::facts;
 use ward::fixture_host::FixtureHost;
 use ward::host_root::HostRoot;
@@ -41,8 +40,7 @@ fn scan_end_to_end(root: &HostRoot) -> usize {
         let selection = cat.select(None, &[]).expect("selection");
         let plan = cat.plan(cat.checks.values());
         let facts = facts::collect(root, &plan);
-        let findings = eval::evaluate(&cat, &selection, &facts);
-        let report = Report::build(&cat, &selection, &facts, findings);
+        let report = Report::evaluate(&cat, &selection, &facts);
         renderer
             .render_all(&report, &formats)
             .expect("render")
@@ -69,17 +67,9 @@ fn bench(c: &mut Criterion) {
     });
     let facts = facts::collect(&root, &plan);
     c.bench_function("evaluate_and_build_report", |b| {
-        b.iter(|| {
-            let findings = eval::evaluate(&cat, &selection, &facts);
-            Report::build(&cat, &selection, &facts, findings)
-        })
+        b.iter(|| Report::evaluate(&cat, &selection, &facts))
     });
-    let report = Report::build(
-        &cat,
-        &selection,
-        &facts,
-        eval::evaluate(&cat, &selection, &facts),
-    );
+    let report = Report::evaluate(&cat, &selection, &facts);
     let renderer = Renderer::new(None).expect("templates");
     for (name, format) in [
         ("render_json", Format::Json),

@@ -17,7 +17,7 @@ use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use ward::catalogue::{dir_sources, Catalogue, Selection, Severity};
-use ward::eval::{self, Outcome};
+use ward::eval::Outcome;
 use ward::facts::{self, Facts};
 use ward::host_root::HostRoot;
 use ward::output::{self, OutputDir};
@@ -272,15 +272,21 @@ pub fn run() -> Result<ExitCode> {
             let renderer = Renderer::new(output.templates.as_deref())?;
             let formats = output.formats();
             std::thread::scope(|scope| {
-                // Templates parse on a second thread while the catalogue loads and the host
-                // is read; without a thread they parse when first rendered.
-                let _ = std::thread::Builder::new()
-                    .name("ward-templates".into())
-                    .spawn_scoped(scope, || renderer.prepare(&formats));
+                // Each template parses on a thread of its own while the catalogue loads and
+                // the host is read; without a thread it parses when first rendered.
+                let renderer = &renderer;
+                for f in formats.iter().filter(|f| f.is_templated()) {
+                    let _ = std::thread::Builder::new()
+                        .name("ward-templates".into())
+                        .spawn_scoped(scope, move || renderer.prepare(std::slice::from_ref(f)));
+                }
                 let (cat, selection, facts, dir) =
                     collect_facts(&host, &catalogue, &select, Some(&output.output))?;
                 let dir = dir.context("no output directory")?;
-                finish(&cat, &selection, &facts, &output, &dir, None, &renderer)
+                let code = finish(&cat, &selection, &facts, &output, &dir, None, renderer);
+                exiting(cat);
+                exiting(facts);
+                code
             })
         }
         Command::Collect {
@@ -497,23 +503,19 @@ fn finish(
     source: Option<Source>,
     renderer: &Renderer,
 ) -> Result<ExitCode> {
-    let findings = eval::evaluate(cat, selection, facts);
-    let mut report = Report::build(cat, selection, facts, findings);
+    let mut report = Report::evaluate(cat, selection, facts);
     if let Some(source) = source {
         report.host.source = source;
     }
     if out.redact {
         report.redact();
     }
-    let texts = renderer.render_all(&report, &out.formats())?;
-    let mut written = Vec::new();
-    for (format, text) in texts {
-        written.push(
-            dir.write(format.file_name(), text.as_bytes())?
-                .display()
-                .to_string(),
-        );
-    }
+    // Each report is written (to a temporary file, synced, renamed into place) by the
+    // thread that rendered it, so one report's write overlaps the others' rendering.
+    let written = renderer.render_each(&report, &out.formats(), &|format, text| {
+        let path = dir.write(format.file_name(), text.as_bytes())?;
+        Ok::<_, anyhow::Error>(path.display().to_string())
+    })?;
     let failed = report.has_failure_at_or_above(out.fail_on.into());
     let errored = report.summary.error > 0;
     if !out.quiet || failed || errored {
@@ -528,6 +530,7 @@ fn finish(
         stdout.write_all(terminal::summary(&report, color).as_bytes())?;
         writeln!(stdout, "Reports: {}", written.join(", "))?;
     }
+    exiting(report);
     Ok(if failed {
         ExitCode::from(1)
     } else if errored {
@@ -535,6 +538,13 @@ fn finish(
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Let go of a large value the process no longer needs without freeing it piece by piece:
+/// the command is about to return and the process to exit, which frees all its memory at
+/// once. (Dropping the report, facts and catalogue of a scan took a few milliseconds.)
+fn exiting<T>(value: T) {
+    std::mem::forget(value);
 }
 
 fn controls(cmd: ControlsCommand) -> Result<ExitCode> {

@@ -625,10 +625,7 @@ fn match_form(name: &OsStr) -> String {
     out
 }
 
-/// Whether a string has glob metacharacters.
-pub fn has_glob_meta(s: &str) -> bool {
-    s.contains(['*', '?', '['])
-}
+pub use crate::vocab::has_glob_meta;
 
 /// Join a host directory path and a name: `join_host("/etc", "passwd") == "/etc/passwd"`.
 pub fn join_host(dir: &str, name: &str) -> String {

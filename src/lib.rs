@@ -19,6 +19,7 @@ pub mod host_root;
 pub mod output;
 pub mod report;
 pub mod selftest;
+pub mod vocab;
 
 use serde::{Deserialize, Serialize};
 

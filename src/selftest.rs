@@ -193,6 +193,7 @@ mod tests {
             name: format!("t:{rel}"),
             rel: rel.into(),
             text: text.into(),
+            builtin: false,
         }
     }
 

@@ -35,7 +35,12 @@ fn scan(host: &FixtureHost) -> Value {
     let root = host.root().unwrap();
     let facts = ward::facts::collect(&root, &cat.plan(cat.checks.values()));
     let findings = ward::eval::evaluate(&cat, &selection, &facts);
-    serde_json::to_value(Report::build(&cat, &selection, &facts, findings)).unwrap()
+    let built = serde_json::to_value(Report::build(&cat, &selection, &facts, findings)).unwrap();
+    // What `ward scan` uses (the facts digest on a second thread) is the same report.
+    let mut evaluated = serde_json::to_value(Report::evaluate(&cat, &selection, &facts)).unwrap();
+    evaluated["generated_at"] = built["generated_at"].clone();
+    assert_eq!(evaluated, built);
+    built
 }
 
 /// The CLI's exit code and report for a scan of a directory.

@@ -1025,6 +1025,8 @@ fn render_all_matches_render_for_every_format() {
     for formats in [
         vec![Format::Html, Format::Markdown, Format::Json],
         vec![Format::Json, Format::Markdown],
+        vec![Format::Markdown, Format::Json, Format::Html],
+        vec![Format::Html, Format::Json],
         vec![Format::Markdown],
         vec![Format::Json],
         vec![],
@@ -1040,4 +1042,30 @@ fn render_all_matches_render_for_every_format() {
             assert_eq!(text, render(&report, f), "{f:?}");
         }
     }
+}
+
+/// `render_each` hands every text to the sink (what `ward scan` uses to write each report
+/// as soon as it is rendered), returns the sink's results in the order asked, and stops at
+/// a sink's error.
+#[test]
+fn render_each_hands_each_text_to_the_sink_and_returns_its_error() {
+    let report = synthetic();
+    let renderer = Renderer::new(None).unwrap();
+    let formats = [Format::Markdown, Format::Json, Format::Html];
+    let lens = renderer
+        .render_each(&report, &formats, &|f, text| {
+            Ok::<_, ward::report::render::RenderError>((f, text.len()))
+        })
+        .unwrap();
+    let want: Vec<(Format, usize)> = formats
+        .iter()
+        .map(|&f| (f, render(&report, f).len()))
+        .collect();
+    assert_eq!(lens, want);
+    let failed = renderer.render_each(&report, &formats, &|f, _| match f {
+        Format::Json => Err(anyhow::anyhow!("disk full writing report.json")),
+        _ => Ok(()),
+    });
+    let err = failed.unwrap_err();
+    assert!(err.to_string().contains("disk full"), "{err}");
 }

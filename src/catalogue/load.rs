@@ -53,6 +53,9 @@ pub struct SourceFile {
     /// Layer-relative path, `checks/ssh.yaml`.
     pub rel: String,
     pub text: String,
+    /// A built-in file: `build.rs` parsed it when Ward was built, and the loader uses that
+    /// parse instead of reading the YAML again (see [`Prebuilt`]).
+    pub builtin: bool,
 }
 
 /// The built-in catalogue, compiled into the binary by `build.rs`.
@@ -63,8 +66,52 @@ pub fn builtin_sources() -> Vec<SourceFile> {
             name: format!("builtin:{rel}"),
             rel: rel.to_string(),
             text: text.to_string(),
+            builtin: true,
         })
         .collect()
+}
+
+/// An item and the line and column where it starts.
+#[derive(Debug, Deserialize)]
+struct At<T> {
+    line: u64,
+    column: u64,
+    item: T,
+}
+
+impl<T> From<Spanned<T>> for At<T> {
+    fn from(sp: Spanned<T>) -> At<T> {
+        At {
+            line: sp.referenced.line(),
+            column: sp.referenced.column(),
+            item: sp.value,
+        }
+    }
+}
+
+/// One built-in file as `build.rs` parsed it, with the same types and YAML crate as
+/// [`Catalogue::load`]: parsing ~120 KiB of YAML was most of a scan's time, deserialising
+/// this JSON is a tenth of it. Fixtures are not in it (scans do not parse them).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Prebuilt {
+    #[serde(default)]
+    checks: Option<Vec<At<Check>>>,
+    #[serde(default)]
+    framework: Option<At<Framework>>,
+    #[serde(default)]
+    profile: Option<At<Profile>>,
+}
+
+/// The parsed built-in files by layer-relative path. Empty if the embedded JSON does not
+/// deserialise (it always should: a test compares it with the YAML), so the loader parses
+/// the YAML instead: slower, never different.
+fn prebuilt() -> BTreeMap<String, Prebuilt> {
+    serde_json::from_str(include_str!(concat!(
+        env!("OUT_DIR"),
+        "/builtin_parsed.json"
+    )))
+    .unwrap_or_default()
 }
 
 /// Read the YAML files of a catalogue directory (`checks/`, `frameworks/`, `profiles/`,
@@ -114,6 +161,7 @@ pub fn dir_sources(dir: &Path) -> Result<Vec<SourceFile>, CatalogueError> {
                         name: p.display().to_string(),
                         rel,
                         text,
+                        builtin: false,
                     }),
                     Err(_) => problems.push(diag(
                         &p.display().to_string(),
@@ -206,6 +254,7 @@ impl Catalogue {
         // Ids of checks that failed to parse: references to them are not reported again.
         let mut broken: BTreeSet<String> = BTreeSet::new();
         let mut replaced: Vec<Replacement> = Vec::new();
+        let mut prebuilt_files: Option<BTreeMap<String, Prebuilt>> = None;
         for (set_index, (set_name, files)) in sets.iter().enumerate() {
             sources.push(set_name.clone());
             let mut files: Vec<&SourceFile> = files.iter().collect();
@@ -216,12 +265,21 @@ impl Catalogue {
                 hasher.update(f.text.as_bytes());
                 hasher.update([0]);
                 let layer = f.rel.split(['/', '\\']).next().unwrap_or("");
+                let mut pre = match f.builtin {
+                    true => prebuilt_files
+                        .get_or_insert_with(prebuilt)
+                        .remove(&f.rel)
+                        .unwrap_or_default(),
+                    false => Prebuilt::default(),
+                };
                 match layer {
                     "checks" => {
-                        let items = parse_checks(f, &mut problems, &mut broken);
-                        for sp in items {
-                            let (line, column) = (sp.referenced.line(), sp.referenced.column());
-                            let mut c = sp.value;
+                        let items = match pre.checks.take() {
+                            Some(items) => items,
+                            None => parse_checks(f, &mut problems, &mut broken),
+                        };
+                        for At { line, column, item } in items {
+                            let mut c = item;
                             c.origin = format!("{}:{}", f.name, line);
                             insert(
                                 &mut checks,
@@ -240,10 +298,12 @@ impl Catalogue {
                         }
                     }
                     "frameworks" => {
-                        let fw = parse_framework(f, &mut problems, &mut broken);
-                        if let Some(sp) = fw {
-                            let (line, column) = (sp.referenced.line(), sp.referenced.column());
-                            let mut fw = sp.value;
+                        let fw = match pre.framework.take() {
+                            Some(fw) => Some(fw),
+                            None => parse_framework(f, &mut problems, &mut broken),
+                        };
+                        if let Some(At { line, column, item }) = fw {
+                            let mut fw = item;
                             fw.origin = f.name.clone();
                             insert(
                                 &mut frameworks,
@@ -262,10 +322,12 @@ impl Catalogue {
                         }
                     }
                     "profiles" => {
-                        let p: Option<Spanned<Profile>> = parse(f, &mut problems);
-                        if let Some(sp) = p {
-                            let (line, column) = (sp.referenced.line(), sp.referenced.column());
-                            let mut p = sp.value;
+                        let p = match pre.profile.take() {
+                            Some(p) => Some(p),
+                            None => parse::<Spanned<Profile>>(f, &mut problems).map(At::from),
+                        };
+                        if let Some(At { line, column, item }) = p {
+                            let mut p = item;
                             p.origin = f.name.clone();
                             insert(
                                 &mut profiles,
@@ -358,9 +420,9 @@ fn parse_checks(
     f: &SourceFile,
     problems: &mut Vec<Diagnostic>,
     broken: &mut BTreeSet<String>,
-) -> Vec<Spanned<Check>> {
+) -> Vec<At<Check>> {
     let eline = match serde_saphyr::from_str::<Vec<Spanned<Check>>>(&f.text) {
-        Ok(v) => return v,
+        Ok(v) => return v.into_iter().map(At::from).collect(),
         Err(e) => report_first(f, &e, problems),
     };
     // The YAML itself may be broken; then the first error is all there is to say.
@@ -373,10 +435,11 @@ fn parse_checks(
         .zip(reparse_items::<Check>(f, &items, eline, "check", problems))
     {
         match parsed {
-            Some(mut sp) => {
-                sp.referenced = item.referenced;
-                good.push(sp);
-            }
+            Some(sp) => good.push(At {
+                line: item.referenced.line(),
+                column: item.referenced.column(),
+                item: sp.value,
+            }),
             None => {
                 if let Some(id) = item.value.get("id").and_then(|v| v.as_str()) {
                     broken.insert(id.to_string());
@@ -395,9 +458,9 @@ fn parse_framework(
     f: &SourceFile,
     problems: &mut Vec<Diagnostic>,
     broken: &mut BTreeSet<String>,
-) -> Option<Spanned<Framework>> {
+) -> Option<At<Framework>> {
     let eline = match serde_saphyr::from_str::<Spanned<Framework>>(&f.text) {
-        Ok(v) => return Some(v),
+        Ok(v) => return Some(At::from(v)),
         Err(e) => report_first(f, &e, problems),
     };
     #[derive(Deserialize)]
@@ -564,7 +627,58 @@ mod tests {
             name: format!("test:{rel}"),
             rel: rel.to_string(),
             text: text.to_string(),
+            builtin: false,
         }
+    }
+
+    /// The built-in catalogue as `build.rs` parsed it is the catalogue the YAML gives: same
+    /// checks (with their lines), frameworks, profiles and digest. And every check, framework
+    /// and profile file is in it, so scans really skip the YAML parser.
+    #[test]
+    fn prebuilt_builtin_catalogue_equals_the_yaml() {
+        let pre = prebuilt();
+        let sources = builtin_sources();
+        for f in &sources {
+            let layer = f.rel.split('/').next().unwrap_or("");
+            if layer != "fixtures" {
+                assert!(
+                    pre.contains_key(&f.rel),
+                    "{} was not parsed by build.rs",
+                    f.rel
+                );
+            }
+        }
+        let from_yaml: Vec<SourceFile> = sources
+            .iter()
+            .cloned()
+            .map(|f| SourceFile {
+                builtin: false,
+                ..f
+            })
+            .collect();
+        let fast = Catalogue::load_for_scan(vec![("builtin".into(), sources)]).unwrap();
+        let slow = Catalogue::load_for_scan(vec![("builtin".into(), from_yaml)]).unwrap();
+        assert_eq!(fast.checks, slow.checks);
+        assert_eq!(fast.frameworks, slow.frameworks);
+        assert_eq!(fast.profiles, slow.profiles);
+        assert_eq!(fast.digest, slow.digest);
+        assert!(!fast.checks.is_empty());
+    }
+
+    /// A built-in file with no parsed form (or one `build.rs` could not parse) is read from
+    /// its YAML, and its problems are reported with their place as for any catalogue.
+    #[test]
+    fn builtin_file_without_a_parsed_form_is_read_from_yaml() {
+        let bad = "- id: a.b\n  title: t\n  severity: high\n  test:\n    sshd: { key: X, won_of: [no] }\n  rationale: r\n  remediation: { steps: s }\n";
+        let f = SourceFile {
+            name: "builtin:checks/zz-not-built.yaml".into(),
+            rel: "checks/zz-not-built.yaml".into(),
+            text: bad.into(),
+            builtin: true,
+        };
+        let err = Catalogue::load(vec![("builtin".into(), vec![f])]).unwrap_err();
+        assert_eq!(err.0.len(), 1, "{err}");
+        assert_eq!(err.0[0].line, 5, "{err}");
     }
 
     #[test]

@@ -192,7 +192,7 @@ pub struct Check {
     #[serde(default)]
     pub fixtures: FixtureRefs,
     /// Where the check is defined.
-    #[serde(skip_deserializing, default)]
+    #[serde(skip_deserializing, default, skip_serializing_if = "String::is_empty")]
     pub origin: String,
 }
 
@@ -362,7 +362,7 @@ pub struct Requirement {
 pub struct Framework {
     pub framework: FrameworkInfo,
     pub requirements: Vec<Requirement>,
-    #[serde(skip_deserializing, default)]
+    #[serde(skip_deserializing, default, skip_serializing_if = "String::is_empty")]
     pub origin: String,
 }
 
@@ -389,6 +389,6 @@ pub struct Profile {
     /// Check parameter values (by parameter name, for every check that declares it).
     #[serde(default)]
     pub parameters: Params,
-    #[serde(skip_deserializing, default)]
+    #[serde(skip_deserializing, default, skip_serializing_if = "String::is_empty")]
     pub origin: String,
 }

@@ -390,7 +390,7 @@ keyed_probe!(
     ConfigTest {
         path: String,
         /// `spaces` (`KEY VALUE`) or `equals` (`key = value`).
-        format: crate::facts::keyvalue::Format,
+        format: crate::vocab::Format,
         key: String,
         /// What an unset key or a missing file means (default: fail).
         #[serde(default)]
@@ -514,7 +514,7 @@ pub struct AccountTest {
     pub all_shadowed: Option<bool>,
     /// Every password hash (usable or locked) uses one of these algorithms.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub hash_algorithms: Option<Vec<crate::facts::accounts::HashAlgorithm>>,
+    pub hash_algorithms: Option<Vec<crate::vocab::HashAlgorithm>>,
     /// System accounts (UID below login.defs `UID_MIN`, root excepted) cannot log in:
     /// their shell is a no-login shell or their password is unusable.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -734,9 +734,7 @@ impl Test {
                 match (&l.value, l.expect) {
                     (Some(v), Presence::Present | Presence::Satisfied) => {
                         v.validate(&format!("{at}: value"), problems);
-                        let named = regex::Regex::new(&l.matches)
-                            .map(|re| re.capture_names().any(|n| n == Some("value")))
-                            .unwrap_or(true);
+                        let named = has_capture_named(&l.matches, "value").unwrap_or(true);
                         if !named {
                             problems.push(format!(
                                 "{at}: `value` needs a capture group named `value` in `matches`, \
@@ -864,7 +862,7 @@ fn check_path(path: &str, probe: &str, problems: &mut Vec<String>) {
         problems.push(format!("{probe}: path {path:?} must be absolute"));
     }
     if let Some((dir, _)) = path.rsplit_once('/') {
-        if crate::host_root::has_glob_meta(dir) {
+        if crate::vocab::has_glob_meta(dir) {
             problems.push(format!(
                 "{probe}: path {path:?}: only the last component may contain a glob"
             ));
@@ -886,4 +884,20 @@ pub(crate) fn regex_error(re: &str) -> Option<String> {
         .parse(re)
         .err()
         .map(|e| e.to_string())
+}
+
+/// Whether `re` has a capture group called `name` (`None` if `re` does not parse). Read from
+/// the pattern's syntax tree, so the pattern is not compiled at load.
+fn has_capture_named(re: &str, name: &str) -> Option<bool> {
+    use regex_syntax::hir::{Hir, HirKind};
+    fn walk(h: &Hir, name: &str) -> bool {
+        match h.kind() {
+            HirKind::Capture(c) => c.name.as_deref() == Some(name) || walk(&c.sub, name),
+            HirKind::Repetition(r) => walk(&r.sub, name),
+            HirKind::Concat(v) | HirKind::Alternation(v) => v.iter().any(|h| walk(h, name)),
+            HirKind::Empty | HirKind::Literal(_) | HirKind::Class(_) | HirKind::Look(_) => false,
+        }
+    }
+    let hir = regex_syntax::Parser::new().parse(re).ok()?;
+    Some(walk(&hir, name))
 }

@@ -55,6 +55,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Fact, Origin};
 use crate::host_root::{HostRoot, ReadError};
+pub use crate::vocab::HashAlgorithm;
 
 pub const PASSWD: &str = "/etc/passwd";
 pub const GROUP: &str = "/etc/group";
@@ -159,34 +160,6 @@ pub enum PasswordState {
     Locked { algorithm: HashAlgorithm },
     /// A usable (or possibly usable, when the scheme is `unknown`) hash.
     Hash { algorithm: HashAlgorithm },
-}
-
-/// Password hashing schemes, from the hash prefix (crypt(5)).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum HashAlgorithm {
-    Yescrypt,
-    GostYescrypt,
-    Scrypt,
-    /// `$2a$`, `$2b$`, `$2y$` (not `$2x$`, the buggy-compatibility variant: `unknown`).
-    Bcrypt,
-    Sha512,
-    Sha256,
-    /// NetBSD's `$sha1$`.
-    Sha1,
-    /// Solaris' `$md5$` / `$md5,rounds=…$`.
-    SunMd5,
-    Md5,
-    /// FreeBSD's `$3$` NT hash (unsalted MD4).
-    Nthash,
-    /// BSDi extended DES: `_` and 19 characters.
-    BsdiDes,
-    /// bigcrypt: DES in 13 + 11·n characters (DES family).
-    Bigcrypt,
-    /// Traditional 13-character DES crypt.
-    Des,
-    /// A value Ward does not recognise that some crypt could still verify.
-    Unknown,
 }
 
 /// Collect accounts and groups.

@@ -18,16 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{ConfigQuery, Fact, Origin};
 use crate::host_root::{HostRoot, ReadError};
-
-/// The layout of a key/value file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Format {
-    /// `KEY VALUE` (login.defs).
-    Spaces,
-    /// `key = value` (pwquality.conf, faillock.conf, INI-like files without sections).
-    Equals,
-}
+pub use crate::vocab::Format;
 
 /// The values of a key/value file.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

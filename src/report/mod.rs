@@ -269,12 +269,42 @@ impl Summary {
 }
 
 impl Report {
+    /// Evaluate the selected checks against `facts` and build the report. The facts digest
+    /// (every fact serialised and hashed, about half the work) is computed on a second
+    /// thread meanwhile.
+    pub fn evaluate(catalogue: &Catalogue, selection: &Selection, facts: &Facts) -> Report {
+        std::thread::scope(|scope| {
+            let digest = std::thread::Builder::new()
+                .name("ward-digest".into())
+                .spawn_scoped(scope, || facts_digest(facts))
+                .ok();
+            let findings = crate::eval::evaluate(catalogue, selection, facts);
+            let digest = match digest {
+                Some(handle) => handle
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+                None => facts_digest(facts),
+            };
+            Report::assemble(catalogue, selection, facts, findings, digest)
+        })
+    }
+
     /// Build the report from a catalogue, the run's selection, the facts and the findings.
     pub fn build(
         catalogue: &Catalogue,
         selection: &Selection,
         facts: &Facts,
         findings: Vec<Finding>,
+    ) -> Report {
+        Report::assemble(catalogue, selection, facts, findings, facts_digest(facts))
+    }
+
+    fn assemble(
+        catalogue: &Catalogue,
+        selection: &Selection,
+        facts: &Facts,
+        findings: Vec<Finding>,
+        facts_digest: String,
     ) -> Report {
         let mut req_index: BTreeMap<&str, Vec<RequirementRef>> = BTreeMap::new();
         for fid in &selection.frameworks {
@@ -400,7 +430,7 @@ impl Report {
                 collected_at: facts.collected_at.clone(),
                 privileged: facts.host.collector_uid == 0,
                 collector_version: facts.tool.version.clone(),
-                facts_digest: facts_digest(facts),
+                facts_digest,
                 source: Source {
                     kind: SourceKind::Scan,
                     bundle_digest: None,
@@ -480,9 +510,17 @@ pub fn facts_digest(facts: &Facts) -> String {
             Ok(())
         }
     }
-    let mut w = HashWriter(Sha256::new());
+    // serde_json writes token by token; the buffer hands the hash whole blocks.
+    let mut w = std::io::BufWriter::with_capacity(1 << 16, HashWriter(Sha256::new()));
     let _ = serde_json::to_writer(&mut w, facts);
-    format!("sha256:{}", hex::encode(w.0.finalize()))
+    match w.into_inner() {
+        Ok(h) => format!("sha256:{}", hex::encode(h.0.finalize())),
+        // Unreachable: the hash writer never fails.
+        Err(e) => format!(
+            "sha256:{}",
+            hex::encode(e.into_inner().into_parts().0 .0.finalize())
+        ),
+    }
 }
 
 fn outcome_rank(o: Outcome) -> u8 {

@@ -38,6 +38,11 @@ pub enum Format {
 }
 
 impl Format {
+    /// Whether the format renders through a tera template (HTML, Markdown), not serde.
+    pub fn is_templated(self) -> bool {
+        self != Format::Json
+    }
+
     /// The report file name of this format.
     pub fn file_name(self) -> &'static str {
         match self {
@@ -225,49 +230,102 @@ impl Renderer {
         report: &Report,
         formats: &[Format],
     ) -> Result<Vec<(Format, String)>, RenderError> {
-        let templated = formats.iter().any(|f| *f != Format::Json);
-        let ctx = if templated {
-            Some(Self::context(report)?)
-        } else {
-            None
-        };
-        let render_one = |f: Format| -> Result<String, RenderError> {
-            match (f, &ctx) {
-                (Format::Html, Some(ctx)) => Self::template_with(&self.html, ctx),
-                (Format::Markdown, Some(ctx)) => Self::template_with(&self.md, ctx),
-                _ => self.render(report, f),
-            }
+        self.render_each(report, formats, &|f, text| Ok((f, text)))
+    }
+
+    /// [`Renderer::render_all`], handing each text to `sink` as soon as it is rendered (on
+    /// the thread that rendered it), so writing one report overlaps rendering the others.
+    /// Returns what `sink` returned, in the order of `formats`; the first error stops there.
+    ///
+    /// JSON starts first (it needs no template context); the context is then built once,
+    /// and every templated format but the last renders on its own thread, the last on this
+    /// one. Without threads, everything renders here in turn.
+    pub fn render_each<T: Send, E: From<RenderError> + Send>(
+        &self,
+        report: &Report,
+        formats: &[Format],
+        sink: &(dyn Fn(Format, String) -> Result<T, E> + Sync),
+    ) -> Result<Vec<T>, E> {
+        let render_plain = |f: Format| -> Result<T, E> { sink(f, self.render(report, f)?) };
+        let render_templated = |f: Format, ctx: &tera::Context| -> Result<T, E> {
+            let text = match f {
+                Format::Html => Self::template_with(&self.html, ctx),
+                Format::Markdown => Self::template_with(&self.md, ctx),
+                Format::Json => self.render(report, f),
+            }?;
+            sink(f, text)
         };
         std::thread::scope(|scope| {
-            // Start the templated formats (a format without a thread renders below).
-            let jobs: Vec<_> = formats
+            let mut results: Vec<Option<Result<T, E>>> = formats.iter().map(|_| None).collect();
+            let mut jobs = Vec::new();
+            for (i, &f) in formats.iter().enumerate() {
+                if !f.is_templated() {
+                    match spawn_or_run(scope, move || render_plain(f)) {
+                        Job::Thread(handle) => jobs.push((i, handle)),
+                        Job::Done(r) => results[i] = Some(r),
+                    }
+                }
+            }
+            let wanted: Vec<(usize, Format)> = formats
                 .iter()
-                .map(|&f| {
-                    (f != Format::Json)
-                        .then(|| {
-                            std::thread::Builder::new()
-                                .name("ward-render".into())
-                                .spawn_scoped(scope, move || render_one(f))
-                                .ok()
-                        })
-                        .flatten()
-                })
+                .copied()
+                .enumerate()
+                .filter(|(_, f)| f.is_templated())
                 .collect();
-            formats
-                .iter()
-                .zip(jobs)
-                .map(|(&f, job)| {
-                    let text = match job {
-                        Some(handle) => handle
-                            .join()
-                            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?,
-                        None => render_one(f)?,
-                    };
-                    Ok((f, text))
-                })
-                .collect()
+            if let Some((&(last_i, last_f), others)) = wanted.split_last() {
+                let ctx = match Self::context(report) {
+                    Ok(ctx) => ctx,
+                    Err(e) => return Err(E::from(e)),
+                };
+                let ctx = &ctx;
+                // A scope of its own: these threads borrow the context.
+                std::thread::scope(|inner| {
+                    let mut inner_jobs = Vec::new();
+                    for &(i, f) in others {
+                        match spawn_or_run(inner, move || render_templated(f, ctx)) {
+                            Job::Thread(handle) => inner_jobs.push((i, handle)),
+                            Job::Done(r) => results[i] = Some(r),
+                        }
+                    }
+                    results[last_i] = Some(render_templated(last_f, ctx));
+                    for (i, handle) in inner_jobs {
+                        results[i] = Some(join(handle));
+                    }
+                });
+            }
+            for (i, handle) in jobs {
+                results[i] = Some(join(handle));
+            }
+            results.into_iter().flatten().collect::<Result<Vec<T>, E>>()
         })
     }
+}
+
+/// A job that runs on its own scoped thread, or already ran here because no thread could
+/// be started.
+enum Job<'scope, T> {
+    Thread(std::thread::ScopedJoinHandle<'scope, T>),
+    Done(T),
+}
+
+fn spawn_or_run<'scope, 'env, T: Send + 'scope>(
+    scope: &'scope std::thread::Scope<'scope, 'env>,
+    job: impl FnOnce() -> T + Send + Copy + 'scope,
+) -> Job<'scope, T> {
+    match std::thread::Builder::new()
+        .name("ward-render".into())
+        .spawn_scoped(scope, job)
+    {
+        Ok(handle) => Job::Thread(handle),
+        Err(_) => Job::Done(job()),
+    }
+}
+
+/// The result of a render thread; a panic there is re-raised here.
+fn join<T>(handle: std::thread::ScopedJoinHandle<'_, T>) -> T {
+    handle
+        .join()
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
 }
 
 /// JSON text with the characters serde_json leaves raw but a reader's terminal or editor

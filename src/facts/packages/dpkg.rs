@@ -150,13 +150,20 @@ fn parse_status(text: &str, path: &str, missing_status_installed: bool, out: &mu
             line: line_no,
             ..Stanza::default()
         });
-        let slot = match name.to_ascii_lowercase().as_str() {
-            "package" => &mut stanza.package,
-            "status" => &mut stanza.status,
-            "version" => &mut stanza.version,
-            "architecture" => &mut stanza.architecture,
-            "source" => &mut stanza.source,
-            _ => continue,
+        // Field names are case-insensitive (deb822(5)).
+        let is = |field: &str| name.eq_ignore_ascii_case(field);
+        let slot = if is("package") {
+            &mut stanza.package
+        } else if is("status") {
+            &mut stanza.status
+        } else if is("version") {
+            &mut stanza.version
+        } else if is("architecture") {
+            &mut stanza.architecture
+        } else if is("source") {
+            &mut stanza.source
+        } else {
+            continue;
         };
         if slot.is_some() {
             out.warnings.push(format!(
