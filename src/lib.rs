@@ -17,6 +17,7 @@ pub mod facts;
 pub mod fixture_host;
 pub mod host_root;
 pub mod output;
+pub mod patterns;
 pub mod report;
 pub mod selftest;
 pub mod vocab;

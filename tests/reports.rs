@@ -822,6 +822,24 @@ proptest::proptest! {
         proptest::prop_assert!(!md.chars().any(ward::report::needs_neutralising));
         proptest::prop_assert!(!md.contains("<script"));
     }
+
+    /// The byte-wise check for ASCII text agrees with the character-wise one.
+    #[test]
+    fn has_neutralisable_agrees_with_needs_neutralising(
+        chars in proptest::collection::vec(
+            proptest::prop_oneof![
+                proptest::strategy::Strategy::prop_map(0u8..0x80, char::from),
+                proptest::sample::select(vec!['\u{85}', '\u{9f}', '\u{a0}', '\u{202e}', 'é']),
+            ],
+            0..24,
+        )
+    ) {
+        let s: String = chars.into_iter().collect();
+        proptest::prop_assert_eq!(
+            ward::report::has_neutralisable(&s),
+            s.chars().any(ward::report::needs_neutralising)
+        );
+    }
 }
 
 #[test]

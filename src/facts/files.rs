@@ -179,7 +179,7 @@ fn collect_stat(root: &HostRoot, pattern: &str) -> Fact<FileSet> {
 /// catalogue loaded; an invalid one here (a hand-edited plan) is an error fact.
 pub fn collect_lines(root: &HostRoot, query: &LineQuery) -> LinesFact {
     let result = (|| {
-        let re = regex::Regex::new(&query.pattern)
+        let re = crate::patterns::regex(&query.pattern)
             .map_err(|e| format!("invalid pattern {:?}: {e}", query.pattern))?;
         let paths = root.glob_paths(&query.path).map_err(|e| e.to_string())?;
         let files = paths

@@ -542,7 +542,7 @@ fn outcome_rank(o: Outcome) -> u8 {
 /// `\u{..}` escape. A terminal escape such as `ESC ] 0 ; title BEL` or a right-to-left
 /// override hidden in a host name or config line therefore reaches no reader as itself.
 pub fn neutralise(s: &str) -> std::borrow::Cow<'_, str> {
-    if !s.chars().any(needs_neutralising) {
+    if !has_neutralisable(s) {
         return std::borrow::Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len() + 8);
@@ -554,6 +554,17 @@ pub fn neutralise(s: &str) -> std::borrow::Cow<'_, str> {
         }
     }
     std::borrow::Cow::Owned(out)
+}
+
+/// Whether [`neutralise`] would change `s`. ASCII text (nearly all of it) is checked byte
+/// by byte: its only controls are C0 and DEL.
+pub fn has_neutralisable(s: &str) -> bool {
+    if s.is_ascii() {
+        s.bytes()
+            .any(|b| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || b == 0x7f)
+    } else {
+        s.chars().any(needs_neutralising)
+    }
 }
 
 /// Whether [`neutralise`] replaces `c`.
@@ -580,13 +591,16 @@ pub fn neutralise_value(v: &mut serde_json::Value) {
             }
         }
         Value::Array(a) => a.iter_mut().for_each(neutralise_value),
-        Value::Object(o) => {
+        // Keys are rebuilt only when one of them needs it (host data can be a key, e.g.
+        // the fields of an evidence item).
+        Value::Object(o) if o.keys().any(|k| has_neutralisable(k)) => {
             let taken = std::mem::take(o);
             for (k, mut val) in taken {
                 neutralise_value(&mut val);
                 o.insert(neutralise(&k).into_owned(), val);
             }
         }
+        Value::Object(o) => o.values_mut().for_each(neutralise_value),
         _ => {}
     }
 }

@@ -332,7 +332,7 @@ fn join<T>(handle: std::thread::ScopedJoinHandle<'_, T>) -> T {
 /// would act on (DEL, C1 controls, bidi controls) written as `\uXXXX` escapes. They can
 /// only occur inside strings, so the JSON means exactly the same.
 fn json_ascii_controls(json: String) -> String {
-    if !json.chars().any(super::needs_neutralising) {
+    if !super::has_neutralisable(&json) {
         return json;
     }
     let mut out = String::with_capacity(json.len() + 16);

@@ -283,7 +283,7 @@ fn judge_values(
     searched: &[&str],
     expected: String,
 ) -> Verdict {
-    let re = match regex::Regex::new(&t.matches) {
+    let re = match crate::patterns::regex(&t.matches) {
         Ok(re) => re,
         Err(e) => {
             return Verdict::error(

@@ -138,7 +138,7 @@ pub(crate) fn compare(cmp: &Compare, observed: &str) -> Result<bool, String> {
         ok &= n >= 0 && (n as u64) & u64::from(mask) == u64::from(mask);
     }
     if let Some(re) = &cmp.matches {
-        let re = regex::Regex::new(re).map_err(|e| format!("invalid pattern: {e}"))?;
+        let re = crate::patterns::regex(re).map_err(|e| format!("invalid pattern: {e}"))?;
         ok &= re.is_match(obs);
     }
     let items: Vec<String> = obs
