@@ -20,6 +20,7 @@ pub mod output;
 pub mod patterns;
 pub mod report;
 pub mod selftest;
+pub mod version;
 pub mod vocab;
 
 use serde::{Deserialize, Serialize};
