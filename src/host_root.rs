@@ -409,6 +409,26 @@ impl HostRoot {
     /// Read a regular file whole, refusing special files and files over the read cap.
     pub fn read(&self, host_path: impl AsRef<Path>) -> Result<Vec<u8>, ReadError> {
         let host_path = host_path.as_ref();
+        let file = self.open(host_path)?;
+        let len = file
+            .metadata()
+            .map_err(|e| ReadError::from_io(host_path, &e))?
+            .len();
+        if len > self.read_cap {
+            return Err(ReadError::TooLarge {
+                path: display_path(host_path),
+                size: len,
+                cap: self.read_cap,
+            });
+        }
+        read_capped(file, self.read_cap, host_path)
+    }
+
+    /// Open a regular file for reading, resolved inside the root like every read; special
+    /// files are refused. For readers that must not hold the file in memory (an SQLite
+    /// database is opened through the handle's `/proc/self/fd` path); no read cap applies.
+    pub fn open(&self, host_path: impl AsRef<Path>) -> Result<fs::File, ReadError> {
+        let host_path = host_path.as_ref();
         let real = self.resolve(host_path)?;
         // Check the kind before opening: opening a FIFO for reading can block.
         let pre = fs::symlink_metadata(&real).map_err(|e| ReadError::from_io(host_path, &e))?;
@@ -435,14 +455,7 @@ impl HostRoot {
                 kind,
             });
         }
-        if meta.len() > self.read_cap {
-            return Err(ReadError::TooLarge {
-                path: display_path(host_path),
-                size: meta.len(),
-                cap: self.read_cap,
-            });
-        }
-        read_capped(file, self.read_cap, host_path)
+        Ok(file)
     }
 
     /// Read a regular file as UTF-8 text; invalid UTF-8 is an error naming the line.

@@ -50,6 +50,9 @@ use super::{Inventory, Package, PackageFormat};
 use crate::facts::{Fact, Origin};
 use crate::host_root::{FileKind, HostRoot};
 
+/// How the error for a host without a dpkg database begins.
+pub(crate) const NOT_FOUND: &str = "no dpkg database found";
+
 /// The status database.
 const STATUS: &str = "/var/lib/dpkg/status";
 /// Per-package status files of distroless images.
@@ -104,7 +107,7 @@ pub fn collect(root: &HostRoot) -> Fact<Inventory> {
         Err(e) => return Fact::from_read_error(&e),
     }
     if !found {
-        return Fact::error("no package database found (looked for /var/lib/dpkg/status)");
+        return Fact::error(format!("{NOT_FOUND} (looked for /var/lib/dpkg/status)"));
     }
     Fact::Collected { value: out }
 }
@@ -221,6 +224,8 @@ fn finish(stanza: Stanza, path: &str, missing_status_installed: bool, out: &mut 
         source_version,
         format: PackageFormat::Dpkg,
         status: abbrev,
+        license: None,
+        rpm: None,
         origin: Origin::at(path.to_owned(), at),
     });
 }
@@ -523,9 +528,17 @@ mod tests {
             } => {
                 assert_eq!(
                     reason,
-                    "no package database found (looked for /var/lib/dpkg/status)"
+                    "no dpkg database found (looked for /var/lib/dpkg/status)"
                 );
                 assert!(!permission_denied);
+            }
+            other => panic!("expected an error, got {other:?}"),
+        }
+        // Nor an rpm or apk one: the inventory is an error naming every place looked at.
+        match crate::facts::packages::collect(&root) {
+            Fact::Error { reason, .. } => {
+                assert!(reason.starts_with("no package database found"), "{reason}");
+                assert!(reason.contains("/lib/apk/db/installed"), "{reason}");
             }
             other => panic!("expected an error, got {other:?}"),
         }

@@ -5,9 +5,12 @@
 //! name, source package and version without caring which database they came from. Each
 //! package manager has a reader in its own module that fills the same records from the
 //! database files, never by running the manager, so images and exported containers can be
-//! scanned: dpkg today; rpm and apk fill the same model.
+//! scanned: dpkg (`dpkg`), the RPM database in its SQLite and Berkeley DB forms (`rpm`),
+//! and apk (`apk`).
 
+pub mod apk;
 pub mod dpkg;
+pub mod rpm;
 
 use serde::{Deserialize, Serialize};
 
@@ -75,14 +78,50 @@ pub struct Package {
     pub source_version: String,
     /// The database format, which decides how versions compare.
     pub format: PackageFormat,
-    /// The manager's own state of the package (dpkg's status abbreviation, e.g. `ii`).
+    /// The manager's own state of the package (dpkg's status abbreviation, e.g. `ii`;
+    /// `installed` for rpm and apk, whose databases hold only installed packages).
     pub status: String,
+    /// The licence the package declares (rpm `LICENSE`, apk `L:`), when it does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub license: Option<String>,
+    /// rpm's own fields, as `rpm -q --qf` prints them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rpm: Option<RpmFields>,
     /// Where the record starts.
     pub origin: Origin,
+}
+
+/// The fields of an rpm header that make up its version and name its source.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RpmFields {
+    /// `EPOCH`, when the header has one (rpm prints `(none)` otherwise; it compares as 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub epoch: Option<u32>,
+    pub version: String,
+    pub release: String,
+    /// `SOURCERPM`, e.g. `glibc-2.34-83.el9_3.7.src.rpm`; none for `gpg-pubkey`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_rpm: Option<String>,
 }
 
 /// Read the host's package database. With no known database the fact is an error, so
 /// package checks say "cannot tell" instead of passing on an empty inventory.
 pub fn collect(root: &HostRoot) -> Fact<Inventory> {
-    dpkg::collect(root)
+    // A host has one package manager; dpkg is looked for first, as before, then rpm, then
+    // apk. (A Debian host with the `rpm` package installed has an empty rpm database
+    // beside the real one.)
+    let dpkg = dpkg::collect(root);
+    if !matches!(&dpkg, Fact::Error { reason, .. } if reason.starts_with(dpkg::NOT_FOUND)) {
+        return dpkg;
+    }
+    if let Some(rpm) = rpm::collect(root) {
+        return rpm;
+    }
+    if let Some(apk) = apk::collect(root) {
+        return apk;
+    }
+    Fact::error(
+        "no package database found (looked for /var/lib/dpkg/status, the rpm database in \
+         /usr/lib/sysimage/rpm and /var/lib/rpm, and /lib/apk/db/installed)",
+    )
 }
