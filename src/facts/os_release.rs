@@ -3,7 +3,9 @@
 //! Follows os-release(5): `/etc/os-release` wins, `/usr/lib/os-release` is the fallback;
 //! lines are `KEY=value` with optional single or double quotes and backslash escapes inside
 //! double quotes; comments and blank lines are ignored. Debian also records its point
-//! release in `/etc/debian_version`, which is kept when present.
+//! release in `/etc/debian_version`, which is kept when present. A system with neither
+//! os-release file is identified from `/etc/redhat-release` (RHEL, CentOS, Rocky, Alma,
+//! Oracle, Fedora), `/etc/alpine-release` or `/etc/debian_version`, in that order.
 
 use std::collections::BTreeMap;
 
@@ -54,10 +56,106 @@ pub fn collect(root: &HostRoot) -> Fact<OsRelease> {
             }
         }
     }
-    match last_err {
-        Some(e) => Fact::from_read_error(&e),
-        None => Fact::error("no /etc/os-release or /usr/lib/os-release: operating system unknown"),
+    if let Some(e) = last_err {
+        return Fact::from_read_error(&e);
     }
+    // Older or minimal systems without os-release: the distribution's own release file.
+    for (path, read) in FALLBACKS {
+        match root.read_lossy(path) {
+            Ok(text) => {
+                if let Some(os) = text
+                    .lines()
+                    .next()
+                    .map(str::trim)
+                    .and_then(|l| read(l, path))
+                {
+                    return Fact::Collected { value: os };
+                }
+            }
+            Err(ReadError::NotFound { .. }) => {}
+            Err(e) => return Fact::from_read_error(&e),
+        }
+    }
+    Fact::error(
+        "no /etc/os-release, /usr/lib/os-release, /etc/redhat-release, /etc/alpine-release or \
+         /etc/debian_version: operating system unknown",
+    )
+}
+
+type Fallback = fn(&str, &'static str) -> Option<OsRelease>;
+
+/// Release files read when there is no os-release, in order.
+const FALLBACKS: [(&str, Fallback); 3] = [
+    ("/etc/redhat-release", from_redhat_release),
+    ("/etc/alpine-release", from_alpine_release),
+    ("/etc/debian_version", from_debian_version),
+];
+
+/// `AlmaLinux release 9.3 (Shamrock Pink)`, `CentOS Linux release 7.9.2009 (Core)`,
+/// `Red Hat Enterprise Linux Server release 7.9 (Maipo)`.
+fn from_redhat_release(line: &str, path: &'static str) -> Option<OsRelease> {
+    let (name, rest) = line.split_once(" release ")?;
+    let version = rest.split_whitespace().next()?.to_string();
+    let id = [
+        ("Red Hat Enterprise Linux", "rhel"),
+        ("CentOS", "centos"),
+        ("Rocky Linux", "rocky"),
+        ("AlmaLinux", "almalinux"),
+        ("Oracle Linux", "ol"),
+        ("Fedora", "fedora"),
+    ]
+    .iter()
+    .find(|(prefix, _)| name.starts_with(prefix))
+    .map(|(_, id)| id.to_string())
+    .unwrap_or_else(|| {
+        name.split_whitespace()
+            .next()
+            .unwrap_or(name)
+            .to_lowercase()
+    });
+    let id_like = if id == "fedora" || id == "rhel" {
+        vec!["fedora".to_string()]
+    } else {
+        vec!["rhel".to_string(), "fedora".to_string()]
+    };
+    Some(OsRelease {
+        id: Some(id),
+        id_like,
+        version_id: Some(version),
+        pretty_name: Some(line.to_string()),
+        origin: Origin::at(path, 1),
+        ..OsRelease::default()
+    })
+}
+
+/// `3.18.4`.
+fn from_alpine_release(line: &str, path: &'static str) -> Option<OsRelease> {
+    let version = line.split_whitespace().next()?;
+    Some(OsRelease {
+        id: Some("alpine".into()),
+        version_id: Some(version.to_string()),
+        pretty_name: Some(format!("Alpine Linux {version}")),
+        origin: Origin::at(path, 1),
+        ..OsRelease::default()
+    })
+}
+
+/// `12.11` (a release: version 12) or `trixie/sid` (a development release: no version).
+fn from_debian_version(line: &str, path: &'static str) -> Option<OsRelease> {
+    if line.is_empty() {
+        return None;
+    }
+    let version_id = line
+        .starts_with(|c: char| c.is_ascii_digit())
+        .then(|| line.split('.').next().unwrap_or(line).to_string());
+    Some(OsRelease {
+        id: Some("debian".into()),
+        version_id,
+        pretty_name: Some(format!("Debian GNU/Linux {line}")),
+        debian_version: Some(line.to_string()),
+        origin: Origin::at(path, 1),
+        ..OsRelease::default()
+    })
 }
 
 /// Parse os-release text.
@@ -136,6 +234,44 @@ mod tests {
         assert_eq!(os.id.as_deref(), Some("almalinux"));
         assert_eq!(os.id_like, vec!["rhel", "centos", "fedora"]);
         assert_eq!(os.version_id.as_deref(), Some("9.3"));
+    }
+
+    #[test]
+    fn release_files_identify_hosts_without_os_release() {
+        let os = from_redhat_release("CentOS Linux release 7.9.2009 (Core)", "/r").unwrap();
+        assert_eq!(os.id.as_deref(), Some("centos"));
+        assert_eq!(os.version_id.as_deref(), Some("7.9.2009"));
+        assert_eq!(os.id_like, vec!["rhel", "fedora"]);
+        let os = from_redhat_release("Red Hat Enterprise Linux Server release 7.9 (Maipo)", "/r")
+            .unwrap();
+        assert_eq!(os.id.as_deref(), Some("rhel"));
+        assert!(from_redhat_release("garbage", "/r").is_none());
+        let os = from_alpine_release("3.18.4", "/a").unwrap();
+        assert_eq!(
+            (os.id.as_deref(), os.version_id.as_deref()),
+            (Some("alpine"), Some("3.18.4"))
+        );
+        let os = from_debian_version("12.11", "/d").unwrap();
+        assert_eq!(os.version_id.as_deref(), Some("12"));
+        assert_eq!(
+            from_debian_version("trixie/sid", "/d").unwrap().version_id,
+            None
+        );
+
+        // Through the collector: os-release wins, then the release files in order.
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("etc")).unwrap();
+        std::fs::write(dir.path().join("etc/alpine-release"), "3.18.4\n").unwrap();
+        let root = HostRoot::new(dir.path()).unwrap();
+        match collect(&root) {
+            Fact::Collected { value } => assert_eq!(value.id.as_deref(), Some("alpine")),
+            Fact::Error { reason, .. } => panic!("{reason}"),
+        }
+        std::fs::write(dir.path().join("etc/os-release"), "ID=debian\n").unwrap();
+        match collect(&root) {
+            Fact::Collected { value } => assert_eq!(value.id.as_deref(), Some("debian")),
+            Fact::Error { reason, .. } => panic!("{reason}"),
+        }
     }
 
     #[test]
