@@ -174,3 +174,99 @@ fn corrupt_databases_are_errors() {
         Fact::Collected { .. } => panic!("a broken rpmdb.sqlite was collected"),
     }
 }
+
+/// SUSE's NDB `Packages.db` (SLE 15 BCI): the list go-rpmdb's authors took from rpm.
+#[test]
+fn rpm_ndb_database_matches_rpm() {
+    let (_d, root) = root_with("sle15-bci/Packages.db", "/usr/lib/sysimage/rpm/Packages.db");
+    let inv = collected(&root);
+    assert!(inv.warnings.is_empty(), "{:?}", inv.warnings);
+    let mut by_name: Vec<String> = inv
+        .packages
+        .iter()
+        .map(|p| {
+            let r = p.rpm.as_ref().unwrap();
+            format!(
+                "{}\t{}\t{}\t{}\t{}\t{}\t{}",
+                p.name,
+                r.epoch
+                    .map(|e| e.to_string())
+                    .unwrap_or_else(|| "(none)".into()),
+                r.version,
+                r.release,
+                p.architecture,
+                r.source_rpm.clone().unwrap_or_else(|| "(none)".into()),
+                p.license.clone().unwrap_or_default()
+            )
+        })
+        .collect();
+    by_name.sort();
+    assert_eq!(by_name, expected("sle15-bci/expected-packages.tsv"));
+}
+
+/// A little-endian Berkeley DB (RHEL 8 x86_64, one package).
+#[test]
+fn rpm_little_endian_berkeley_db() {
+    let (_d, root) = root_with("libuuid-el8/Packages", "/var/lib/rpm/Packages");
+    let inv = collected(&root);
+    assert_eq!(
+        rpm_rows(&inv),
+        ["libuuid\t(none)\t2.32.1\t42.el8_8\tx86_64\tutil-linux-2.32.1-42.el8_8.src.rpm"]
+    );
+    let p = &inv.packages[0];
+    assert_eq!(
+        (p.source_name.as_str(), p.source_version.as_str()),
+        ("util-linux", "2.32.1-42.el8_8")
+    );
+}
+
+/// Differential: the installed `rpm` (Debian's rpm 4.18, SQLite and read-only Berkeley DB
+/// backends) lists every fixture database exactly as Ward reads it. When rpm is absent the
+/// test says it did not run, and fails when `CI=true` (CI installs rpm).
+#[test]
+fn rpm_binary_agrees_on_every_fixture_database() {
+    if !Path::new("/usr/bin/rpm").exists() {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "CI=true but /usr/bin/rpm is absent: the rpm differential test did not run"
+        );
+        eprintln!("rpm differential test NOT RUN: /usr/bin/rpm is absent");
+        return;
+    }
+    for (fixture, file, backend) in [
+        (
+            "almalinux-9.3-micro-aarch64/rpmdb.sqlite",
+            "rpmdb.sqlite",
+            "sqlite",
+        ),
+        ("almalinux-8.9-micro-s390x/Packages", "Packages", "bdb_ro"),
+        ("libuuid-el8/Packages", "Packages", "bdb_ro"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::copy(data(fixture), dir.path().join(file)).unwrap();
+        let out = std::process::Command::new("/usr/bin/rpm")
+            .arg("--dbpath")
+            .arg(dir.path())
+            .args(["--define", &format!("_db_backend {backend}")])
+            .args([
+                "-qa",
+                "--qf",
+                "%{NAME}\\t%{EPOCH}\\t%{VERSION}\\t%{RELEASE}\\t%{ARCH}\\t%{SOURCERPM}\\n",
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let mut theirs: Vec<String> = String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(str::to_string)
+            .collect();
+        theirs.sort();
+        let (_d, root) = root_with(fixture, &format!("/var/lib/rpm/{file}"));
+        assert_eq!(rpm_rows(&collected(&root)), theirs, "{fixture}");
+    }
+}

@@ -1,8 +1,7 @@
 //! Installed packages from the RPM database, read natively (no `rpm` binary), in the
 //! forms rpm has used: SQLite `rpmdb.sqlite` (rpm 4.16 and later: RHEL 9, Fedora) and
-//! Berkeley DB `Packages` (up to 4.15: RHEL 7 and 8), under `/usr/lib/sysimage/rpm` and
-//! `/var/lib/rpm`. The NDB form (`Packages.db`, SUSE) is recognised and reported as not
-//! read, an error rather than an empty inventory.
+//! Berkeley DB `Packages` (up to 4.15: RHEL 7 and 8) and NDB `Packages.db` (SUSE), under
+//! `/usr/lib/sysimage/rpm` and `/var/lib/rpm`.
 //!
 //! Each database value is a header blob ([`header`]); a package's name, epoch, version,
 //! release, architecture, licence and source RPM come from its tags, as `rpm -qa --qf`
@@ -13,6 +12,7 @@
 
 mod bdb;
 pub(crate) mod header;
+mod ndb;
 
 use std::os::fd::AsRawFd;
 
@@ -33,9 +33,7 @@ pub fn collect(root: &HostRoot) -> Option<Fact<Inventory>> {
         }
         let ndb = format!("{dir}/Packages.db");
         if root.exists(&ndb) {
-            return Some(Fact::error(format!(
-                "{ndb}: the rpm NDB database format is not read by this version of Ward"
-            )));
+            return Some(read_ndb(root, &ndb));
         }
         let bdb = format!("{dir}/Packages");
         if root.exists(&bdb) {
@@ -107,6 +105,23 @@ fn read_bdb(root: &HostRoot, path: &str) -> Fact<Inventory> {
             Err(_) => -1,
         };
         add(&mut out, path, number, &value);
+    }
+    Fact::Collected { value: out }
+}
+
+/// Read an NDB `Packages.db` whole (it is subject to the read cap).
+fn read_ndb(root: &HostRoot, path: &str) -> Fact<Inventory> {
+    let bytes = match root.read(path) {
+        Ok(b) => b,
+        Err(e) => return Fact::from_read_error(&e),
+    };
+    let blobs = match ndb::blobs(&bytes) {
+        Ok(b) => b,
+        Err(e) => return Fact::error(format!("{path}: {e}")),
+    };
+    let mut out = inventory(path);
+    for (index, blob) in blobs {
+        add(&mut out, path, i64::from(index), blob);
     }
     Fact::Collected { value: out }
 }
