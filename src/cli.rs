@@ -95,9 +95,40 @@ enum Command {
         #[command(subcommand)]
         command: ControlsCommand,
     },
+    /// Manage vulnerability and end-of-life feeds (OSV, CISA KEV, endoflife.date).
+    Feeds {
+        #[command(subcommand)]
+        command: FeedsCommand,
+    },
 }
 
 #[derive(Debug, Subcommand)]
+enum FeedsCommand {
+    /// Import feeds from files: a directory of OSV records (searched for `*.json`), the
+    /// KEV catalogue JSON, endoflife.date product files. Bad files are listed; the rest
+    /// are imported.
+    Import {
+        /// A JSON file or a directory of them.
+        path: PathBuf,
+        #[command(flatten)]
+        data: DataDirArg,
+    },
+    /// Show each feed: source, date, age, records and digest.
+    Status {
+        #[command(flatten)]
+        data: DataDirArg,
+    },
+}
+
+#[derive(Args, Debug)]
+struct DataDirArg {
+    /// Feed data directory (default: WARD_DATA_DIR, else /var/lib/ward for root,
+    /// ~/.local/share/ward for others).
+    #[arg(long, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+}
+
+#[derive(Subcommand, Debug)]
 enum ControlsCommand {
     /// List the checks (id, severity, title).
     #[command(
@@ -356,6 +387,70 @@ pub fn run() -> Result<ExitCode> {
             )
         }
         Command::Controls { command } => controls(command),
+        Command::Feeds { command } => feeds(command),
+    }
+}
+
+fn feeds(cmd: FeedsCommand) -> Result<ExitCode> {
+    use ward::feeds::{data_dir, import, index};
+    let mut out = std::io::stdout().lock();
+    match cmd {
+        FeedsCommand::Import { path, data } => {
+            let dir = data_dir(data.data_dir.as_deref())?;
+            let report = import::import(&dir, &path)?;
+            writeln!(
+                out,
+                "Imported into {}: {} OSV record(s), {} KEV entr{}, {} endoflife.date product(s)",
+                dir.display(),
+                report.osv,
+                report.kev,
+                if report.kev == 1 { "y" } else { "ies" },
+                report.eol
+            )?;
+            for (file, why) in &report.rejected {
+                writeln!(out, "  not imported: {}: {why}", file.display())?;
+            }
+            Ok(if report.rejected.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
+        FeedsCommand::Status { data } => {
+            let dir = data_dir(data.data_dir.as_deref())?;
+            let Some(idx) = index::Index::open(&dir)? else {
+                writeln!(
+                    out,
+                    "No feeds in {}: run `ward feeds import`.",
+                    dir.display()
+                )?;
+                return Ok(ExitCode::from(1));
+            };
+            let now = jiff::Timestamp::now();
+            for f in idx.feeds()? {
+                let age = f
+                    .date
+                    .parse::<jiff::Timestamp>()
+                    .ok()
+                    .map(|t| {
+                        format!(
+                            "{} days old",
+                            ((now.as_second() - t.as_second()) / 86_400).max(0)
+                        )
+                    })
+                    .unwrap_or_else(|| "age unknown".into());
+                writeln!(
+                    out,
+                    "{:4} {} records, dated {} ({age}), from {}, sha256 {}",
+                    f.kind,
+                    f.records,
+                    if f.date.is_empty() { "-" } else { &f.date },
+                    f.source,
+                    if f.sha256.is_empty() { "-" } else { &f.sha256 }
+                )?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 

@@ -14,6 +14,7 @@ pub mod catalogue;
 pub mod eval;
 pub mod exec;
 pub mod facts;
+pub mod feeds;
 pub mod fixture_host;
 pub mod host_root;
 pub mod output;

@@ -794,3 +794,46 @@ fn empty_or_incomplete_bundles_never_pass() {
     );
     assert!(pass < full_pass && error > 0, "{pass} pass, {error} error");
 }
+
+/// `ward feeds import` then `ward feeds status`: counts, the feed's date and age, and a
+/// file that is not a feed listed with exit code 1 while the rest is imported.
+#[test]
+fn feeds_import_and_status() {
+    let data = tempfile::tempdir().unwrap();
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/data");
+    ward()
+        .args(["feeds", "status", "--data-dir"])
+        .arg(data.path())
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("No feeds"));
+    ward()
+        .args(["feeds", "import", "--data-dir"])
+        .arg(data.path())
+        .arg(fixtures.join("kev-subset.json"))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("8 KEV entries"));
+    let src = tempfile::tempdir().unwrap();
+    fs::copy(
+        fixtures.join("osv-almalinux/almalinux9/ALSA-2024:3339.json"),
+        src.path().join("a.json"),
+    )
+    .unwrap();
+    fs::write(src.path().join("b.json"), "[1, 2]").unwrap();
+    ward()
+        .env("WARD_DATA_DIR", data.path())
+        .args(["feeds", "import"])
+        .arg(src.path())
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("1 OSV record(s)"))
+        .stdout(predicate::str::contains("not imported:").and(predicate::str::contains("b.json")));
+    ward()
+        .env("WARD_DATA_DIR", data.path())
+        .args(["feeds", "status"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("kev  8 records, dated 2025-08-25"))
+        .stdout(predicate::str::contains("osv  1 records"));
+}

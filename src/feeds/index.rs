@@ -1,0 +1,370 @@
+//! The feed index: an SQLite file in the data directory holding what matching needs from
+//! every imported or downloaded feed, so a scan looks packages up instead of re-reading
+//! raw JSON.
+//!
+//! The index is rebuilt in a temporary file beside it and renamed into place, so it is
+//! never half-written; its SHA-256 is then recorded in `index.sha256`. Opening checks the
+//! digest first: an index that was truncated, corrupted or changed by hand is an error
+//! ("run `ward feeds import` or `ward feeds update` again"), never trusted.
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
+use sha2::{Digest, Sha256};
+
+use super::{eol, kev, osv, FeedError};
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS feed (
+    kind TEXT PRIMARY KEY, source TEXT NOT NULL, date TEXT NOT NULL,
+    updated_at TEXT NOT NULL, records INTEGER NOT NULL, sha256 TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS advisory (
+    id TEXT PRIMARY KEY, summary TEXT NOT NULL, published TEXT NOT NULL,
+    modified TEXT NOT NULL, cves TEXT NOT NULL, severity TEXT);
+CREATE TABLE IF NOT EXISTS affected (
+    advisory TEXT NOT NULL, ecosystem TEXT NOT NULL, name TEXT NOT NULL,
+    events TEXT NOT NULL, versions TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS affected_package ON affected (ecosystem, name);
+CREATE INDEX IF NOT EXISTS affected_advisory ON affected (advisory);
+CREATE TABLE IF NOT EXISTS kev (
+    cve TEXT PRIMARY KEY, vendor TEXT NOT NULL, product TEXT NOT NULL, name TEXT NOT NULL,
+    date_added TEXT NOT NULL, due_date TEXT NOT NULL, ransomware TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS eol (
+    product TEXT NOT NULL, title TEXT NOT NULL, position INTEGER NOT NULL, cycle TEXT NOT NULL,
+    codename TEXT, release_date TEXT, eol TEXT NOT NULL, latest TEXT,
+    PRIMARY KEY (product, cycle));
+";
+
+/// The index file and its digest file in a data directory.
+pub fn paths(data_dir: &Path) -> (PathBuf, PathBuf) {
+    (data_dir.join("index.sqlite"), data_dir.join("index.sha256"))
+}
+
+fn sqlite_err(path: &Path) -> impl Fn(rusqlite::Error) -> FeedError + '_ {
+    move |e| FeedError::Index {
+        path: path.display().to_string(),
+        reason: e.to_string(),
+    }
+}
+
+fn io_err(path: &Path) -> impl Fn(std::io::Error) -> FeedError + '_ {
+    move |e| FeedError::Io {
+        path: path.display().to_string(),
+        reason: e.to_string(),
+    }
+}
+
+fn digest_file(path: &Path) -> Result<String, FeedError> {
+    let mut f = std::fs::File::open(path).map_err(io_err(path))?;
+    let mut h = Sha256::new();
+    std::io::copy(&mut f, &mut h).map_err(io_err(path))?;
+    Ok(hex::encode(h.finalize()))
+}
+
+/// What one import or update adds.
+#[derive(Debug, Default)]
+pub struct Batch {
+    pub advisories: Vec<osv::Advisory>,
+    pub kev: Option<kev::Catalogue>,
+    pub eol: Vec<eol::Product>,
+    /// Feed records: (kind, source, feed date, records, sha256 of what was read).
+    pub feeds: Vec<FeedRecord>,
+}
+
+/// One feed's provenance.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct FeedRecord {
+    /// `osv`, `kev` or `eol`.
+    pub kind: String,
+    pub source: String,
+    /// The feed's own date (KEV `dateReleased`, the newest `modified` of OSV records, the
+    /// import time for endoflife.date).
+    pub date: String,
+    pub updated_at: String,
+    pub records: u64,
+    pub sha256: String,
+}
+
+/// Add a batch to the index of `data_dir` (creating it), atomically: the new index is
+/// written to a temporary file and renamed over the old one only when complete.
+pub fn apply(data_dir: &Path, batch: &Batch) -> Result<(), FeedError> {
+    std::fs::create_dir_all(data_dir).map_err(io_err(data_dir))?;
+    let (index, digest) = paths(data_dir);
+    // Start from the current index (verified) or an empty one.
+    let tmp = tempfile::Builder::new()
+        .prefix(".index-")
+        .suffix(".tmp")
+        .tempfile_in(data_dir)
+        .map_err(io_err(data_dir))?;
+    if index.exists() {
+        verify(data_dir)?;
+        std::fs::copy(&index, tmp.path()).map_err(io_err(&index))?;
+    }
+    {
+        let mut db = Connection::open(tmp.path()).map_err(sqlite_err(tmp.path()))?;
+        let e = sqlite_err(tmp.path());
+        db.execute_batch(SCHEMA).map_err(&e)?;
+        let tx = db.transaction().map_err(&e)?;
+        for a in &batch.advisories {
+            tx.execute("DELETE FROM affected WHERE advisory = ?1", params![a.id])
+                .map_err(&e)?;
+            tx.execute(
+                "INSERT OR REPLACE INTO advisory VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![
+                    a.id,
+                    a.summary,
+                    a.published,
+                    a.modified,
+                    a.cves.join(" "),
+                    a.severity
+                ],
+            )
+            .map_err(&e)?;
+            let mut ins = tx
+                .prepare_cached("INSERT INTO affected VALUES (?1, ?2, ?3, ?4, ?5)")
+                .map_err(&e)?;
+            for p in &a.affected {
+                let events = serde_json::to_string(&p.events).unwrap_or_default();
+                let versions = serde_json::to_string(&p.versions).unwrap_or_default();
+                ins.execute(params![a.id, p.ecosystem, p.name, events, versions])
+                    .map_err(&e)?;
+            }
+        }
+        if let Some(k) = &batch.kev {
+            tx.execute("DELETE FROM kev", []).map_err(&e)?;
+            let mut ins = tx
+                .prepare_cached("INSERT OR REPLACE INTO kev VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")
+                .map_err(&e)?;
+            for v in &k.vulnerabilities {
+                ins.execute(params![
+                    v.cve,
+                    v.vendor,
+                    v.product,
+                    v.name,
+                    v.date_added,
+                    v.due_date,
+                    v.ransomware
+                ])
+                .map_err(&e)?;
+            }
+        }
+        for p in &batch.eol {
+            tx.execute("DELETE FROM eol WHERE product = ?1", params![p.product])
+                .map_err(&e)?;
+            let mut ins = tx
+                .prepare_cached(
+                    "INSERT OR REPLACE INTO eol VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                )
+                .map_err(&e)?;
+            for (i, c) in p.cycles.iter().enumerate() {
+                ins.execute(params![
+                    p.product,
+                    p.title,
+                    i as i64,
+                    c.cycle,
+                    c.codename,
+                    c.release_date,
+                    c.eol,
+                    c.latest
+                ])
+                .map_err(&e)?;
+            }
+        }
+        for f in &batch.feeds {
+            // OSV accumulates: the record count is what the index now holds.
+            tx.execute(
+                "INSERT OR REPLACE INTO feed VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![
+                    f.kind,
+                    f.source,
+                    f.date,
+                    f.updated_at,
+                    f.records as i64,
+                    f.sha256
+                ],
+            )
+            .map_err(&e)?;
+        }
+        tx.execute(
+            "UPDATE feed SET records = (SELECT COUNT(*) FROM advisory) WHERE kind = 'osv'",
+            [],
+        )
+        .map_err(&e)?;
+        tx.execute(
+            "UPDATE feed SET records = (SELECT COUNT(DISTINCT product) FROM eol) WHERE kind = 'eol'",
+            [],
+        )
+        .map_err(&e)?;
+        tx.commit().map_err(&e)?;
+        db.execute_batch("VACUUM").map_err(&e)?;
+    }
+    let sum = digest_file(tmp.path())?;
+    tmp.persist(&index).map_err(|e| io_err(&index)(e.error))?;
+    let tmp_digest = tempfile::NamedTempFile::new_in(data_dir).map_err(io_err(data_dir))?;
+    std::fs::write(tmp_digest.path(), format!("{sum}  index.sqlite\n")).map_err(io_err(&digest))?;
+    tmp_digest
+        .persist(&digest)
+        .map_err(|e| io_err(&digest)(e.error))?;
+    Ok(())
+}
+
+/// Check the index against its recorded digest.
+pub fn verify(data_dir: &Path) -> Result<(), FeedError> {
+    let (index, digest) = paths(data_dir);
+    let recorded = std::fs::read_to_string(&digest).map_err(|e| FeedError::Corrupt {
+        path: index.display().to_string(),
+        reason: format!("its digest file {} cannot be read: {e}", digest.display()),
+    })?;
+    let recorded = recorded.split_whitespace().next().unwrap_or("");
+    let actual = digest_file(&index)?;
+    if recorded != actual {
+        return Err(FeedError::Corrupt {
+            path: index.display().to_string(),
+            reason: format!("SHA-256 is {actual}, the recorded one is {recorded}"),
+        });
+    }
+    Ok(())
+}
+
+/// An opened, verified index.
+pub struct Index {
+    db: Connection,
+    path: PathBuf,
+}
+
+/// A range-carrying affected entry found for a package.
+#[derive(Debug, Clone)]
+pub struct Hit {
+    pub advisory: String,
+    pub events: Vec<(String, String)>,
+    pub versions: Vec<String>,
+}
+
+/// An advisory's indexed fields.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct AdvisoryInfo {
+    pub id: String,
+    pub summary: String,
+    pub published: String,
+    pub cves: Vec<String>,
+    pub severity: Option<String>,
+}
+
+impl Index {
+    /// Open the index of `data_dir` after checking its digest. `Ok(None)` when there is no
+    /// index yet.
+    pub fn open(data_dir: &Path) -> Result<Option<Index>, FeedError> {
+        let (path, _) = paths(data_dir);
+        if !path.exists() {
+            return Ok(None);
+        }
+        verify(data_dir)?;
+        let uri = format!("file:{}?mode=ro&immutable=1", path.display());
+        let db = Connection::open_with_flags(
+            &uri,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI,
+        )
+        .map_err(sqlite_err(&path))?;
+        Ok(Some(Index { db, path }))
+    }
+
+    /// The affected entries of a package in an ecosystem.
+    pub fn affected(&self, ecosystem: &str, name: &str) -> Result<Vec<Hit>, FeedError> {
+        let e = sqlite_err(&self.path);
+        let mut q = self
+            .db
+            .prepare_cached(
+                "SELECT advisory, events, versions FROM affected WHERE ecosystem = ?1 AND name = ?2",
+            )
+            .map_err(&e)?;
+        let rows = q
+            .query_map(params![ecosystem, name], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                ))
+            })
+            .map_err(&e)?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (advisory, events, versions) = row.map_err(&e)?;
+            out.push(Hit {
+                advisory,
+                events: serde_json::from_str(&events).unwrap_or_default(),
+                versions: serde_json::from_str(&versions).unwrap_or_default(),
+            });
+        }
+        Ok(out)
+    }
+
+    /// An advisory by id.
+    pub fn advisory(&self, id: &str) -> Result<Option<AdvisoryInfo>, FeedError> {
+        let e = sqlite_err(&self.path);
+        self.db
+            .prepare_cached(
+                "SELECT id, summary, published, cves, severity FROM advisory WHERE id = ?1",
+            )
+            .map_err(&e)?
+            .query_row(params![id], |r| {
+                Ok(AdvisoryInfo {
+                    id: r.get(0)?,
+                    summary: r.get(1)?,
+                    published: r.get(2)?,
+                    cves: r
+                        .get::<_, String>(3)?
+                        .split_whitespace()
+                        .map(str::to_string)
+                        .collect(),
+                    severity: r.get(4)?,
+                })
+            })
+            .optional()
+            .map_err(&e)
+    }
+
+    /// The KEV entry of a CVE.
+    pub fn kev(&self, cve: &str) -> Result<Option<kev::KevEntry>, FeedError> {
+        let e = sqlite_err(&self.path);
+        self.db
+            .prepare_cached("SELECT cve, vendor, product, name, date_added, due_date, ransomware FROM kev WHERE cve = ?1")
+            .map_err(&e)?
+            .query_row(params![cve], |r| {
+                Ok(kev::KevEntry {
+                    cve: r.get(0)?,
+                    vendor: r.get(1)?,
+                    product: r.get(2)?,
+                    name: r.get(3)?,
+                    date_added: r.get(4)?,
+                    due_date: r.get(5)?,
+                    ransomware: r.get(6)?,
+                })
+            })
+            .optional()
+            .map_err(&e)
+    }
+
+    /// The feeds the index holds.
+    pub fn feeds(&self) -> Result<Vec<FeedRecord>, FeedError> {
+        let e = sqlite_err(&self.path);
+        let mut q = self
+            .db
+            .prepare(
+                "SELECT kind, source, date, updated_at, records, sha256 FROM feed ORDER BY kind",
+            )
+            .map_err(&e)?;
+        let rows = q
+            .query_map([], |r| {
+                Ok(FeedRecord {
+                    kind: r.get(0)?,
+                    source: r.get(1)?,
+                    date: r.get(2)?,
+                    updated_at: r.get(3)?,
+                    records: r.get::<_, i64>(4)? as u64,
+                    sha256: r.get(5)?,
+                })
+            })
+            .map_err(&e)?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(&e)
+    }
+}

@@ -1,0 +1,257 @@
+//! Installed packages against advisories: which packages have a known vulnerability, with
+//! the fixed version when there is one, and which of its CVEs CISA lists as exploited.
+//!
+//! Each distribution is matched the way its advisories are written: Debian and Ubuntu by
+//! source package and source version, AlmaLinux and Rocky Linux by binary package and its
+//! epoch-version-release, Alpine by origin. Versions compare in the package manager's own
+//! order ([`crate::version`]), so a backported fix (a higher distribution revision of an
+//! old upstream version) counts as fixed. Range events are evaluated as the OSV
+//! specification says: sorted, `introduced` opens an affected interval, `fixed` and
+//! `limit` close it at the version, `last_affected` after it.
+
+use std::cmp::Ordering;
+
+use serde::Serialize;
+
+use super::index::Index;
+use super::kev::KevEntry;
+use super::FeedError;
+use crate::facts::os_release::OsRelease;
+use crate::facts::packages::{Inventory, Package, PackageFormat};
+use crate::version::{self, Scheme};
+
+/// The OSV ecosystem names of a host's release, most specific first; empty when Ward does
+/// not know the distribution's advisories.
+pub fn ecosystems(os: &OsRelease) -> Vec<String> {
+    let id = os.id.as_deref().unwrap_or("");
+    let version = os.version_id.as_deref().unwrap_or("");
+    let major = version.split('.').next().unwrap_or("");
+    if major.is_empty() {
+        return Vec::new();
+    }
+    match id {
+        "debian" => vec![format!("Debian:{major}")],
+        "ubuntu" => vec![format!("Ubuntu:{version}:LTS"), format!("Ubuntu:{version}")],
+        "almalinux" => vec![format!("AlmaLinux:{major}")],
+        "rocky" => vec![format!("Rocky Linux:{major}")],
+        "alpine" => {
+            let minor = version.split('.').nth(1).unwrap_or("0");
+            vec![format!("Alpine:v{major}.{minor}")]
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// One vulnerable package.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Vulnerable {
+    pub package: String,
+    /// The name advisories use for it (the source package for Debian, Ubuntu and Alpine).
+    pub matched_as: String,
+    pub installed: String,
+    pub advisory: String,
+    /// The first fixed version above the installed one; none when no fix is published.
+    pub fixed: Option<String>,
+    pub published: String,
+    pub summary: String,
+    pub severity: Option<String>,
+    pub cves: Vec<String>,
+    /// KEV entries of the advisory's CVEs.
+    pub kev: Vec<KevEntry>,
+}
+
+/// A package an advisory names whose versions could not be compared.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Uncertain {
+    pub package: String,
+    pub advisory: String,
+    pub reason: String,
+}
+
+/// The result of matching one inventory.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Matches {
+    pub ecosystem: String,
+    pub vulnerable: Vec<Vulnerable>,
+    pub uncertain: Vec<Uncertain>,
+}
+
+/// The name and version advisories of this format use for a package.
+fn key(p: &Package) -> (&str, &str) {
+    match p.format {
+        PackageFormat::Dpkg => (&p.source_name, &p.source_version),
+        PackageFormat::Rpm => (&p.name, &p.version),
+        PackageFormat::Apk => (&p.source_name, &p.version),
+    }
+}
+
+/// Whether `v` lies in the ranges described by `events`; the fixed version that ends its
+/// interval, if any.
+pub fn affected(
+    scheme: &dyn Scheme,
+    v: &str,
+    events: &[(String, String)],
+) -> Result<(bool, Option<String>), version::VersionError> {
+    let mut sorted: Vec<&(String, String)> = events.iter().collect();
+    // "0" (introduced at the beginning) sorts first; a comparison error ends matching.
+    let mut err = None;
+    sorted.sort_by(|a, b| match (a.1.as_str(), b.1.as_str()) {
+        ("0", "0") => Ordering::Equal,
+        ("0", _) => Ordering::Less,
+        (_, "0") => Ordering::Greater,
+        (x, y) => scheme.compare(x, y).unwrap_or_else(|e| {
+            err.get_or_insert(e);
+            Ordering::Equal
+        }),
+    });
+    if let Some(e) = err {
+        return Err(e);
+    }
+    let mut inside = false;
+    let mut fixed = None;
+    for (kind, ver) in sorted {
+        // Where the installed version stands against this event's version ("0" is below
+        // everything).
+        let here = if ver == "0" {
+            Ordering::Greater
+        } else {
+            scheme.compare(v, ver)?
+        };
+        match (kind.as_str(), here) {
+            ("introduced", Ordering::Greater | Ordering::Equal) => {
+                inside = true;
+                fixed = None;
+            }
+            ("fixed" | "limit", Ordering::Greater | Ordering::Equal) => inside = false,
+            ("fixed", Ordering::Less) if inside && fixed.is_none() => fixed = Some(ver.clone()),
+            ("last_affected", Ordering::Greater) => inside = false,
+            _ => {}
+        }
+    }
+    Ok((inside, if inside { fixed } else { None }))
+}
+
+/// Match an inventory against the index for the given ecosystems (the first that has
+/// advisories for the package is used).
+pub fn match_inventory(
+    index: &Index,
+    inventory: &Inventory,
+    ecosystems: &[String],
+) -> Result<Matches, FeedError> {
+    let scheme = version::for_format(inventory.format);
+    let mut out = Matches {
+        ecosystem: ecosystems.first().cloned().unwrap_or_default(),
+        ..Matches::default()
+    };
+    for p in &inventory.packages {
+        let (name, installed) = key(p);
+        let mut hits = Vec::new();
+        for eco in ecosystems {
+            hits = index.affected(eco, name)?;
+            if !hits.is_empty() {
+                break;
+            }
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        for hit in hits {
+            let listed = hit.versions.iter().any(|v| v == installed);
+            let verdict = affected(scheme, installed, &hit.events);
+            let (is_affected, fixed) = match verdict {
+                Ok(r) => r,
+                Err(e) => {
+                    out.uncertain.push(Uncertain {
+                        package: p.name.clone(),
+                        advisory: hit.advisory.clone(),
+                        reason: e.to_string(),
+                    });
+                    continue;
+                }
+            };
+            if !(is_affected || listed) || !seen.insert(hit.advisory.clone()) {
+                continue;
+            }
+            let Some(info) = index.advisory(&hit.advisory)? else {
+                continue;
+            };
+            let mut kev = Vec::new();
+            for cve in &info.cves {
+                if let Some(k) = index.kev(cve)? {
+                    kev.push(k);
+                }
+            }
+            out.vulnerable.push(Vulnerable {
+                package: p.name.clone(),
+                matched_as: name.to_string(),
+                installed: installed.to_string(),
+                advisory: info.id,
+                fixed,
+                published: info.published,
+                summary: info.summary,
+                severity: info.severity,
+                cves: info.cves,
+                kev,
+            });
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ev(list: &[(&str, &str)]) -> Vec<(String, String)> {
+        list.iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn ranges_follow_the_osv_rules_in_the_distribution_order() {
+        let d = &version::Dpkg;
+        let r = ev(&[("introduced", "0"), ("fixed", "1.1.1n-0+deb11u4")]);
+        assert_eq!(
+            affected(d, "1.1.1n-0+deb11u3", &r).unwrap(),
+            (true, Some("1.1.1n-0+deb11u4".into()))
+        );
+        // The backported fix: a later revision of the same upstream version.
+        assert_eq!(affected(d, "1.1.1n-0+deb11u5", &r).unwrap(), (false, None));
+        assert_eq!(affected(d, "1.1.1n-0+deb11u4", &r).unwrap(), (false, None));
+        // Two intervals, unsorted.
+        let two = ev(&[
+            ("fixed", "2.5"),
+            ("introduced", "2.0"),
+            ("introduced", "1.0"),
+            ("fixed", "1.5"),
+        ]);
+        assert_eq!(
+            affected(d, "1.2", &two).unwrap(),
+            (true, Some("1.5".into()))
+        );
+        assert_eq!(affected(d, "1.7", &two).unwrap(), (false, None));
+        assert_eq!(
+            affected(d, "2.1", &two).unwrap(),
+            (true, Some("2.5".into()))
+        );
+        // last_affected includes its version; no fixed version then.
+        let last = ev(&[("introduced", "0"), ("last_affected", "3.0")]);
+        assert_eq!(affected(d, "3.0", &last).unwrap(), (true, None));
+        assert_eq!(affected(d, "3.1", &last).unwrap(), (false, None));
+        // An unreadable version is an error, not "not affected".
+        assert!(affected(d, "1.0-", &r).is_err());
+    }
+
+    #[test]
+    fn ecosystems_from_os_release() {
+        let os = |id: &str, v: &str| OsRelease {
+            id: Some(id.into()),
+            version_id: Some(v.into()),
+            ..OsRelease::default()
+        };
+        assert_eq!(ecosystems(&os("almalinux", "9.3")), ["AlmaLinux:9"]);
+        assert_eq!(ecosystems(&os("debian", "12")), ["Debian:12"]);
+        assert_eq!(ecosystems(&os("alpine", "3.18.4")), ["Alpine:v3.18"]);
+        assert_eq!(ecosystems(&os("rocky", "8.9")), ["Rocky Linux:8"]);
+        assert!(ecosystems(&os("plan9", "4")).is_empty());
+    }
+}

@@ -1,0 +1,161 @@
+//! Feeds end to end: import real AlmaLinux OSV advisories and (a subset of) the CISA KEV
+//! catalogue, read the real AlmaLinux 9.3 and 8.9 rpm databases, and match. The result
+//! must be exactly `expected-findings-almalinux-osv.tsv`, which was computed with
+//! librpm's `labelCompare` against the full AlmaLinux OSV database (every advisory that
+//! can concern these hosts is in `tests/fixtures/data/osv-almalinux/`; see its README).
+
+use std::path::{Path, PathBuf};
+
+use ward::facts::os_release::{self, OsRelease};
+use ward::facts::packages::{self, Inventory};
+use ward::facts::Fact;
+use ward::feeds::{import, index, matching};
+use ward::host_root::HostRoot;
+
+fn data(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/data")
+        .join(rel)
+}
+
+/// A root with the rpm database and os-release of a fixture host.
+fn host(dir: &str, db: &str, db_at: &str) -> (tempfile::TempDir, Inventory, OsRelease) {
+    let t = tempfile::tempdir().unwrap();
+    for (from, to) in [(db, db_at), ("os-release", "usr/lib/os-release")] {
+        let dest = t.path().join(to);
+        std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
+        std::fs::copy(data(&format!("{dir}/{from}")), dest).unwrap();
+    }
+    let root = HostRoot::new(t.path()).unwrap();
+    let Fact::Collected { value: inv } = packages::collect(&root) else {
+        panic!("inventory")
+    };
+    let Fact::Collected { value: os } = os_release::collect(&root) else {
+        panic!("os-release")
+    };
+    (t, inv, os)
+}
+
+fn imported() -> tempfile::TempDir {
+    let d = tempfile::tempdir().unwrap();
+    let r = import::import(d.path(), &data("osv-almalinux")).unwrap();
+    assert!(r.rejected.is_empty(), "{:?}", r.rejected);
+    assert_eq!(r.osv, 47);
+    let r = import::import(d.path(), &data("kev-subset.json")).unwrap();
+    assert_eq!(r.kev, 8);
+    d
+}
+
+#[test]
+fn almalinux_hosts_reproduce_the_librpm_findings() {
+    let d = imported();
+    let idx = index::Index::open(d.path()).unwrap().unwrap();
+    for (dir, db, at) in [
+        (
+            "almalinux-9.3-micro-aarch64",
+            "rpmdb.sqlite",
+            "var/lib/rpm/rpmdb.sqlite",
+        ),
+        (
+            "almalinux-8.9-micro-s390x",
+            "Packages",
+            "var/lib/rpm/Packages",
+        ),
+    ] {
+        let (_t, inv, os) = host(dir, db, at);
+        let ecos = matching::ecosystems(&os);
+        let m = matching::match_inventory(&idx, &inv, &ecos).unwrap();
+        assert!(m.uncertain.is_empty(), "{:?}", m.uncertain);
+        let mut got: Vec<String> = m
+            .vulnerable
+            .iter()
+            .map(|v| {
+                let p = inv.packages.iter().find(|p| p.name == v.package).unwrap();
+                let r = p.rpm.as_ref().unwrap();
+                format!(
+                    "{}\t{}:{}-{}\t{}\t{}\t{}\t{}",
+                    v.package,
+                    r.epoch.unwrap_or(0),
+                    r.version,
+                    r.release,
+                    v.advisory,
+                    v.fixed.clone().unwrap_or_default(),
+                    v.published,
+                    v.summary
+                )
+            })
+            .collect();
+        got.sort();
+        let text =
+            std::fs::read_to_string(data(&format!("{dir}/expected-findings-almalinux-osv.tsv")))
+                .unwrap();
+        let mut want: Vec<String> = text.lines().skip(1).map(str::to_string).collect();
+        want.sort();
+        assert_eq!(got, want, "{dir}");
+        // The KEV hit: libgcc through CVE-2020-11023 (jQuery in the gcc documentation).
+        let kev: Vec<(&str, &str)> = m
+            .vulnerable
+            .iter()
+            .flat_map(|v| {
+                v.kev
+                    .iter()
+                    .map(move |k| (v.package.as_str(), k.cve.as_str()))
+            })
+            .collect();
+        assert!(
+            kev.contains(&("libgcc", "CVE-2020-11023")),
+            "{dir}: {kev:?}"
+        );
+    }
+}
+
+#[test]
+fn a_bad_file_is_listed_and_the_rest_imported() {
+    let src = tempfile::tempdir().unwrap();
+    let good = std::fs::read(data("osv-almalinux/almalinux9/ALSA-2024:3339.json")).unwrap();
+    std::fs::write(src.path().join("good.json"), good).unwrap();
+    std::fs::write(
+        src.path().join("broken.json"),
+        b"{\"id\": \"X\", \"affected\": [",
+    )
+    .unwrap();
+    std::fs::write(src.path().join("other.json"), b"{\"hello\": 1}").unwrap();
+    let d = tempfile::tempdir().unwrap();
+    let r = import::import(d.path(), src.path()).unwrap();
+    assert_eq!(r.osv, 1);
+    let rejected: Vec<String> = r
+        .rejected
+        .iter()
+        .map(|(p, why)| format!("{}: {why}", p.file_name().unwrap().to_string_lossy()))
+        .collect();
+    assert_eq!(rejected.len(), 2, "{rejected:?}");
+    assert!(
+        rejected[0].starts_with("broken.json: not valid JSON"),
+        "{rejected:?}"
+    );
+    assert!(
+        rejected[1].starts_with("other.json: neither"),
+        "{rejected:?}"
+    );
+    let idx = index::Index::open(d.path()).unwrap().unwrap();
+    assert!(idx.advisory("ALSA-2024:3339").unwrap().is_some());
+}
+
+#[test]
+fn a_corrupted_index_is_detected_not_trusted() {
+    let d = imported();
+    let (path, _) = index::paths(d.path());
+    let mut bytes = std::fs::read(&path).unwrap();
+    let n = bytes.len();
+    bytes[n / 2] ^= 0xff;
+    std::fs::write(&path, &bytes).unwrap();
+    let err = index::Index::open(d.path())
+        .err()
+        .expect("a corrupted index must not open");
+    assert!(err.to_string().contains("corrupted"), "{err}");
+    // Truncated.
+    std::fs::write(&path, &bytes[..n / 3]).unwrap();
+    assert!(index::Index::open(d.path()).is_err());
+    // And an import onto it refuses to build on it.
+    assert!(import::import(d.path(), &data("kev-subset.json")).is_err());
+}
