@@ -22,9 +22,9 @@ CREATE TABLE IF NOT EXISTS advisory (
     id TEXT PRIMARY KEY, summary TEXT NOT NULL, published TEXT NOT NULL,
     modified TEXT NOT NULL, cves TEXT NOT NULL, severity TEXT);
 CREATE TABLE IF NOT EXISTS affected (
-    advisory TEXT NOT NULL, ecosystem TEXT NOT NULL, name TEXT NOT NULL,
-    events TEXT NOT NULL, versions TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS affected_package ON affected (ecosystem, name);
+    ecosystem TEXT NOT NULL, name TEXT NOT NULL, advisory TEXT NOT NULL, seq INTEGER NOT NULL,
+    events TEXT NOT NULL, versions TEXT NOT NULL,
+    PRIMARY KEY (ecosystem, name, advisory, seq)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS affected_advisory ON affected (advisory);
 CREATE TABLE IF NOT EXISTS kev (
     cve TEXT PRIMARY KEY, vendor TEXT NOT NULL, product TEXT NOT NULL, name TEXT NOT NULL,
@@ -34,6 +34,22 @@ CREATE TABLE IF NOT EXISTS eol (
     codename TEXT, release_date TEXT, eol TEXT NOT NULL, latest TEXT,
     PRIMARY KEY (product, cycle));
 ";
+
+/// The index format; an index of another format is refused (import again).
+const FORMAT: i64 = 1;
+
+fn check_format(db: &Connection, path: &Path) -> Result<(), FeedError> {
+    let v: i64 = db
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(sqlite_err(path))?;
+    if v != FORMAT {
+        return Err(FeedError::Corrupt {
+            path: path.display().to_string(),
+            reason: format!("index format {v}, this Ward reads format {FORMAT}"),
+        });
+    }
+    Ok(())
+}
 
 /// The index file and its digest file in a data directory.
 pub fn paths(data_dir: &Path) -> (PathBuf, PathBuf) {
@@ -103,7 +119,12 @@ pub fn apply(data_dir: &Path, batch: &Batch) -> Result<(), FeedError> {
     {
         let mut db = Connection::open(tmp.path()).map_err(sqlite_err(tmp.path()))?;
         let e = sqlite_err(tmp.path());
+        if index.exists() {
+            check_format(&db, &index)?;
+        }
         db.execute_batch(SCHEMA).map_err(&e)?;
+        db.execute_batch(&format!("PRAGMA user_version = {FORMAT};"))
+            .map_err(&e)?;
         let tx = db.transaction().map_err(&e)?;
         for a in &batch.advisories {
             tx.execute("DELETE FROM affected WHERE advisory = ?1", params![a.id])
@@ -121,13 +142,20 @@ pub fn apply(data_dir: &Path, batch: &Batch) -> Result<(), FeedError> {
             )
             .map_err(&e)?;
             let mut ins = tx
-                .prepare_cached("INSERT INTO affected VALUES (?1, ?2, ?3, ?4, ?5)")
+                .prepare_cached("INSERT INTO affected VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
                 .map_err(&e)?;
-            for p in &a.affected {
+            for (seq, p) in a.affected.iter().enumerate() {
                 let events = serde_json::to_string(&p.events).unwrap_or_default();
                 let versions = serde_json::to_string(&p.versions).unwrap_or_default();
-                ins.execute(params![a.id, p.ecosystem, p.name, events, versions])
-                    .map_err(&e)?;
+                ins.execute(params![
+                    p.ecosystem,
+                    p.name,
+                    a.id,
+                    seq as i64,
+                    events,
+                    versions
+                ])
+                .map_err(&e)?;
             }
         }
         if let Some(k) = &batch.kev {
@@ -265,6 +293,10 @@ impl Index {
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI,
         )
         .map_err(sqlite_err(&path))?;
+        check_format(&db, &path)?;
+        // Map the file instead of reading it page by page (lookups touch most of it).
+        db.execute_batch("PRAGMA mmap_size = 268435456; PRAGMA cache_size = -32768;")
+            .map_err(sqlite_err(&path))?;
         Ok(Some(Index { db, path }))
     }
 

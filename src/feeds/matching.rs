@@ -10,10 +10,11 @@
 //! `limit` close it at the version, `last_affected` after it.
 
 use std::cmp::Ordering;
+use std::collections::HashMap;
 
 use serde::Serialize;
 
-use super::index::Index;
+use super::index::{AdvisoryInfo, Index};
 use super::kev::KevEntry;
 use super::FeedError;
 use crate::facts::os_release::OsRelease;
@@ -143,6 +144,10 @@ pub fn match_inventory(
         ecosystem: ecosystems.first().cloned().unwrap_or_default(),
         ..Matches::default()
     };
+    // Many packages share an advisory (a library's sub-packages) and advisories share
+    // CVEs: each is looked up once per run.
+    let mut advisories: HashMap<String, Option<AdvisoryInfo>> = HashMap::new();
+    let mut kev_entries: HashMap<String, Option<KevEntry>> = HashMap::new();
     for p in &inventory.packages {
         let (name, installed) = key(p);
         let mut hits = Vec::new();
@@ -170,14 +175,28 @@ pub fn match_inventory(
             if !(is_affected || listed) || !seen.insert(hit.advisory.clone()) {
                 continue;
             }
-            let Some(info) = index.advisory(&hit.advisory)? else {
+            let info = match advisories.get(&hit.advisory) {
+                Some(info) => info.clone(),
+                None => {
+                    let info = index.advisory(&hit.advisory)?;
+                    advisories.insert(hit.advisory.clone(), info.clone());
+                    info
+                }
+            };
+            let Some(info) = info else {
                 continue;
             };
             let mut kev = Vec::new();
             for cve in &info.cves {
-                if let Some(k) = index.kev(cve)? {
-                    kev.push(k);
-                }
+                let entry = match kev_entries.get(cve) {
+                    Some(e) => e.clone(),
+                    None => {
+                        let e = index.kev(cve)?;
+                        kev_entries.insert(cve.clone(), e.clone());
+                        e
+                    }
+                };
+                kev.extend(entry);
             }
             out.vulnerable.push(Vulnerable {
                 package: p.name.clone(),
