@@ -159,3 +159,76 @@ fn a_corrupted_index_is_detected_not_trusted() {
     // And an import onto it refuses to build on it.
     assert!(import::import(d.path(), &data("kev-subset.json")).is_err());
 }
+
+/// End of life on 2026-12-03 from the real endoflife.date data: Debian 12's security
+/// support ended on 2026-07-11 and OpenSSL 3.0's on 2026-09-07; Python 3.11 and AlmaLinux 9
+/// are supported; Alpine 3.18 ended on 2025-05-09.
+#[test]
+fn end_of_life_of_the_os_and_mapped_software() {
+    let d = tempfile::tempdir().unwrap();
+    let r = import::import(d.path(), &data("eol")).unwrap();
+    assert_eq!(r.eol, 7, "{:?}", r.rejected);
+    let idx = index::Index::open(d.path()).unwrap().unwrap();
+    let map = ward::feeds::eol::builtin_map().unwrap();
+    let today = "2026-12-03";
+
+    // The real Debian 12 host: os-release and dpkg database.
+    let t = tempfile::tempdir().unwrap();
+    for (from, to) in [
+        ("os-release/debian-12", "etc/os-release"),
+        ("debian12-dpkg-status", "var/lib/dpkg/status"),
+    ] {
+        let dest = t.path().join(to);
+        std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
+        std::fs::copy(data(from), dest).unwrap();
+    }
+    let root = HostRoot::new(t.path()).unwrap();
+    let Fact::Collected { value: inv } = packages::collect(&root) else {
+        panic!()
+    };
+    let Fact::Collected { value: os } = os_release::collect(&root) else {
+        panic!()
+    };
+    let eol = matching::end_of_life(&idx, &os, Some(&inv), &map, today).unwrap();
+    let row = |subject: &str| {
+        eol.iter().find(|e| e.subject == subject).map(|e| {
+            (
+                e.product.as_str(),
+                e.cycle.as_str(),
+                e.eol.as_str(),
+                e.ended,
+            )
+        })
+    };
+    assert_eq!(
+        row("operating system"),
+        Some(("debian", "12", "2026-07-11", true))
+    );
+    assert_eq!(row("openssl"), Some(("openssl", "3.0", "2026-09-07", true)));
+    assert_eq!(row("libssl3"), Some(("openssl", "3.0", "2026-09-07", true)));
+    assert_eq!(
+        row("python3.11"),
+        Some(("python", "3.11", "2027-10-31", false))
+    );
+    // Before the date, supported.
+    let earlier = matching::end_of_life(&idx, &os, None, &map, "2026-07-10").unwrap();
+    assert!(!earlier[0].ended);
+
+    let os_of = |id: &str, v: &str| OsRelease {
+        id: Some(id.into()),
+        version_id: Some(v.into()),
+        ..OsRelease::default()
+    };
+    let alma = matching::end_of_life(&idx, &os_of("almalinux", "9.3"), None, &map, today).unwrap();
+    assert_eq!((alma[0].cycle.as_str(), alma[0].ended), ("9", false));
+    let alpine =
+        matching::end_of_life(&idx, &os_of("alpine", "3.18.4"), None, &map, today).unwrap();
+    assert_eq!(
+        (
+            alpine[0].cycle.as_str(),
+            alpine[0].eol.as_str(),
+            alpine[0].ended
+        ),
+        ("3.18", "2025-05-09", true)
+    );
+}

@@ -22,7 +22,9 @@ mod validate;
 use std::collections::BTreeMap;
 
 pub use lint::lint;
-pub use load::{builtin_sources, dir_sources, CatalogueError, Diagnostic, Replacement, SourceFile};
+pub use load::{
+    builtin_data, builtin_sources, dir_sources, CatalogueError, Diagnostic, Replacement, SourceFile,
+};
 pub use model::{
     Check, CheckRef, Coverage, Expect, FixtureCase, FixtureRefs, Framework, FrameworkInfo,
     ParamDecl, Profile, Remediation, Requirement, Severity,

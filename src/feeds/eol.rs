@@ -88,3 +88,92 @@ pub fn parse(v: serde_json::Value) -> Result<Product, String> {
         cycles,
     })
 }
+
+/// One row of `controls/data/eol-products.yaml`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProductMap {
+    pub product: String,
+    pub packages: Vec<String>,
+    /// Leading numeric components of the upstream version that name the cycle.
+    pub cycle: usize,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MapFile {
+    products: Vec<ProductMap>,
+}
+
+/// The built-in package-to-product map.
+pub fn builtin_map() -> Result<Vec<ProductMap>, String> {
+    let text = crate::catalogue::builtin_data("eol-products.yaml")
+        .ok_or("controls/data/eol-products.yaml is not embedded")?;
+    serde_saphyr::from_str::<MapFile>(text)
+        .map(|m| m.products)
+        .map_err(|e| format!("controls/data/eol-products.yaml: {e}"))
+}
+
+/// Whether `name` matches a pattern where `*` stands for any run of characters.
+pub fn matches_package(pattern: &str, name: &str) -> bool {
+    glob::Pattern::new(pattern)
+        .map(|p| p.matches(name))
+        .unwrap_or(false)
+}
+
+/// The cycle a version belongs to: its first `n` numeric components (`3.0.11` → `3.0`).
+pub fn cycle_of(upstream: &str, n: usize) -> Option<String> {
+    let parts: Vec<&str> = upstream
+        .split(|c: char| !c.is_ascii_digit())
+        .take(n)
+        .collect();
+    if parts.len() < n || parts.iter().any(|p| p.is_empty()) {
+        return None;
+    }
+    // The components must be separated by dots, as cycles are written.
+    let prefix = parts.join(".");
+    upstream.starts_with(&prefix).then_some(prefix)
+}
+
+/// The end-of-life state of one thing on the host.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct EolStatus {
+    /// What was judged: `operating system` or a package name.
+    pub subject: String,
+    pub product: String,
+    pub cycle: String,
+    /// The cycle's end-of-life date, or `true`/`false` when the project gives none.
+    pub eol: String,
+    /// Whether the cycle has reached its end of life on `today`.
+    pub ended: bool,
+}
+
+/// Judge a cycle's `eol` value on `today` (`YYYY-MM-DD`).
+pub fn ended(eol: &str, today: &str) -> bool {
+    match eol {
+        "true" => true,
+        "false" => false,
+        date => date <= today,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cycles_and_end_dates() {
+        assert_eq!(cycle_of("3.0.19", 2).as_deref(), Some("3.0"));
+        assert_eq!(cycle_of("15.4", 1).as_deref(), Some("15"));
+        assert_eq!(cycle_of("6.1.55", 2).as_deref(), Some("6.1"));
+        assert_eq!(cycle_of("3", 2), None);
+        assert_eq!(cycle_of("1:2.0", 2), None);
+        assert!(ended("2026-07-11", "2026-12-03"));
+        assert!(ended("2026-12-03", "2026-12-03"));
+        assert!(!ended("2027-01-01", "2026-12-03"));
+        assert!(ended("true", "2000-01-01") && !ended("false", "2100-01-01"));
+        assert!(matches_package("libssl*", "libssl3") && !matches_package("libssl*", "openssl"));
+        let map = builtin_map().unwrap();
+        assert!(map.iter().any(|m| m.product == "openssl"));
+    }
+}

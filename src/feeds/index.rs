@@ -400,3 +400,16 @@ impl Index {
         rows.collect::<Result<Vec<_>, _>>().map_err(&e)
     }
 }
+
+impl Index {
+    /// A product's cycle from the endoflife.date data: (`eol`, title).
+    pub fn eol_cycle(&self, product: &str, cycle: &str) -> Result<Option<String>, FeedError> {
+        let e = sqlite_err(&self.path);
+        self.db
+            .prepare_cached("SELECT eol FROM eol WHERE product = ?1 AND cycle = ?2")
+            .map_err(&e)?
+            .query_row(params![product, cycle], |r| r.get(0))
+            .optional()
+            .map_err(&e)
+    }
+}

@@ -215,6 +215,92 @@ pub fn match_inventory(
     Ok(out)
 }
 
+/// The endoflife.date product and cycle of a host's operating system.
+pub fn os_product(os: &OsRelease) -> Option<(String, String)> {
+    let id = os.id.as_deref()?;
+    let version = os.version_id.as_deref()?;
+    let major = version.split('.').next()?.to_string();
+    let minor2 = version.split('.').take(2).collect::<Vec<_>>().join(".");
+    Some(match id {
+        "debian" => ("debian".into(), major),
+        "ubuntu" => ("ubuntu".into(), version.to_string()),
+        "almalinux" => ("almalinux".into(), major),
+        "rocky" => ("rocky-linux".into(), major),
+        "rhel" => ("rhel".into(), major),
+        "ol" => ("oracle-linux".into(), major),
+        "centos" => ("centos".into(), major),
+        "fedora" => ("fedora".into(), major),
+        "alpine" => ("alpine-linux".into(), minor2),
+        _ => return None,
+    })
+}
+
+/// The upstream part of a package's version (no epoch, no distribution revision).
+fn upstream(p: &Package) -> &str {
+    let v = p
+        .rpm
+        .as_ref()
+        .map(|r| r.version.as_str())
+        .unwrap_or(&p.version);
+    let v = v.split_once(':').map(|(_, rest)| rest).unwrap_or(v);
+    match p.format {
+        PackageFormat::Rpm => v,
+        PackageFormat::Dpkg => v.rsplit_once('-').map(|(u, _)| u).unwrap_or(v),
+        PackageFormat::Apk => v.split_once("-r").map(|(u, _)| u).unwrap_or(v),
+    }
+}
+
+/// End-of-life state of the operating system and of the mapped software, as of `today`
+/// (`YYYY-MM-DD`). Products or cycles the data does not know are left out (a report says
+/// which feed dates it used).
+pub fn end_of_life(
+    index: &Index,
+    os: &OsRelease,
+    inventory: Option<&Inventory>,
+    map: &[super::eol::ProductMap],
+    today: &str,
+) -> Result<Vec<super::eol::EolStatus>, FeedError> {
+    use super::eol::{cycle_of, ended, EolStatus};
+    let mut out = Vec::new();
+    if let Some((product, cycle)) = os_product(os) {
+        if let Some(eol) = index.eol_cycle(&product, &cycle)? {
+            out.push(EolStatus {
+                subject: "operating system".into(),
+                ended: ended(&eol, today),
+                product,
+                cycle,
+                eol,
+            });
+        }
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for p in inventory.map(|i| i.packages.as_slice()).unwrap_or_default() {
+        let Some(m) = map.iter().find(|m| {
+            m.packages
+                .iter()
+                .any(|pat| super::eol::matches_package(pat, &p.name))
+        }) else {
+            continue;
+        };
+        let Some(cycle) = cycle_of(upstream(p), m.cycle) else {
+            continue;
+        };
+        if !seen.insert((m.product.clone(), cycle.clone(), p.name.clone())) {
+            continue;
+        }
+        if let Some(eol) = index.eol_cycle(&m.product, &cycle)? {
+            out.push(EolStatus {
+                subject: p.name.clone(),
+                ended: ended(&eol, today),
+                product: m.product.clone(),
+                cycle,
+                eol,
+            });
+        }
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
