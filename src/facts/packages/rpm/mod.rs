@@ -87,41 +87,50 @@ fn read_sqlite(root: &HostRoot, path: &str) -> Fact<Inventory> {
 
 /// Read a Berkeley DB `Packages` file whole (it is subject to the read cap).
 fn read_bdb(root: &HostRoot, path: &str) -> Fact<Inventory> {
-    let bytes = match root.read(path) {
-        Ok(b) => b,
-        Err(e) => return Fact::from_read_error(&e),
-    };
-    let pairs = match bdb::pairs(&bytes) {
-        Ok(p) => p,
-        Err(e) => return Fact::error(format!("{path}: {e}")),
-    };
-    let mut out = inventory(path);
-    for (key, value) in pairs {
-        // The key is the header number in the writer's byte order; record 0 is rpm's
-        // counter, not a header.
-        let number = match <[u8; 4]>::try_from(key.as_slice()) {
-            Ok(k) if u32::from_le_bytes(k) == 0 => continue,
-            Ok(k) => i64::from(u32::from_le_bytes(k).min(u32::from_be_bytes(k))),
-            Err(_) => -1,
-        };
-        add(&mut out, path, number, &value);
-    }
-    Fact::Collected { value: out }
+    read_whole(root, path, |bytes| {
+        let mut records = Vec::new();
+        for (key, value) in bdb::pairs(bytes)? {
+            // The key is the header number in the writer's byte order; record 0 is rpm's
+            // counter, not a header.
+            let number = match <[u8; 4]>::try_from(key.as_slice()) {
+                Ok(k) if u32::from_le_bytes(k) == 0 => continue,
+                Ok(k) => i64::from(u32::from_le_bytes(k).min(u32::from_be_bytes(k))),
+                Err(_) => -1,
+            };
+            records.push((number, value));
+        }
+        Ok(records)
+    })
 }
 
 /// Read an NDB `Packages.db` whole (it is subject to the read cap).
 fn read_ndb(root: &HostRoot, path: &str) -> Fact<Inventory> {
+    read_whole(root, path, |bytes| {
+        Ok(ndb::blobs(bytes)?
+            .into_iter()
+            .map(|(index, blob)| (i64::from(index), blob.to_vec()))
+            .collect())
+    })
+}
+
+/// Read a database file whole and add the package of every (record number, header blob)
+/// that `records` finds in it.
+fn read_whole(
+    root: &HostRoot,
+    path: &str,
+    records: impl Fn(&[u8]) -> Result<Vec<(i64, Vec<u8>)>, String>,
+) -> Fact<Inventory> {
     let bytes = match root.read(path) {
         Ok(b) => b,
         Err(e) => return Fact::from_read_error(&e),
     };
-    let blobs = match ndb::blobs(&bytes) {
-        Ok(b) => b,
+    let found = match records(&bytes) {
+        Ok(r) => r,
         Err(e) => return Fact::error(format!("{path}: {e}")),
     };
     let mut out = inventory(path);
-    for (index, blob) in blobs {
-        add(&mut out, path, i64::from(index), blob);
+    for (number, blob) in found {
+        add(&mut out, path, number, &blob);
     }
     Fact::Collected { value: out }
 }
