@@ -113,6 +113,27 @@ enum FeedsCommand {
         #[command(flatten)]
         data: DataDirArg,
     },
+    /// Download the feeds (CISA KEV, osv.dev archives, endoflife.date) and index them. A
+    /// source that fails keeps its previous data; the reason is printed and the exit code
+    /// is 1.
+    Update {
+        /// Download from here instead of the public sources (repeatable): KIND=URL, with
+        /// KIND osv, kev or eol, and `#sha256=HEX` appended when the mirror publishes the
+        /// digest the file must have.
+        #[arg(long = "source", value_name = "KIND=URL", value_parser = ward::feeds::update::parse_source)]
+        sources: Vec<ward::feeds::update::Source>,
+        /// Seconds to wait for a connection.
+        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=600))]
+        connect_timeout: u64,
+        /// Seconds a whole download may take.
+        #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..=7200))]
+        timeout: u64,
+        /// Largest response accepted, in MiB.
+        #[arg(long, default_value_t = 512, value_parser = clap::value_parser!(u64).range(1..=8192))]
+        max_size: u64,
+        #[command(flatten)]
+        data: DataDirArg,
+    },
     /// Show each feed: source, date, age, records and digest.
     Status {
         #[command(flatten)]
@@ -414,6 +435,67 @@ fn feeds(cmd: FeedsCommand) -> Result<ExitCode> {
                 ExitCode::SUCCESS
             } else {
                 ExitCode::from(1)
+            })
+        }
+        FeedsCommand::Update {
+            sources,
+            connect_timeout,
+            timeout,
+            max_size,
+            data,
+        } => {
+            use ward::feeds::update::{self, Limits, Outcome};
+            let dir = data_dir(data.data_dir.as_deref())?;
+            let sources = if sources.is_empty() {
+                update::default_sources()
+            } else {
+                sources
+            };
+            let limits = Limits {
+                connect_timeout: std::time::Duration::from_secs(connect_timeout),
+                timeout: std::time::Duration::from_secs(timeout),
+                max_bytes: max_size << 20,
+            };
+            // A progress bar on a terminal only; nothing when piped or logged.
+            let bar = if std::io::stderr().is_terminal() {
+                indicatif::ProgressBar::new(sources.len() as u64)
+            } else {
+                indicatif::ProgressBar::hidden()
+            };
+            let results = update::update(&dir, &sources, &limits, &|s, _| {
+                bar.set_message(s.url.clone());
+                bar.inc(1);
+            })?;
+            bar.finish_and_clear();
+            let mut failed = false;
+            for (s, outcome) in &results {
+                match outcome {
+                    Outcome::Updated { records, rejected } => writeln!(
+                        out,
+                        "{:4} {}: {records} record(s){}",
+                        s.kind,
+                        s.url,
+                        if *rejected > 0 {
+                            format!(", {rejected} file(s) not imported")
+                        } else {
+                            String::new()
+                        }
+                    )?,
+                    Outcome::NotModified => writeln!(out, "{:4} {}: not modified", s.kind, s.url)?,
+                    Outcome::Failed(why) => {
+                        failed = true;
+                        writeln!(
+                            out,
+                            "{:4} {}: NOT UPDATED ({why}); the previous data is kept",
+                            s.kind, s.url
+                        )?
+                    }
+                }
+            }
+            Ok(if failed {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
             })
         }
         FeedsCommand::Status { data } => {

@@ -56,14 +56,79 @@ fn text(v: &serde_json::Value) -> Option<String> {
     }
 }
 
-/// Whether a JSON value looks like an endoflife.date product file.
+/// Whether a JSON value looks like an endoflife.date product file, or an endoflife.date
+/// API v1 product answer (`{"result": {"name": …, "releases": […]}}`).
 pub fn looks_like(v: &serde_json::Value) -> bool {
-    v.get("product").is_some_and(|p| p.is_string())
-        && v.get("releases").is_some_and(|r| r.is_array())
+    let file = v.get("product").is_some_and(|p| p.is_string())
+        && v.get("releases").is_some_and(|r| r.is_array());
+    let api = v.get("result").is_some_and(|r| {
+        r.get("name").is_some_and(|n| n.is_string())
+            && r.get("releases").is_some_and(|x| x.is_array())
+    });
+    file || api
 }
 
-/// Parse a product file.
+/// The endoflife.date API v1 shape of a product.
+#[derive(Deserialize)]
+struct Api {
+    result: ApiProduct,
+}
+
+#[derive(Deserialize)]
+struct ApiProduct {
+    name: String,
+    #[serde(default)]
+    label: Option<String>,
+    releases: Vec<ApiCycle>,
+}
+
+#[derive(Deserialize)]
+struct ApiCycle {
+    name: String,
+    #[serde(default)]
+    codename: Option<String>,
+    #[serde(rename = "releaseDate", default)]
+    release_date: Option<String>,
+    #[serde(rename = "isEol", default)]
+    is_eol: Option<bool>,
+    #[serde(rename = "eolFrom", default)]
+    eol_from: Option<String>,
+    #[serde(default)]
+    latest: Option<serde_json::Value>,
+}
+
+/// Parse a product file or an API v1 answer.
 pub fn parse(v: serde_json::Value) -> Result<Product, String> {
+    if v.get("result").is_some() {
+        let api: Api = serde_json::from_value(v)
+            .map_err(|e| format!("not an endoflife.date API product: {e}"))?;
+        let cycles = api
+            .result
+            .releases
+            .into_iter()
+            .map(|c| Cycle {
+                cycle: c.name,
+                codename: c.codename,
+                release_date: c.release_date,
+                eol: c
+                    .eol_from
+                    .unwrap_or_else(|| c.is_eol.unwrap_or(false).to_string()),
+                latest: c
+                    .latest
+                    .as_ref()
+                    .and_then(|l| l.get("name").and_then(text).or_else(|| text(l))),
+            })
+            .collect();
+        return Ok(Product {
+            title: api.result.label.unwrap_or_else(|| api.result.name.clone()),
+            product: api.result.name,
+            cycles,
+        });
+    }
+    parse_file(v)
+}
+
+fn parse_file(v: serde_json::Value) -> Result<Product, String> {
     let raw: Raw =
         serde_json::from_value(v).map_err(|e| format!("not an endoflife.date product: {e}"))?;
     let mut cycles = Vec::new();
@@ -173,6 +238,18 @@ mod tests {
         assert!(!ended("2027-01-01", "2026-12-03"));
         assert!(ended("true", "2000-01-01") && !ended("false", "2100-01-01"));
         assert!(matches_package("libssl*", "libssl3") && !matches_package("libssl*", "openssl"));
+        // The endoflife.date API v1 shape.
+        let api = serde_json::json!({"schema_version": "1.2.0", "result": {"name": "debian",
+            "label": "Debian", "releases": [
+                {"name": "12", "codename": "Bookworm", "releaseDate": "2023-06-10",
+                 "isEol": true, "eolFrom": "2026-06-10", "latest": {"name": "12.11"}},
+                {"name": "13", "isEol": false, "latest": {"name": "13.1"}}]}});
+        assert!(looks_like(&api));
+        let p = parse(api).unwrap();
+        assert_eq!((p.product.as_str(), p.title.as_str()), ("debian", "Debian"));
+        assert_eq!(p.cycles[0].eol, "2026-06-10");
+        assert_eq!(p.cycles[1].eol, "false");
+        assert_eq!(p.cycles[1].latest.as_deref(), Some("13.1"));
         let map = builtin_map().unwrap();
         assert!(map.iter().any(|m| m.product == "openssl"));
     }

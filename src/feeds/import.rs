@@ -26,6 +26,138 @@ pub struct Report {
     pub rejected: Vec<(PathBuf, String)>,
 }
 
+/// Collects what the files of one import hold.
+struct Reader {
+    batch: Batch,
+    report: Report,
+    osv_hash: Sha256,
+    newest_osv: String,
+    now: String,
+}
+
+impl Reader {
+    fn new() -> Reader {
+        Reader {
+            batch: Batch::default(),
+            report: Report::default(),
+            osv_hash: Sha256::new(),
+            newest_osv: String::new(),
+            now: jiff::Timestamp::now().to_string(),
+        }
+    }
+
+    /// Take one file's bytes: recognise it and keep what it holds, or list it as rejected.
+    fn add(&mut self, name: PathBuf, source: &str, bytes: &[u8]) {
+        let value: serde_json::Value = match serde_json::from_slice(bytes) {
+            Ok(v) => v,
+            Err(e) => {
+                self.report
+                    .rejected
+                    .push((name, format!("not valid JSON: {e}")));
+                return;
+            }
+        };
+        let sha = hex::encode(Sha256::digest(bytes));
+        let result = if kev::looks_like(&value) {
+            kev::parse(value).map(|c| {
+                self.report.kev = c.vulnerabilities.len();
+                self.batch.feeds.retain(|f| f.kind != "kev");
+                self.batch.feeds.push(FeedRecord {
+                    kind: "kev".into(),
+                    source: source.to_string(),
+                    date: c.released.clone(),
+                    updated_at: self.now.clone(),
+                    records: c.vulnerabilities.len() as u64,
+                    sha256: sha,
+                });
+                self.batch.kev = Some(c);
+            })
+        } else if eol::looks_like(&value) {
+            eol::parse(value).map(|p| {
+                self.report.eol += 1;
+                self.batch.eol.push(p);
+            })
+        } else if osv::looks_like(&value) {
+            osv::parse(value).map(|a| {
+                self.report.osv += 1;
+                self.osv_hash.update(bytes);
+                if a.modified > self.newest_osv {
+                    self.newest_osv = a.modified.clone();
+                }
+                self.batch.advisories.push(a);
+            })
+        } else {
+            Err("neither an OSV record, the KEV catalogue nor an endoflife.date product".into())
+        };
+        if let Err(e) = result {
+            self.report.rejected.push((name, e));
+        }
+    }
+
+    /// Every `*.json` entry of a zip archive (as osv.dev publishes each ecosystem).
+    fn add_zip(&mut self, path: &Path, bytes: &[u8]) -> Result<(), String> {
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes))
+            .map_err(|e| format!("not a readable zip archive: {e}"))?;
+        let source = path.display().to_string();
+        for i in 0..zip.len() {
+            let mut entry = match zip.by_index(i) {
+                Ok(e) => e,
+                Err(e) => {
+                    self.report
+                        .rejected
+                        .push((path.join(format!("#{i}")), e.to_string()));
+                    continue;
+                }
+            };
+            let name = path.join(entry.name());
+            if !entry.is_file() || !entry.name().ends_with(".json") {
+                continue;
+            }
+            if entry.size() > MAX_FILE {
+                self.report.rejected.push((
+                    name,
+                    format!("over {} MiB: not a feed file", MAX_FILE >> 20),
+                ));
+                continue;
+            }
+            let mut data = Vec::with_capacity(entry.size() as usize);
+            if let Err(e) = std::io::Read::read_to_end(
+                &mut std::io::Read::take(&mut entry, MAX_FILE + 1),
+                &mut data,
+            ) {
+                self.report.rejected.push((name, e.to_string()));
+                continue;
+            }
+            self.add(name, &source, &data);
+        }
+        Ok(())
+    }
+
+    fn finish(mut self, source: &str) -> (Batch, Report) {
+        if self.report.osv > 0 {
+            self.batch.feeds.push(FeedRecord {
+                kind: "osv".into(),
+                source: source.to_string(),
+                date: self.newest_osv,
+                updated_at: self.now.clone(),
+                records: self.report.osv as u64,
+                sha256: hex::encode(self.osv_hash.finalize()),
+            });
+        }
+        if self.report.eol > 0 {
+            self.batch.feeds.push(FeedRecord {
+                kind: "eol".into(),
+                source: source.to_string(),
+                date: self.now.clone(),
+                updated_at: self.now,
+                records: self.report.eol as u64,
+                sha256: String::new(),
+            });
+        }
+        (self.batch, self.report)
+    }
+}
+
 /// Read `path` into a batch (no index is touched).
 pub fn read(path: &Path) -> Result<(Batch, Report), FeedError> {
     let io = |p: &Path, e: &dyn std::fmt::Display| FeedError::Io {
@@ -42,7 +174,10 @@ pub fn read(path: &Path) -> Result<(Batch, Report), FeedError> {
         {
             let entry = entry.map_err(|e| io(path, &e))?;
             if entry.file_type().is_file()
-                && entry.path().extension().and_then(|e| e.to_str()) == Some("json")
+                && matches!(
+                    entry.path().extension().and_then(|e| e.to_str()),
+                    Some("json" | "zip")
+                )
             {
                 v.push(entry.into_path());
             }
@@ -51,15 +186,12 @@ pub fn read(path: &Path) -> Result<(Batch, Report), FeedError> {
     } else {
         vec![path.to_path_buf()]
     };
-    let now = jiff::Timestamp::now().to_string();
-    let mut batch = Batch::default();
-    let mut report = Report::default();
-    let mut osv_hash = Sha256::new();
-    let mut newest_osv = String::new();
+    let mut reader = Reader::new();
     for f in files {
         let bytes = match std::fs::metadata(&f) {
             Ok(m) if m.len() > MAX_FILE => {
-                report
+                reader
+                    .report
                     .rejected
                     .push((f, format!("over {} MiB: not a feed file", MAX_FILE >> 20)));
                 continue;
@@ -67,87 +199,39 @@ pub fn read(path: &Path) -> Result<(Batch, Report), FeedError> {
             Ok(_) => match std::fs::read(&f) {
                 Ok(b) => b,
                 Err(e) => {
-                    report.rejected.push((f, e.to_string()));
+                    reader.report.rejected.push((f, e.to_string()));
                     continue;
                 }
             },
             Err(e) => {
-                report.rejected.push((f, e.to_string()));
+                reader.report.rejected.push((f, e.to_string()));
                 continue;
             }
         };
-        let value: serde_json::Value = match serde_json::from_slice(&bytes) {
-            Ok(v) => v,
-            Err(e) => {
-                report.rejected.push((f, format!("not valid JSON: {e}")));
-                continue;
-            }
-        };
-        let sha = hex::encode(Sha256::digest(&bytes));
-        if kev::looks_like(&value) {
-            match kev::parse(value) {
-                Ok(c) => {
-                    report.kev = c.vulnerabilities.len();
-                    batch.feeds.push(FeedRecord {
-                        kind: "kev".into(),
-                        source: f.display().to_string(),
-                        date: c.released.clone(),
-                        updated_at: now.clone(),
-                        records: c.vulnerabilities.len() as u64,
-                        sha256: sha,
-                    });
-                    batch.kev = Some(c);
-                }
-                Err(e) => report.rejected.push((f, e)),
-            }
-        } else if eol::looks_like(&value) {
-            match eol::parse(value) {
-                Ok(p) => {
-                    report.eol += 1;
-                    batch.eol.push(p);
-                }
-                Err(e) => report.rejected.push((f, e)),
-            }
-        } else if osv::looks_like(&value) {
-            match osv::parse(value) {
-                Ok(a) => {
-                    report.osv += 1;
-                    osv_hash.update(&bytes);
-                    if a.modified > newest_osv {
-                        newest_osv = a.modified.clone();
-                    }
-                    batch.advisories.push(a);
-                }
-                Err(e) => report.rejected.push((f, e)),
+        if f.extension().and_then(|e| e.to_str()) == Some("zip") {
+            if let Err(e) = reader.add_zip(&f, &bytes) {
+                reader.report.rejected.push((f, e));
             }
         } else {
-            report.rejected.push((
-                f,
-                "neither an OSV record, the KEV catalogue nor an endoflife.date product".into(),
-            ));
+            let source = path.display().to_string();
+            reader.add(f, &source, &bytes);
         }
     }
-    if report.osv > 0 {
-        batch.feeds.push(FeedRecord {
-            kind: "osv".into(),
-            source: path.display().to_string(),
-            date: newest_osv,
-            updated_at: now.clone(),
-            records: report.osv as u64,
-            sha256: hex::encode(osv_hash.finalize()),
-        });
+    Ok(reader.finish(&path.display().to_string()))
+}
+
+/// Read downloaded bytes (a JSON document or a zip of them) into a batch.
+pub fn read_bytes(source: &str, bytes: &[u8]) -> (Batch, Report) {
+    let mut reader = Reader::new();
+    let name = PathBuf::from(source);
+    if bytes.starts_with(b"PK\x03\x04") {
+        if let Err(e) = reader.add_zip(&name, bytes) {
+            reader.report.rejected.push((name, e));
+        }
+    } else {
+        reader.add(name, source, bytes);
     }
-    if report.eol > 0 {
-        batch.feeds.push(FeedRecord {
-            kind: "eol".into(),
-            source: path.display().to_string(),
-            date: now.clone(),
-            updated_at: now,
-            records: report.eol as u64,
-            sha256: String::new(),
-        });
-    }
-    Ok((batch, report))
+    reader.finish(source)
 }
 
 /// Import `path` into the index of `data_dir`.

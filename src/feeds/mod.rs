@@ -13,6 +13,7 @@ pub mod index;
 pub mod kev;
 pub mod matching;
 pub mod osv;
+pub mod update;
 
 use std::path::{Path, PathBuf};
 
