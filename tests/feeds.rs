@@ -232,3 +232,40 @@ fn end_of_life_of_the_os_and_mapped_software() {
         ("3.18", "2025-05-09", true)
     );
 }
+
+/// Each OSV source keeps its own row (date, records, digest); a new KEV catalogue replaces
+/// the old one whatever its source.
+#[test]
+fn feed_status_has_a_row_per_osv_source_and_one_kev() {
+    let d = tempfile::tempdir().unwrap();
+    import::import(d.path(), &data("osv-almalinux/almalinux8")).unwrap();
+    import::import(d.path(), &data("osv-almalinux/almalinux9")).unwrap();
+    import::import(d.path(), &data("kev-subset.json")).unwrap();
+    let copy = d.path().join("kev-copy.json");
+    std::fs::copy(data("kev-subset.json"), &copy).unwrap();
+    import::import(d.path(), &copy).unwrap();
+    let feeds = index::Index::open(d.path())
+        .unwrap()
+        .unwrap()
+        .feeds()
+        .unwrap();
+    let rows: Vec<(String, bool, u64)> = feeds
+        .iter()
+        .map(|f| {
+            (
+                f.kind.clone(),
+                f.source.ends_with("kev-copy.json"),
+                f.records,
+            )
+        })
+        .collect();
+    assert_eq!(rows.iter().filter(|r| r.0 == "kev").count(), 1, "{rows:?}");
+    assert!(rows.iter().any(|r| r.0 == "kev" && r.1), "{rows:?}");
+    let osv: Vec<u64> = feeds
+        .iter()
+        .filter(|f| f.kind == "osv")
+        .map(|f| f.records)
+        .collect();
+    assert_eq!(osv.len(), 2, "{rows:?}");
+    assert_eq!(osv.iter().sum::<u64>(), 47);
+}

@@ -16,8 +16,9 @@ use super::{eol, kev, osv, FeedError};
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS feed (
-    kind TEXT PRIMARY KEY, source TEXT NOT NULL, date TEXT NOT NULL,
-    updated_at TEXT NOT NULL, records INTEGER NOT NULL, sha256 TEXT NOT NULL);
+    kind TEXT NOT NULL, source TEXT NOT NULL, date TEXT NOT NULL,
+    updated_at TEXT NOT NULL, records INTEGER NOT NULL, sha256 TEXT NOT NULL,
+    PRIMARY KEY (kind, source));
 CREATE TABLE IF NOT EXISTS advisory (
     id TEXT PRIMARY KEY, summary TEXT NOT NULL, published TEXT NOT NULL,
     modified TEXT NOT NULL, cves TEXT NOT NULL, severity TEXT);
@@ -36,7 +37,7 @@ CREATE TABLE IF NOT EXISTS eol (
 ";
 
 /// The index format; an index of another format is refused (import again).
-const FORMAT: i64 = 1;
+const FORMAT: i64 = 2;
 
 fn check_format(db: &Connection, path: &Path) -> Result<(), FeedError> {
     let v: i64 = db
@@ -199,7 +200,12 @@ pub fn apply(data_dir: &Path, batch: &Batch) -> Result<(), FeedError> {
             }
         }
         for f in &batch.feeds {
-            // OSV accumulates: the record count is what the index now holds.
+            // One row per source (each OSV archive, each endoflife.date product); the KEV
+            // catalogue is replaced whole, so it has one row whatever its source.
+            if f.kind == "kev" {
+                tx.execute("DELETE FROM feed WHERE kind = 'kev'", [])
+                    .map_err(&e)?;
+            }
             tx.execute(
                 "INSERT OR REPLACE INTO feed VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 params![
@@ -213,16 +219,6 @@ pub fn apply(data_dir: &Path, batch: &Batch) -> Result<(), FeedError> {
             )
             .map_err(&e)?;
         }
-        tx.execute(
-            "UPDATE feed SET records = (SELECT COUNT(*) FROM advisory) WHERE kind = 'osv'",
-            [],
-        )
-        .map_err(&e)?;
-        tx.execute(
-            "UPDATE feed SET records = (SELECT COUNT(DISTINCT product) FROM eol) WHERE kind = 'eol'",
-            [],
-        )
-        .map_err(&e)?;
         tx.commit().map_err(&e)?;
         db.execute_batch("VACUUM").map_err(&e)?;
     }
@@ -382,7 +378,7 @@ impl Index {
         let mut q = self
             .db
             .prepare(
-                "SELECT kind, source, date, updated_at, records, sha256 FROM feed ORDER BY kind",
+                "SELECT kind, source, date, updated_at, records, sha256 FROM feed ORDER BY kind, source",
             )
             .map_err(&e)?;
         let rows = q

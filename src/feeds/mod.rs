@@ -27,8 +27,8 @@ pub enum FeedError {
     #[error("feed index {path}: {reason}")]
     Index { path: String, reason: String },
     #[error(
-        "feed index {path} is corrupted or was changed ({reason}); run `ward feeds import` \
-         again to rebuild it"
+        "feed index {path} is corrupted or was changed ({reason}); remove it and its \
+         index.sha256, then run `ward feeds update` or `ward feeds import` again"
     )]
     Corrupt { path: String, reason: String },
     #[error("no feed data directory: give --data-dir or set WARD_DATA_DIR (HOME is not set)")]
