@@ -136,6 +136,9 @@ enum FeedsCommand {
     },
     /// Show each feed: source, date, age, records and digest.
     Status {
+        /// A feed obtained more than this many days ago is reported as stale (exit code 1).
+        #[arg(long, value_name = "DAYS", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=3650))]
+        max_age: u32,
         #[command(flatten)]
         data: DataDirArg,
     },
@@ -498,32 +501,34 @@ fn feeds(cmd: FeedsCommand) -> Result<ExitCode> {
                 ExitCode::SUCCESS
             })
         }
-        FeedsCommand::Status { data } => {
+        FeedsCommand::Status { max_age, data } => {
             let dir = data_dir(data.data_dir.as_deref())?;
             let Some(idx) = index::Index::open(&dir)? else {
                 writeln!(
                     out,
-                    "No feeds in {}: run `ward feeds import`.",
+                    "No feeds in {}: run `ward feeds update` or `ward feeds import`.",
                     dir.display()
                 )?;
                 return Ok(ExitCode::from(1));
             };
             let now = jiff::Timestamp::now();
+            let mut stale = false;
             for f in idx.feeds()? {
-                let age = f
-                    .date
-                    .parse::<jiff::Timestamp>()
-                    .ok()
-                    .map(|t| {
-                        format!(
-                            "{} days old",
-                            ((now.as_second() - t.as_second()) / 86_400).max(0)
-                        )
-                    })
-                    .unwrap_or_else(|| "age unknown".into());
+                let obtained = ward::feeds::age_days(&f.updated_at, now);
+                let freshness = match obtained {
+                    Some(days) if days > i64::from(max_age) => {
+                        stale = true;
+                        format!("STALE: obtained {days} days ago, over the {max_age}-day limit")
+                    }
+                    Some(days) => format!("obtained {days} days ago"),
+                    None => {
+                        stale = true;
+                        "STALE: time obtained unknown".to_string()
+                    }
+                };
                 writeln!(
                     out,
-                    "{:4} {} records, dated {} ({age}), from {}, sha256 {}",
+                    "{:4} {} records, dated {}, {freshness}, from {}, sha256 {}",
                     f.kind,
                     f.records,
                     if f.date.is_empty() { "-" } else { &f.date },
@@ -531,7 +536,11 @@ fn feeds(cmd: FeedsCommand) -> Result<ExitCode> {
                     if f.sha256.is_empty() { "-" } else { &f.sha256 }
                 )?;
             }
-            Ok(ExitCode::SUCCESS)
+            Ok(if stale {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            })
         }
     }
 }

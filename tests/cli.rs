@@ -834,6 +834,31 @@ fn feeds_import_and_status() {
         .args(["feeds", "status"])
         .assert()
         .success()
-        .stdout(predicate::str::contains("kev  8 records, dated 2025-08-25"))
+        .stdout(predicate::str::contains(
+            "kev  8 records, dated 2025-08-25T17:04:19.9796Z, obtained 0 days ago",
+        ))
         .stdout(predicate::str::contains("osv  1 records"));
+    // A feed obtained long ago (written through the library, as an old update would have).
+    let old = ward::feeds::index::Batch {
+        feeds: vec![ward::feeds::index::FeedRecord {
+            kind: "osv".into(),
+            source: "https://mirror.example/old.zip".into(),
+            date: "2020-01-01T00:00:00Z".into(),
+            updated_at: "2020-01-02T00:00:00Z".into(),
+            records: 0,
+            sha256: String::new(),
+        }],
+        ..Default::default()
+    };
+    ward::feeds::index::apply(data.path(), &old).unwrap();
+    ward()
+        .env("WARD_DATA_DIR", data.path())
+        .args(["feeds", "status", "--max-age", "30"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("STALE: obtained"))
+        .stdout(predicate::str::contains("over the 30-day limit"));
+    let now: jiff::Timestamp = "2026-12-03T00:00:00Z".parse().unwrap();
+    assert_eq!(ward::feeds::age_days("2026-11-01T00:00:00Z", now), Some(32));
+    assert_eq!(ward::feeds::age_days("not a time", now), None);
 }

@@ -55,3 +55,9 @@ pub fn data_dir(flag: Option<&Path>) -> Result<PathBuf, FeedError> {
         .ok_or(FeedError::NoDataDir)?;
     Ok(PathBuf::from(home).join(".local/share/ward"))
 }
+
+/// Whole days from `timestamp` (RFC 3339) to `now`; `None` when it does not parse.
+pub fn age_days(timestamp: &str, now: jiff::Timestamp) -> Option<i64> {
+    let t: jiff::Timestamp = timestamp.parse().ok()?;
+    Some(((now.as_second() - t.as_second()) / 86_400).max(0))
+}
