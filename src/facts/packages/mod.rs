@@ -9,6 +9,7 @@
 //! and apk (`apk`).
 
 pub mod apk;
+pub mod apt_lists;
 pub mod dpkg;
 pub mod rpm;
 

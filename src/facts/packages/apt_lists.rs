@@ -1,0 +1,215 @@
+//! Updates waiting on a Debian or Ubuntu host, from the package indexes apt downloaded
+//! (`/var/lib/apt/lists/*_Packages`) and the `Date:` of each index's Release file.
+//!
+//! For every installed package, a version in an index that is newer than the installed one
+//! (in dpkg's order, for the package's architecture or `all`) is a pending update. The
+//! Release file's `Date:` is when the archive published that index, so the newer version
+//! has been available since that date at the latest: "days waiting" is a lower bound, which
+//! is the safe side for a deadline such as Cyber Essentials' 14 days. An index whose suite
+//! ends in `-security` or whose label names security marks its updates as security updates.
+//!
+//! A host without indexes (apt never updated, or the lists cleaned) gives `error`: whether
+//! updates are waiting is unknown, never "none". Compressed indexes (`*_Packages.lz4`) are
+//! not read and are named in the warnings. Only dpkg inventories are handled here; dnf and
+//! yum metadata are not read yet.
+
+use std::collections::HashMap;
+use std::os::unix::ffi::OsStrExt;
+
+use serde::{Deserialize, Serialize};
+
+use super::{Inventory, PackageFormat};
+use crate::facts::Fact;
+use crate::host_root::HostRoot;
+use crate::version::{Dpkg, Scheme};
+
+/// Where apt keeps its indexes.
+pub const LISTS: &str = "/var/lib/apt/lists";
+
+/// One package index and its Release file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IndexFile {
+    pub path: String,
+    pub suite: Option<String>,
+    /// The Release file's `Date:`, as RFC 3339; none when it has none or it does not parse.
+    pub date: Option<String>,
+    pub security: bool,
+}
+
+/// A newer version of an installed package.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Update {
+    pub package: String,
+    pub installed: String,
+    /// The newest version the indexes offer.
+    pub candidate: String,
+    /// Whether a security index offers a newer version.
+    pub security: bool,
+    /// The earliest Release date of the indexes offering a newer version: available since
+    /// then at the latest.
+    pub available_since: Option<String>,
+}
+
+/// The pending updates of a host.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pending {
+    pub indexes: Vec<IndexFile>,
+    pub updates: Vec<Update>,
+    pub warnings: Vec<String>,
+}
+
+/// Compare the installed packages with the host's package indexes.
+pub fn collect(root: &HostRoot, inventory: &Inventory) -> Fact<Pending> {
+    if inventory.format != PackageFormat::Dpkg {
+        return Fact::error(format!(
+            "pending updates are read from apt's package indexes; this host's packages are {} \
+             (dnf/yum metadata is not read yet)",
+            inventory.format.as_str()
+        ));
+    }
+    let entries = match root.read_dir_matching(LISTS, |n| {
+        let b = n.as_bytes();
+        b.ends_with(b"_Packages") || b.windows(10).any(|w| w == b"_Packages.")
+    }) {
+        Ok(e) => e,
+        Err(e) if e.is_not_found() => {
+            return Fact::error(format!(
+                "{LISTS} does not exist: whether updates are waiting is unknown"
+            ))
+        }
+        Err(e) => return Fact::from_read_error(&e),
+    };
+    let mut out = Pending::default();
+    let installed: HashMap<&str, Vec<(&str, &str)>> =
+        inventory.packages.iter().fold(HashMap::new(), |mut m, p| {
+            m.entry(p.name.as_str())
+                .or_default()
+                .push((p.version.as_str(), p.architecture.as_str()));
+            m
+        });
+    let mut best: HashMap<String, Update> = HashMap::new();
+    for entry in entries {
+        let Some(name) = entry.name_str().map(str::to_string) else {
+            continue;
+        };
+        let path = entry.display_path();
+        if !name.ends_with("_Packages") {
+            out.warnings
+                .push(format!("{path}: compressed index not read"));
+            continue;
+        }
+        let index = release_of(root, &name, &path);
+        let text = match root.read_lossy(&entry.path) {
+            Ok(t) => t,
+            Err(e) => {
+                out.warnings.push(format!("{path}: {e}"));
+                continue;
+            }
+        };
+        for (package, version, arch) in stanzas(&text) {
+            let Some(ours) = installed.get(package) else {
+                continue;
+            };
+            for (have, have_arch) in ours {
+                if !(arch == "all" || arch == *have_arch || have_arch.is_empty()) {
+                    continue;
+                }
+                if Dpkg.compare(version, have) != Ok(std::cmp::Ordering::Greater) {
+                    continue;
+                }
+                let u = best.entry(package.to_string()).or_insert_with(|| Update {
+                    package: package.to_string(),
+                    installed: have.to_string(),
+                    candidate: version.to_string(),
+                    security: false,
+                    available_since: None,
+                });
+                if Dpkg.compare(version, &u.candidate) == Ok(std::cmp::Ordering::Greater) {
+                    u.candidate = version.to_string();
+                }
+                u.security |= index.security;
+                if let Some(d) = &index.date {
+                    if u.available_since.as_ref().is_none_or(|s| d < s) {
+                        u.available_since = Some(d.clone());
+                    }
+                }
+            }
+        }
+        out.indexes.push(index);
+    }
+    if out.indexes.is_empty() {
+        return Fact::error(format!(
+            "no package indexes in {LISTS} (apt update never run, or the lists were removed): \
+             whether updates are waiting is unknown"
+        ));
+    }
+    let mut updates: Vec<Update> = best.into_values().collect();
+    updates.sort_by(|a, b| a.package.cmp(&b.package));
+    out.updates = updates;
+    Fact::Collected { value: out }
+}
+
+/// The Release file of an index: `HOST_dists_SUITE_…_Packages` → `HOST_dists_SUITE_InRelease`
+/// (or `_Release`).
+fn release_of(root: &HostRoot, name: &str, path: &str) -> IndexFile {
+    let mut index = IndexFile {
+        path: path.to_string(),
+        suite: None,
+        date: None,
+        security: false,
+    };
+    let Some((prefix, rest)) = name.split_once("_dists_") else {
+        return index;
+    };
+    let suite = rest.split('_').next().unwrap_or("");
+    index.suite = Some(suite.to_string());
+    index.security = suite.ends_with("-security") || suite.ends_with("/updates");
+    for release in ["InRelease", "Release"] {
+        let p = format!("{LISTS}/{prefix}_dists_{suite}_{release}");
+        if let Ok(text) = root.read_lossy(&p) {
+            for line in text.lines() {
+                if let Some(d) = line.strip_prefix("Date: ") {
+                    index.date = rfc2822(d.trim());
+                } else if let Some(l) = line.strip_prefix("Label: ") {
+                    index.security |= l.to_ascii_lowercase().contains("security");
+                } else if line.is_empty() && index.date.is_some() {
+                    break;
+                }
+            }
+            break;
+        }
+    }
+    index
+}
+
+/// `Sat, 29 Nov 2026 10:09:48 UTC` → `2026-11-29T10:09:48Z`.
+fn rfc2822(s: &str) -> Option<String> {
+    let s = s
+        .strip_suffix(" UTC")
+        .map(|d| format!("{d} +0000"))
+        .unwrap_or_else(|| s.to_string());
+    jiff::fmt::rfc2822::parse(&s)
+        .ok()
+        .map(|z| z.timestamp().to_string())
+}
+
+/// (Package, Version, Architecture) of each stanza of a Packages file.
+fn stanzas(text: &str) -> Vec<(&str, &str, &str)> {
+    let mut out = Vec::new();
+    let (mut p, mut v, mut a) = (None, None, None);
+    for line in text.lines().chain(std::iter::once("")) {
+        if line.is_empty() {
+            if let (Some(p), Some(v)) = (p, v) {
+                out.push((p, v, a.unwrap_or("")));
+            }
+            (p, v, a) = (None, None, None);
+        } else if let Some(x) = line.strip_prefix("Package: ") {
+            p = Some(x.trim());
+        } else if let Some(x) = line.strip_prefix("Version: ") {
+            v = Some(x.trim());
+        } else if let Some(x) = line.strip_prefix("Architecture: ") {
+            a = Some(x.trim());
+        }
+    }
+    out
+}
