@@ -281,3 +281,30 @@ fn sources_parse_from_the_command_line() {
         .iter()
         .all(|s| s.url.starts_with("https://")));
 }
+
+/// Several sources in one run are indexed together; a failing one does not stop the rest.
+#[test]
+fn several_sources_in_one_run() {
+    let (base, _) = serve();
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(
+        dir.path(),
+        &[
+            src("kev", format!("{base}/kev.json")),
+            src("osv", format!("{base}/404")),
+            src("osv", format!("{base}/osv.zip")),
+        ],
+    );
+    assert!(
+        matches!(out[0], Outcome::Updated { records: 8, .. }),
+        "{out:?}"
+    );
+    assert!(matches!(out[1], Outcome::Failed(_)), "{out:?}");
+    assert!(
+        matches!(out[2], Outcome::Updated { records: 2, .. }),
+        "{out:?}"
+    );
+    assert_eq!(kev_count(dir.path()), 8);
+    let idx = index::Index::open(dir.path()).unwrap().unwrap();
+    assert!(idx.advisory("ALSA-2024:3339").unwrap().is_some());
+}

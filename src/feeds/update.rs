@@ -281,11 +281,15 @@ pub fn update(
     let client = client(limits)?;
     let mut validators = load_validators(data_dir);
     let mut results = Vec::new();
+    // Everything that arrived is indexed in one rewrite of the index at the end (copying a
+    // large index once per source would cost more than the downloads).
+    let mut all = index::Batch::default();
+    let mut arrived: Vec<(usize, Validators)> = Vec::new();
     for source in sources {
         let outcome = match download(&client, source, validators.get(&source.url), limits) {
             Ok(None) => Outcome::NotModified,
             Ok(Some((body, v))) => {
-                let (mut batch, report) = import::read_bytes(&source.url, &body);
+                let (batch, report) = import::read_bytes(&source.url, &body);
                 let records = report.osv + report.kev + report.eol;
                 if records == 0 {
                     let why = report
@@ -295,19 +299,20 @@ pub fn update(
                         .unwrap_or_else(|| "no feed records in the response".into());
                     Outcome::Failed(why)
                 } else {
-                    for f in &mut batch.feeds {
+                    for mut f in batch.feeds {
                         f.source = source.url.clone();
                         f.sha256 = v.sha256.clone();
+                        all.feeds.push(f);
                     }
-                    match index::apply(data_dir, &batch) {
-                        Ok(()) => {
-                            validators.insert(source.url.clone(), v);
-                            Outcome::Updated {
-                                records,
-                                rejected: report.rejected.len(),
-                            }
-                        }
-                        Err(e) => Outcome::Failed(e.to_string()),
+                    all.advisories.extend(batch.advisories);
+                    all.eol.extend(batch.eol);
+                    if batch.kev.is_some() {
+                        all.kev = batch.kev;
+                    }
+                    arrived.push((results.len(), v));
+                    Outcome::Updated {
+                        records,
+                        rejected: report.rejected.len(),
                     }
                 }
             }
@@ -315,6 +320,21 @@ pub fn update(
         };
         progress(source, &outcome);
         results.push((source.clone(), outcome));
+    }
+    if !arrived.is_empty() {
+        match index::apply(data_dir, &all) {
+            Ok(()) => {
+                for (i, v) in arrived {
+                    validators.insert(results[i].0.url.clone(), v);
+                }
+            }
+            Err(e) => {
+                // Nothing was indexed: every download of this run counts as failed.
+                for (i, _) in arrived {
+                    results[i].1 = Outcome::Failed(format!("indexing: {e}"));
+                }
+            }
+        }
     }
     save_validators(data_dir, &validators)?;
     Ok(results)
