@@ -37,7 +37,7 @@ CREATE TABLE IF NOT EXISTS eol (
 ";
 
 /// The index format; an index of another format is refused (import again).
-const FORMAT: i64 = 2;
+const FORMAT: i64 = 3;
 
 fn check_format(db: &Connection, path: &Path) -> Result<(), FeedError> {
     let v: i64 = db
@@ -50,6 +50,31 @@ fn check_format(db: &Connection, path: &Path) -> Result<(), FeedError> {
         });
     }
     Ok(())
+}
+
+/// Separators of the compact event and version lists stored in the index (ASCII record
+/// and unit separators; OSV versions holding control characters are refused at import).
+const RECORD: &str = "\u{1e}";
+const UNIT: char = '\u{1f}';
+
+fn encode_events(events: &[(String, String)]) -> String {
+    events
+        .iter()
+        .map(|(k, v)| format!("{k}{UNIT}{v}"))
+        .collect::<Vec<_>>()
+        .join(RECORD)
+}
+
+fn decode_events(s: &str) -> Option<Vec<(String, String)>> {
+    if s.is_empty() {
+        return Some(Vec::new());
+    }
+    s.split(RECORD)
+        .map(|e| {
+            e.split_once(UNIT)
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+        })
+        .collect()
 }
 
 /// The index file and its digest file in a data directory.
@@ -146,8 +171,8 @@ pub fn apply(data_dir: &Path, batch: &Batch) -> Result<(), FeedError> {
                 .prepare_cached("INSERT INTO affected VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
                 .map_err(&e)?;
             for (seq, p) in a.affected.iter().enumerate() {
-                let events = serde_json::to_string(&p.events).unwrap_or_default();
-                let versions = serde_json::to_string(&p.versions).unwrap_or_default();
+                let events = encode_events(&p.events);
+                let versions = p.versions.join(RECORD);
                 ins.execute(params![
                     p.ecosystem,
                     p.name,
@@ -319,8 +344,15 @@ impl Index {
             let (advisory, events, versions) = row.map_err(&e)?;
             out.push(Hit {
                 advisory,
-                events: serde_json::from_str(&events).unwrap_or_default(),
-                versions: serde_json::from_str(&versions).unwrap_or_default(),
+                events: decode_events(&events).ok_or_else(|| FeedError::Corrupt {
+                    path: self.path.display().to_string(),
+                    reason: format!("malformed range events {events:?}"),
+                })?,
+                versions: if versions.is_empty() {
+                    Vec::new()
+                } else {
+                    versions.split(RECORD).map(str::to_string).collect()
+                },
             });
         }
         Ok(out)
@@ -407,5 +439,21 @@ impl Index {
             .query_row(params![product, cycle], |r| r.get(0))
             .optional()
             .map_err(&e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_round_trip_and_damage_is_detected() {
+        let ev = vec![
+            ("introduced".to_string(), "0".to_string()),
+            ("fixed".to_string(), "1:2.34-83.el9_3.7".to_string()),
+        ];
+        assert_eq!(decode_events(&encode_events(&ev)), Some(ev));
+        assert_eq!(decode_events(""), Some(Vec::new()));
+        assert_eq!(decode_events("fixed without separator"), None);
     }
 }

@@ -143,6 +143,16 @@ pub fn parse(v: serde_json::Value) -> Result<Advisory, String> {
                 events.push((kind.clone(), version.to_string()));
             }
         }
+        if events
+            .iter()
+            .map(|(_, v)| v)
+            .chain(&a.versions)
+            .any(|v| v.chars().any(char::is_control))
+        {
+            return Err(format!(
+                "affected[{i}]: a version contains a control character"
+            ));
+        }
         affected.push(Affected {
             ecosystem: package.ecosystem,
             name: package.name,
@@ -166,4 +176,31 @@ pub fn parse(v: serde_json::Value) -> Result<Advisory, String> {
         severity,
         affected,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_are_read_and_bad_ones_refused() {
+        let good = serde_json::json!({"id": "DSA-1", "modified": "2024-01-01T00:00:00Z",
+            "aliases": ["CVE-2024-1"], "related": ["CVE-2024-2", "GHSA-x"],
+            "affected": [{"package": {"ecosystem": "Debian:12", "name": "openssl"},
+                "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "3.0.11-1~deb12u2"}]},
+                           {"type": "GIT", "events": [{"introduced": "abc"}]}]}]});
+        let a = parse(good.clone()).unwrap();
+        assert_eq!(a.cves, ["CVE-2024-1", "CVE-2024-2"]);
+        assert_eq!(
+            a.affected[0].events.len(),
+            2,
+            "GIT ranges are not package versions"
+        );
+        let mut bad = good.clone();
+        bad["affected"][0]["ranges"][0]["events"][1] = serde_json::json!({"fixed": "1.0\n"});
+        assert!(parse(bad).unwrap_err().contains("control character"));
+        let mut unknown = good;
+        unknown["affected"][0]["ranges"][0]["events"][1] = serde_json::json!({"patched": "1.0"});
+        assert!(parse(unknown).unwrap_err().contains("unknown range event"));
+    }
 }
