@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use ward::facts::packages::{self, Inventory, PackageFormat};
+use ward::facts::packages::{self, Inventory, Package, PackageFormat};
 use ward::facts::Fact;
 use ward::host_root::HostRoot;
 
@@ -39,26 +39,25 @@ fn expected(rel: &str) -> Vec<String> {
     rows
 }
 
-/// As `rpm -qa --qf '%{NAME}\t%{EPOCH}\t%{VERSION}\t%{RELEASE}\t%{ARCH}\t%{SOURCERPM}\n'`
-/// prints a package.
-fn rpm_rows(inv: &Inventory) -> Vec<String> {
+/// A package as `rpm -qa --qf '%{NAME}\t%{EPOCH}\t%{VERSION}\t%{RELEASE}\t%{ARCH}\t%{SOURCERPM}\n'`
+/// prints it.
+fn rpm_row(p: &Package) -> String {
     let none = |s: Option<String>| s.unwrap_or_else(|| "(none)".into());
-    let mut rows: Vec<String> = inv
-        .packages
-        .iter()
-        .map(|p| {
-            let r = p.rpm.as_ref().expect("rpm fields");
-            format!(
-                "{}\t{}\t{}\t{}\t{}\t{}",
-                p.name,
-                none(r.epoch.map(|e| e.to_string())),
-                r.version,
-                r.release,
-                none(Some(p.architecture.clone()).filter(|a| !a.is_empty())),
-                none(r.source_rpm.clone()),
-            )
-        })
-        .collect();
+    let r = p.rpm.as_ref().expect("rpm fields");
+    format!(
+        "{}\t{}\t{}\t{}\t{}\t{}",
+        p.name,
+        none(r.epoch.map(|e| e.to_string())),
+        r.version,
+        r.release,
+        none(Some(p.architecture.clone()).filter(|a| !a.is_empty())),
+        none(r.source_rpm.clone()),
+    )
+}
+
+/// Every package's [`rpm_row`], sorted.
+fn rpm_rows(inv: &Inventory) -> Vec<String> {
+    let mut rows: Vec<String> = inv.packages.iter().map(rpm_row).collect();
     rows.sort();
     rows
 }
@@ -184,21 +183,7 @@ fn rpm_ndb_database_matches_rpm() {
     let mut by_name: Vec<String> = inv
         .packages
         .iter()
-        .map(|p| {
-            let r = p.rpm.as_ref().unwrap();
-            format!(
-                "{}\t{}\t{}\t{}\t{}\t{}\t{}",
-                p.name,
-                r.epoch
-                    .map(|e| e.to_string())
-                    .unwrap_or_else(|| "(none)".into()),
-                r.version,
-                r.release,
-                p.architecture,
-                r.source_rpm.clone().unwrap_or_else(|| "(none)".into()),
-                p.license.clone().unwrap_or_default()
-            )
-        })
+        .map(|p| format!("{}\t{}", rpm_row(p), p.license.clone().unwrap_or_default()))
         .collect();
     by_name.sort();
     assert_eq!(by_name, expected("sle15-bci/expected-packages.tsv"));

@@ -58,9 +58,12 @@ pub struct SourceFile {
     pub builtin: bool,
 }
 
+/// Every file of `controls/` (layer-relative path, text), embedded by `build.rs`.
+const BUILTIN: &[(&str, &str)] = &include!(concat!(env!("OUT_DIR"), "/builtin_catalogue.rs"));
+
 /// The built-in catalogue, compiled into the binary by `build.rs`.
 pub fn builtin_sources() -> Vec<SourceFile> {
-    include!(concat!(env!("OUT_DIR"), "/builtin_catalogue.rs"))
+    BUILTIN
         .iter()
         .map(|(rel, text)| SourceFile {
             name: format!("builtin:{rel}"),
@@ -74,7 +77,7 @@ pub fn builtin_sources() -> Vec<SourceFile> {
 /// A built-in data file (`controls/data/NAME`), embedded like the catalogue.
 pub fn builtin_data(name: &str) -> Option<&'static str> {
     let rel = format!("data/{name}");
-    include!(concat!(env!("OUT_DIR"), "/builtin_catalogue.rs"))
+    BUILTIN
         .iter()
         .find(|(r, _)| *r == rel)
         .map(|(_, text)| *text)

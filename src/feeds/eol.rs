@@ -179,11 +179,15 @@ pub fn builtin_map() -> Result<Vec<ProductMap>, String> {
         .map_err(|e| format!("controls/data/eol-products.yaml: {e}"))
 }
 
-/// Whether `name` matches a pattern where `*` stands for any run of characters.
-pub fn matches_package(pattern: &str, name: &str) -> bool {
-    glob::Pattern::new(pattern)
-        .map(|p| p.matches(name))
-        .unwrap_or(false)
+impl ProductMap {
+    /// The package-name patterns, compiled (`*` stands for any run of characters); a
+    /// pattern that does not compile matches nothing.
+    pub fn patterns(&self) -> Vec<glob::Pattern> {
+        self.packages
+            .iter()
+            .filter_map(|p| glob::Pattern::new(p).ok())
+            .collect()
+    }
 }
 
 /// The cycle a version belongs to: its first `n` numeric components (`3.0.11` → `3.0`).
@@ -237,7 +241,13 @@ mod tests {
         assert!(ended("2026-12-03", "2026-12-03"));
         assert!(!ended("2027-01-01", "2026-12-03"));
         assert!(ended("true", "2000-01-01") && !ended("false", "2100-01-01"));
-        assert!(matches_package("libssl*", "libssl3") && !matches_package("libssl*", "openssl"));
+        let ssl = ProductMap {
+            product: "openssl".into(),
+            packages: vec!["libssl*".into()],
+            cycle: 2,
+        }
+        .patterns();
+        assert!(ssl[0].matches("libssl3") && !ssl[0].matches("openssl"));
         // The endoflife.date API v1 shape.
         let api = serde_json::json!({"schema_version": "1.2.0", "result": {"name": "debian",
             "label": "Debian", "releases": [

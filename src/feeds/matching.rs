@@ -274,12 +274,12 @@ pub fn end_of_life(
         }
     }
     let mut seen = std::collections::BTreeSet::new();
+    let compiled: Vec<_> = map.iter().map(|m| (m, m.patterns())).collect();
     for p in inventory.map(|i| i.packages.as_slice()).unwrap_or_default() {
-        let Some(m) = map.iter().find(|m| {
-            m.packages
-                .iter()
-                .any(|pat| super::eol::matches_package(pat, &p.name))
-        }) else {
+        let Some((m, _)) = compiled
+            .iter()
+            .find(|(_, pats)| pats.iter().any(|pat| pat.matches(&p.name)))
+        else {
             continue;
         };
         let Some(cycle) = cycle_of(upstream(p), m.cycle) else {

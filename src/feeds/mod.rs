@@ -2,9 +2,10 @@
 //! Vulnerabilities catalogue and endoflife.date product data, kept in a data directory and
 //! indexed for matching against a host's installed packages.
 //!
-//! Feeds enter through `ward feeds import` (files or directories, for sites without
-//! internet access) and are stored only as the index ([`index`]): an SQLite file whose
-//! digest is checked before every use. Matching ([`matching`]) compares installed
+//! Feeds enter through `ward feeds update` (downloads, [`update`]) or `ward feeds import`
+//! (files, directories and zips, for sites without internet access, [`import`]) and are
+//! stored only as the index ([`index`]): an SQLite file whose digest is checked before
+//! every use. Matching ([`matching`]) compares installed
 //! versions with advisory ranges in the package manager's own version order.
 
 pub mod eol;

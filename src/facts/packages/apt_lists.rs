@@ -193,7 +193,8 @@ fn rfc2822(s: &str) -> Option<String> {
         .map(|z| z.timestamp().to_string())
 }
 
-/// (Package, Version, Architecture) of each stanza of a Packages file.
+/// (Package, Version, Architecture) of each stanza of a Packages file, its fields read as
+/// dpkg reads its own (case-insensitive names, continuation lines skipped).
 fn stanzas(text: &str) -> Vec<(&str, &str, &str)> {
     let mut out = Vec::new();
     let (mut p, mut v, mut a) = (None, None, None);
@@ -203,12 +204,17 @@ fn stanzas(text: &str) -> Vec<(&str, &str, &str)> {
                 out.push((p, v, a.unwrap_or("")));
             }
             (p, v, a) = (None, None, None);
-        } else if let Some(x) = line.strip_prefix("Package: ") {
-            p = Some(x.trim());
-        } else if let Some(x) = line.strip_prefix("Version: ") {
-            v = Some(x.trim());
-        } else if let Some(x) = line.strip_prefix("Architecture: ") {
-            a = Some(x.trim());
+        } else if line.starts_with([' ', '\t']) {
+            // A continuation line (descriptions): never a field.
+        } else if let Some((name, value)) = super::dpkg::field(line) {
+            let is = |f: &str| name.eq_ignore_ascii_case(f);
+            if is("Package") {
+                p = Some(value);
+            } else if is("Version") {
+                v = Some(value);
+            } else if is("Architecture") {
+                a = Some(value);
+            }
         }
     }
     out

@@ -50,16 +50,13 @@ use super::{Inventory, Package, PackageFormat};
 use crate::facts::{Fact, Origin};
 use crate::host_root::{FileKind, HostRoot};
 
-/// How the error for a host without a dpkg database begins.
-pub(crate) const NOT_FOUND: &str = "no dpkg database found";
-
 /// The status database.
 const STATUS: &str = "/var/lib/dpkg/status";
 /// Per-package status files of distroless images.
 const STATUS_D: &str = "/var/lib/dpkg/status.d";
 
-/// Collect the installed packages.
-pub fn collect(root: &HostRoot) -> Fact<Inventory> {
+/// The host's dpkg database, if it has one (neither the status file nor `status.d`: `None`).
+pub fn collect(root: &HostRoot) -> Option<Fact<Inventory>> {
     let mut out = Inventory {
         format: PackageFormat::Dpkg,
         database: STATUS.to_string(),
@@ -73,7 +70,7 @@ pub fn collect(root: &HostRoot) -> Fact<Inventory> {
             parse_status(&text, STATUS, false, &mut out);
         }
         Err(e) if e.is_not_found() => {}
-        Err(e) => return Fact::from_read_error(&e),
+        Err(e) => return Some(Fact::from_read_error(&e)),
     }
     // Filter names before the listing limit counts them; names are kept byte-exact so a
     // file whose name is not UTF-8 is read under its own name.
@@ -99,17 +96,14 @@ pub fn collect(root: &HostRoot) -> Fact<Inventory> {
                         kind: FileKind::Directory,
                         ..
                     }) => {}
-                    Err(e) => return Fact::from_read_error(&e),
+                    Err(e) => return Some(Fact::from_read_error(&e)),
                 }
             }
         }
         Err(e) if e.is_not_found() => {}
-        Err(e) => return Fact::from_read_error(&e),
+        Err(e) => return Some(Fact::from_read_error(&e)),
     }
-    if !found {
-        return Fact::error(format!("{NOT_FOUND} (looked for /var/lib/dpkg/status)"));
-    }
-    Fact::Collected { value: out }
+    found.then_some(Fact::Collected { value: out })
 }
 
 /// The fields of one stanza that Ward uses, first occurrence of each.
@@ -140,10 +134,7 @@ fn parse_status(text: &str, path: &str, missing_status_installed: bool, out: &mu
             // Continuation of a multi-line field (or white space between stanzas).
             continue;
         }
-        let field = line
-            .split_once(':')
-            .filter(|(name, _)| !name.is_empty() && !name.contains(char::is_whitespace));
-        let Some((name, value)) = field else {
+        let Some((name, value)) = field(line) else {
             out.warnings.push(format!(
                 "{path}:{line_no}: neither a `Field: value` line nor a continuation; ignored"
             ));
@@ -173,12 +164,22 @@ fn parse_status(text: &str, path: &str, missing_status_installed: bool, out: &mu
                 "{path}:{line_no}: duplicate `{name}` field; the first one is used"
             ));
         } else {
-            *slot = Some(value.trim());
+            *slot = Some(value);
         }
     }
     if let Some(stanza) = current.take() {
         finish(stanza, path, missing_status_installed, out);
     }
+}
+
+/// A deb822 `Field: value` line (dpkg's control files, apt's package indexes): the field
+/// name (no white space, matched case-insensitively by callers) and the trimmed value.
+/// `None` for anything else; continuation lines (starting with a space or tab) are the
+/// caller's to recognise first.
+pub(super) fn field(line: &str) -> Option<(&str, &str)> {
+    line.split_once(':')
+        .filter(|(name, _)| !name.is_empty() && !name.contains(char::is_whitespace))
+        .map(|(name, value)| (name, value.trim()))
 }
 
 /// Turn a complete stanza into a package, a warning, or nothing (not installed).
@@ -310,6 +311,11 @@ mod tests {
 
     /// Real data copied into the repository (see its README for source and licence).
     const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/data");
+
+    /// The dpkg database of a root that has one.
+    fn collect(root: &HostRoot) -> Fact<Inventory> {
+        super::collect(root).expect("the root has a dpkg database")
+    }
 
     /// A host root holding `files` (host path, contents).
     fn host(files: &[(&str, &[u8])]) -> (tempfile::TempDir, HostRoot) {
@@ -521,19 +527,7 @@ mod tests {
     #[test]
     fn missing_database_is_an_error() {
         let (_d, root) = host(&[("/etc/hostname", b"x\n")]);
-        match collect(&root) {
-            Fact::Error {
-                reason,
-                permission_denied,
-            } => {
-                assert_eq!(
-                    reason,
-                    "no dpkg database found (looked for /var/lib/dpkg/status)"
-                );
-                assert!(!permission_denied);
-            }
-            other => panic!("expected an error, got {other:?}"),
-        }
+        assert!(super::collect(&root).is_none());
         // Nor an rpm or apk one: the inventory is an error naming every place looked at.
         match crate::facts::packages::collect(&root) {
             Fact::Error { reason, .. } => {

@@ -111,18 +111,13 @@ pub fn collect(root: &HostRoot) -> Fact<Inventory> {
     // A host has one package manager; dpkg is looked for first, as before, then rpm, then
     // apk. (A Debian host with the `rpm` package installed has an empty rpm database
     // beside the real one.)
-    let dpkg = dpkg::collect(root);
-    if !matches!(&dpkg, Fact::Error { reason, .. } if reason.starts_with(dpkg::NOT_FOUND)) {
-        return dpkg;
-    }
-    if let Some(rpm) = rpm::collect(root) {
-        return rpm;
-    }
-    if let Some(apk) = apk::collect(root) {
-        return apk;
-    }
-    Fact::error(
-        "no package database found (looked for /var/lib/dpkg/status, the rpm database in \
+    dpkg::collect(root)
+        .or_else(|| rpm::collect(root))
+        .or_else(|| apk::collect(root))
+        .unwrap_or_else(|| {
+            Fact::error(
+                "no package database found (looked for /var/lib/dpkg/status, the rpm database in \
          /usr/lib/sysimage/rpm and /var/lib/rpm, and /lib/apk/db/installed)",
-    )
+            )
+        })
 }
