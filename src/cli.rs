@@ -56,6 +56,8 @@ enum Command {
         #[command(flatten)]
         select: SelectArgs,
         #[command(flatten)]
+        feeds: FeedArgs,
+        #[command(flatten)]
         output: OutputArgs,
     },
     /// Collect facts from a host into a JSON bundle, without evaluating them.
@@ -87,6 +89,8 @@ enum Command {
         catalogue: CatalogueArgs,
         #[command(flatten)]
         select: SelectArgs,
+        #[command(flatten)]
+        feeds: FeedArgs,
         #[command(flatten)]
         output: OutputArgs,
     },
@@ -134,6 +138,21 @@ enum FeedsCommand {
         #[command(flatten)]
         data: DataDirArg,
     },
+    /// Write the indexed feeds to one bundle file that `ward feeds import` reads on another
+    /// machine (an air-gapped site), keeping each feed's source, date and digest.
+    #[command(
+        after_help = "Examples:\n  ward feeds export feeds.json\n  ward feeds export --kind kev,eol snapshot.json"
+    )]
+    Export {
+        /// The bundle file to write.
+        path: PathBuf,
+        /// Which feeds to export (comma-separated): osv, kev, eol.
+        #[arg(long, value_delimiter = ',', default_value = "osv,kev,eol",
+              value_parser = ["osv", "kev", "eol"])]
+        kind: Vec<String>,
+        #[command(flatten)]
+        data: DataDirArg,
+    },
     /// Show each feed: source, date, age, records and digest.
     Status {
         /// A feed obtained more than this many days ago is reported as stale (exit code 1).
@@ -142,6 +161,44 @@ enum FeedsCommand {
         #[command(flatten)]
         data: DataDirArg,
     },
+}
+
+/// Feed data for judging installed software.
+#[derive(Args, Debug)]
+struct FeedArgs {
+    /// Feed data directory (default: WARD_DATA_DIR, else /var/lib/ward for root,
+    /// ~/.local/share/ward for others). Without feed data, Ward's embedded KEV and
+    /// end-of-life snapshot is used and the vulnerability checks report `error`.
+    #[arg(long, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    /// Feed data older than this many days is reported as stale.
+    #[arg(long, value_name = "DAYS", default_value_t = ward::feeds::assess::DEFAULT_MAX_FEED_AGE,
+          value_parser = clap::value_parser!(u32).range(1..=3650))]
+    max_feed_age: u32,
+}
+
+impl FeedArgs {
+    /// The feed data: the data directory's index and the embedded snapshot.
+    fn knowledge(&self) -> Result<ward::feeds::knowledge::Knowledge> {
+        let dir = ward::feeds::data_dir(self.data_dir.as_deref())?;
+        Ok(ward::feeds::knowledge::Knowledge::open(&dir))
+    }
+}
+
+/// Judge the host's software with the feed data, today.
+fn assess_software(
+    facts: &Facts,
+    knowledge: &ward::feeds::knowledge::Knowledge,
+    max_feed_age: u32,
+) -> Result<ward::feeds::assess::Software> {
+    let map = ward::feeds::eol::builtin_map().map_err(anyhow::Error::msg)?;
+    Ok(ward::feeds::assess::assess(
+        facts,
+        knowledge,
+        &map,
+        ward::feeds::assess::today(),
+        max_feed_age,
+    ))
 }
 
 #[derive(Args, Debug)]
@@ -322,6 +379,7 @@ pub fn run() -> Result<ExitCode> {
             host,
             catalogue,
             select,
+            feeds,
             output,
         } => {
             let renderer = Renderer::new(output.templates.as_deref())?;
@@ -335,10 +393,29 @@ pub fn run() -> Result<ExitCode> {
                         .name("ward-templates".into())
                         .spawn_scoped(scope, move || renderer.prepare(std::slice::from_ref(f)));
                 }
+                // The feed index is opened (and its digest checked) while the host is read.
+                let knowledge = std::thread::Builder::new()
+                    .name("ward-feeds".into())
+                    .spawn_scoped(scope, || feeds.knowledge())
+                    .context("starting a thread")?;
                 let (cat, selection, facts, dir) =
                     collect_facts(&host, &catalogue, &select, Some(&output.output))?;
                 let dir = dir.context("no output directory")?;
-                let code = finish(&cat, &selection, &facts, &output, &dir, None, renderer);
+                let knowledge = knowledge
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
+                let software = assess_software(&facts, &knowledge, feeds.max_feed_age)?;
+                let code = finish(
+                    &cat,
+                    &selection,
+                    &facts,
+                    software,
+                    &output,
+                    &dir,
+                    None,
+                    renderer,
+                );
+                exiting(knowledge);
                 exiting(cat);
                 exiting(facts);
                 code
@@ -377,6 +454,7 @@ pub fn run() -> Result<ExitCode> {
             max_bundle_size,
             catalogue,
             select,
+            feeds,
             output,
         } => {
             let renderer = Renderer::new(output.templates.as_deref())?;
@@ -400,10 +478,12 @@ pub fn run() -> Result<ExitCode> {
             }
             let source = Source::bundle(digest, &bundle);
             let dir = open_output_dir(&output.output, None)?;
+            let software = assess_software(&bundle, &feeds.knowledge()?, feeds.max_feed_age)?;
             finish(
                 &cat,
                 &selection,
                 &bundle,
+                software,
                 &output,
                 &dir,
                 Some(source),
@@ -500,6 +580,44 @@ fn feeds(cmd: FeedsCommand) -> Result<ExitCode> {
             } else {
                 ExitCode::SUCCESS
             })
+        }
+        FeedsCommand::Export { path, kind, data } => {
+            let dir = data_dir(data.data_dir.as_deref())?;
+            let Some(idx) = index::Index::open(&dir)? else {
+                bail!(
+                    "no feeds in {}: run `ward feeds update` or `ward feeds import` first",
+                    dir.display()
+                );
+            };
+            let kinds: Vec<&str> = kind.iter().map(String::as_str).collect();
+            let bundle = ward::feeds::bundle::Bundle::export(&idx, &kinds)?;
+            let json = serde_json::to_vec(&bundle)?;
+            let (parent, name) = split_file(&path)?;
+            let tmp = tempfile::Builder::new()
+                .prefix(&format!(".{name}."))
+                .tempfile_in(&parent)
+                .with_context(|| format!("writing into {}", parent.display()))?;
+            std::fs::write(tmp.path(), &json)
+                .with_context(|| format!("writing {}", tmp.path().display()))?;
+            // Feed data is public: readable by whoever carries it to the other machine.
+            std::fs::set_permissions(
+                tmp.path(),
+                std::os::unix::fs::PermissionsExt::from_mode(0o644),
+            )
+            .with_context(|| format!("writing {}", tmp.path().display()))?;
+            tmp.persist(&path)
+                .with_context(|| format!("writing {}", path.display()))?;
+            writeln!(
+                out,
+                "Exported to {}: {} OSV record(s), {} KEV entr{}, {} endoflife.date product(s) ({} bytes)",
+                path.display(),
+                bundle.osv.len(),
+                bundle.kev.as_ref().and_then(|k| k["vulnerabilities"].as_array().map(Vec::len)).unwrap_or(0),
+                if bundle.kev.as_ref().and_then(|k| k["vulnerabilities"].as_array().map(Vec::len)) == Some(1) { "y" } else { "ies" },
+                bundle.eol.len(),
+                json.len()
+            )?;
+            Ok(ExitCode::SUCCESS)
         }
         FeedsCommand::Status { max_age, data } => {
             let dir = data_dir(data.data_dir.as_deref())?;
@@ -680,16 +798,18 @@ fn host_root(args: &HostArgs) -> Result<HostRoot> {
     Ok(root.with_read_cap(args.max_file_size << 20))
 }
 
+#[allow(clippy::too_many_arguments)]
 fn finish(
     cat: &Catalogue,
     selection: &Selection,
     facts: &Facts,
+    software: ward::feeds::assess::Software,
     out: &OutputArgs,
     dir: &OutputDir,
     source: Option<Source>,
     renderer: &Renderer,
 ) -> Result<ExitCode> {
-    let mut report = Report::evaluate(cat, selection, facts);
+    let mut report = Report::evaluate_with(cat, selection, facts, Some(software));
     if let Some(source) = source {
         report.host.source = source;
     }

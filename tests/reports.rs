@@ -307,6 +307,7 @@ fn synthetic() -> Report {
             version: "0.0.0-test".into(),
         },
         generated_at: "2025-01-15T10:30:00Z".into(),
+        software: None,
         redacted: false,
         host: HostSection {
             hostname: Some("pas-db01 | <b>prod</b>".into()),

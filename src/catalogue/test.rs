@@ -38,7 +38,122 @@ pub enum Test {
     Service(ServiceTest),
     /// A query over local accounts and groups.
     Account(AccountTest),
+    /// Known vulnerabilities of the installed packages, from the feed data.
+    Vulnerabilities(VulnerabilitiesTest),
+    /// End-of-life state of the operating system or of installed software.
+    EndOfLife(EndOfLifeTest),
+    /// Newer versions of installed packages waiting in the host's package indexes.
+    PendingUpdates(PendingUpdatesTest),
+    /// How recently the host refreshed its package indexes.
+    PackageMetadata(PackageMetadataTest),
 }
+
+/// Known vulnerabilities of installed packages. Passes when no advisory in the feed data
+/// for the host's release matches an installed version under these filters; `error` when
+/// there is no advisory data for the release (no evidence is not a pass).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VulnerabilitiesTest {
+    /// Count only vulnerabilities with a CVE in CISA's Known Exploited Vulnerabilities
+    /// catalogue.
+    #[serde(default)]
+    pub kev_only: bool,
+    /// Count only vulnerabilities the distribution has published a fixed version for.
+    #[serde(default)]
+    pub fixed_only: bool,
+    /// Lowest severity counted: `critical`, `high`, `medium` or `low`. A vulnerability
+    /// whose severity the advisory does not give always counts (treated as high, as Cyber
+    /// Essentials asks when a vendor gives no rating).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_severity: Option<Word>,
+    /// Count only advisories published at least this many days before the scan.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub older_than_days: Option<Num>,
+}
+
+/// What an end-of-life probe looks at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EolSubject {
+    /// The operating system release (from os-release).
+    OperatingSystem,
+    /// Installed software mapped to endoflife.date products (`controls/data/eol-products.yaml`).
+    Software,
+}
+
+/// End-of-life state. Passes on positive evidence only: the release or product cycle is
+/// in the endoflife.date data and its end date has not passed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EndOfLifeTest {
+    pub subject: EolSubject,
+}
+
+/// Updates waiting in the host's package indexes (apt lists).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PendingUpdatesTest {
+    /// Count only updates a security archive offers.
+    #[serde(default)]
+    pub security_only: bool,
+    /// Count only updates available for at least this many days.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub older_than_days: Option<Num>,
+}
+
+/// How recently the package indexes were refreshed (`apt update`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PackageMetadataTest {
+    /// Most days since the newest index the host holds was published.
+    pub max_age_days: Num,
+}
+
+/// A word in a probe: written literally (`high`) or naming a string parameter
+/// (`{ param: min_severity }`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Word {
+    Value(String),
+    Param(ParamRef),
+}
+
+impl Word {
+    /// The literal word; `Err` names a parameter that was not resolved.
+    pub fn value(&self) -> Result<&str, String> {
+        match self {
+            Word::Value(v) => Ok(v),
+            Word::Param(p) => Err(format!("parameter {:?} has no value", p.param)),
+        }
+    }
+
+    fn param(&self) -> Option<&str> {
+        match self {
+            Word::Param(p) => Some(&p.param),
+            Word::Value(_) => None,
+        }
+    }
+
+    fn resolve(&mut self, params: &Params) -> Result<(), String> {
+        if let Word::Param(p) = self {
+            match params.get(&p.param) {
+                Some(ParamValue::Text(t)) => *self = Word::Value(t.clone()),
+                Some(other) => {
+                    return Err(format!(
+                        "parameter {:?} is {}, not a string",
+                        p.param,
+                        other.kind()
+                    ))
+                }
+                None => return Err(format!("parameter {:?} is not declared", p.param)),
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The severities a `min_severity` may name, highest first.
+pub const ADVISORY_SEVERITIES: [&str; 4] = ["critical", "high", "medium", "low"];
 
 /// What a test means when the thing it looks at does not exist.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -798,6 +913,26 @@ impl Test {
                     ));
                 }
             }
+            Test::Vulnerabilities(v) => {
+                if let Some(Word::Value(w)) = &v.min_severity {
+                    if !ADVISORY_SEVERITIES.contains(&w.as_str()) {
+                        problems.push(format!(
+                            "vulnerabilities: min_severity {w:?} is not one of {}",
+                            ADVISORY_SEVERITIES.join(", ")
+                        ));
+                    }
+                }
+                non_negative("vulnerabilities: older_than_days", &v.older_than_days, problems);
+            }
+            Test::PendingUpdates(p) => {
+                non_negative("pending_updates: older_than_days", &p.older_than_days, problems)
+            }
+            Test::PackageMetadata(m) => non_negative(
+                "package_metadata: max_age_days",
+                &Some(m.max_age_days.clone()),
+                problems,
+            ),
+            Test::EndOfLife(_) => {}
         }
     }
 
@@ -813,6 +948,14 @@ impl Test {
                 Test::Sshd(s) => s.params(),
                 Test::Sysctl(s) => s.params(),
                 Test::Lines(l) => l.value.as_ref().map(Compare::params).unwrap_or_default(),
+                Test::Vulnerabilities(v) => v
+                    .min_severity
+                    .iter()
+                    .filter_map(Word::param)
+                    .chain(v.older_than_days.iter().filter_map(Num::param))
+                    .collect(),
+                Test::PendingUpdates(p) => p.older_than_days.iter().filter_map(Num::param).collect(),
+                Test::PackageMetadata(m) => m.max_age_days.param().into_iter().collect(),
                 _ => Vec::new(),
             })
             .map(str::to_string)
@@ -843,6 +986,22 @@ impl Test {
                 Some(v) => v.resolve(params),
                 None => Ok(()),
             },
+            Test::Vulnerabilities(v) => {
+                if let Some(w) = &mut v.min_severity {
+                    w.resolve(params)?;
+                    if let Word::Value(w) = w {
+                        if !ADVISORY_SEVERITIES.contains(&w.as_str()) {
+                            return Err(format!(
+                                "min_severity {w:?} is not one of {}",
+                                ADVISORY_SEVERITIES.join(", ")
+                            ));
+                        }
+                    }
+                }
+                v.older_than_days.iter_mut().try_for_each(|n| n.resolve(params))
+            }
+            Test::PendingUpdates(p) => p.older_than_days.iter_mut().try_for_each(|n| n.resolve(params)),
+            Test::PackageMetadata(m) => m.max_age_days.resolve(params),
             _ => Ok(()),
         }
     }
@@ -853,6 +1012,15 @@ impl Test {
             Test::All(v) | Test::Any(v) | Test::None(v) => v.iter().for_each(|t| t.probes(out)),
             Test::Not(t) => t.probes(out),
             leaf => out.push(leaf),
+        }
+    }
+}
+
+/// A literal day count must not be negative.
+fn non_negative(what: &str, n: &Option<Num>, problems: &mut Vec<String>) {
+    if let Some(Num::Value(v)) = n {
+        if *v < 0 {
+            problems.push(format!("{what} is {v}; it cannot be negative"));
         }
     }
 }

@@ -305,16 +305,65 @@ pub struct Finding {
     pub parameters: BTreeMap<String, ParamUse>,
 }
 
+/// What checks are judged on: the host's facts, what the feeds say about its software, and
+/// the day (end-of-life dates and patch deadlines count from it).
+#[derive(Debug, Clone, Copy)]
+pub struct Inputs<'a> {
+    pub facts: &'a Facts,
+    /// The software section, when feed data was assessed for this evaluation.
+    pub software: Option<&'a crate::feeds::assess::Software>,
+    pub today: jiff::civil::Date,
+}
+
+impl<'a> Inputs<'a> {
+    /// Facts alone, judged today; the feed-based probes give `error`.
+    pub fn facts(facts: &'a Facts) -> Inputs<'a> {
+        Inputs {
+            facts,
+            software: None,
+            today: crate::feeds::assess::today(),
+        }
+    }
+
+    /// Facts and the software section (whose day is used).
+    pub fn with_software(facts: &'a Facts, software: &'a crate::feeds::assess::Software) -> Inputs<'a> {
+        Inputs {
+            facts,
+            software: Some(software),
+            today: crate::feeds::assess::date_of(&software.assessed_on)
+                .unwrap_or_else(crate::feeds::assess::today),
+        }
+    }
+}
+
 /// Evaluate a test against facts.
 pub fn evaluate_test(test: &Test, facts: &Facts) -> Verdict {
+    evaluate_test_with(test, Inputs::facts(facts))
+}
+
+/// Evaluate a test against facts and feed data.
+pub fn evaluate_test_with(test: &Test, inputs: Inputs) -> Verdict {
     match test {
-        Test::All(parts) => combine_all(parts.iter().map(|t| evaluate_test(t, facts)).collect()),
-        Test::Any(parts) => combine_any(parts.iter().map(|t| evaluate_test(t, facts)).collect()),
+        Test::All(parts) => combine_all(
+            parts
+                .iter()
+                .map(|t| evaluate_test_with(t, inputs))
+                .collect(),
+        ),
+        Test::Any(parts) => combine_any(
+            parts
+                .iter()
+                .map(|t| evaluate_test_with(t, inputs))
+                .collect(),
+        ),
         Test::None(parts) => negate(combine_any(
-            parts.iter().map(|t| evaluate_test(t, facts)).collect(),
+            parts
+                .iter()
+                .map(|t| evaluate_test_with(t, inputs))
+                .collect(),
         )),
-        Test::Not(t) => negate(evaluate_test(t, facts)),
-        leaf => probes::evaluate(leaf, facts),
+        Test::Not(t) => negate(evaluate_test_with(t, inputs)),
+        leaf => probes::evaluate(leaf, inputs),
     }
 }
 
@@ -422,6 +471,16 @@ pub fn evaluate_check(
     parameters: BTreeMap<String, ParamUse>,
     facts: &Facts,
 ) -> Finding {
+    evaluate_check_with(check, severity, parameters, Inputs::facts(facts))
+}
+
+/// [`evaluate_check`] with feed data.
+pub fn evaluate_check_with(
+    check: &Check,
+    severity: Severity,
+    parameters: BTreeMap<String, ParamUse>,
+    inputs: Inputs,
+) -> Finding {
     let values: Params = parameters
         .iter()
         .map(|(k, u)| (k.clone(), u.value.clone()))
@@ -441,9 +500,9 @@ pub fn evaluate_check(
             false,
         ),
         Ok((test, Some(pre))) => {
-            let p = evaluate_test(pre, facts);
+            let p = evaluate_test_with(pre, inputs);
             match p.outcome {
-                Outcome::Pass => evaluate_test(test, facts),
+                Outcome::Pass => evaluate_test_with(test, inputs),
                 Outcome::Fail | Outcome::NotApplicable => Verdict::with(
                     Outcome::NotApplicable,
                     format!("not applicable: {}", p.reason),
@@ -455,7 +514,7 @@ pub fn evaluate_check(
                 },
             }
         }
-        Ok((test, None)) => evaluate_test(test, facts),
+        Ok((test, None)) => evaluate_test_with(test, inputs),
     };
     Finding {
         check: check.id.clone(),
@@ -473,13 +532,18 @@ pub fn evaluate_check(
 
 /// Evaluate every selected check.
 pub fn evaluate(catalogue: &Catalogue, selection: &Selection, facts: &Facts) -> Vec<Finding> {
+    evaluate_with(catalogue, selection, Inputs::facts(facts))
+}
+
+/// Evaluate every selected check against facts and feed data.
+pub fn evaluate_with(catalogue: &Catalogue, selection: &Selection, inputs: Inputs) -> Vec<Finding> {
     selection
         .checks
         .iter()
         .filter_map(|id| catalogue.checks.get(id))
         .map(|c| {
             let sev = selection.severity.get(&c.id).copied().unwrap_or(c.severity);
-            evaluate_check(c, sev, selection.params_for(c), facts)
+            evaluate_check_with(c, sev, selection.params_for(c), inputs)
         })
         .collect()
 }

@@ -88,6 +88,7 @@ impl Registry {
         // Names are unique by construction; a clash is a programming error caught by tests.
         let _ = r.register(OsReleaseCollector);
         let _ = r.register(PackagesCollector);
+        let _ = r.register(PendingUpdatesCollector);
         let _ = r.register(AccountsCollector);
         let _ = r.register(LoginDefsCollector);
         let _ = r.register(SshdCollector);
@@ -171,10 +172,56 @@ impl FactKind for packages::Inventory {
 impl Collector for PackagesCollector {
     type Output = packages::Inventory;
     fn paths(&self) -> Vec<String> {
-        strings(&["/var/lib/dpkg/status", "/var/lib/dpkg/status.d/*"])
+        strings(&[
+            "/var/lib/dpkg/status",
+            "/var/lib/dpkg/status.d/*",
+            "/var/lib/rpm/rpmdb.sqlite",
+            "/var/lib/rpm/Packages.db",
+            "/var/lib/rpm/Packages",
+            "/usr/lib/sysimage/rpm/*",
+            "/lib/apk/db/installed",
+        ])
     }
     fn collect(&self, root: &HostRoot, _: &Plan) -> Fact<Self::Output> {
         packages::collect(root)
+    }
+}
+
+/// Updates waiting in apt's package indexes, compared with the inventory.
+pub struct PendingUpdatesCollector;
+impl FactKind for packages::apt_lists::Pending {
+    const NAME: &'static str = "pending_updates";
+}
+impl Collector for PendingUpdatesCollector {
+    type Output = packages::apt_lists::Pending;
+    fn paths(&self) -> Vec<String> {
+        strings(&[
+            "/var/lib/apt/lists/*_Packages",
+            "/var/lib/apt/lists/*Release",
+            "/var/lib/apt/periodic/update-success-stamp",
+            "/var/lib/apt/periodic/update-stamp",
+        ])
+    }
+    fn collect(&self, root: &HostRoot, _: &Plan) -> Fact<Self::Output> {
+        pending_from(root, &packages::collect(root))
+    }
+    fn collect_after(&self, root: &HostRoot, plan: &Plan, earlier: &Facts) -> Fact<Self::Output> {
+        match earlier.fact::<packages::Inventory>() {
+            Ok(inventory) => pending_from(root, inventory),
+            Err(_) => self.collect(root, plan),
+        }
+    }
+}
+
+fn pending_from(
+    root: &HostRoot,
+    inventory: &Fact<packages::Inventory>,
+) -> Fact<packages::apt_lists::Pending> {
+    match inventory {
+        Fact::Collected { value } => packages::apt_lists::collect(root, value),
+        Fact::Error { reason, .. } => Fact::error(format!(
+            "pending updates need the package inventory, which was not collected: {reason}"
+        )),
     }
 }
 
@@ -363,6 +410,6 @@ mod tests {
         sorted.sort();
         sorted.dedup();
         assert_eq!(sorted.len(), names.len(), "{names:?}");
-        assert_eq!(names.len(), 10);
+        assert_eq!(names.len(), 11);
     }
 }

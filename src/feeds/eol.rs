@@ -205,7 +205,7 @@ pub fn cycle_of(upstream: &str, n: usize) -> Option<String> {
 }
 
 /// The end-of-life state of one thing on the host.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct EolStatus {
     /// What was judged: `operating system` or a package name.
     pub subject: String,
@@ -215,6 +215,10 @@ pub struct EolStatus {
     pub eol: String,
     /// Whether the cycle has reached its end of life on `today`.
     pub ended: bool,
+    /// Whether the data has this product's cycle at all; when not, `eol` is empty and
+    /// nothing is known about its support.
+    #[serde(default)]
+    pub known: bool,
 }
 
 /// Judge a cycle's `eol` value on `today` (`YYYY-MM-DD`).

@@ -33,6 +33,11 @@ struct Reader {
     osv_hash: Sha256,
     newest_osv: String,
     now: String,
+    /// Feed records carried by bundles.
+    manifest: Vec<FeedRecord>,
+    /// OSV records and endoflife.date products read from loose files (not bundles).
+    loose_osv: usize,
+    loose_eol: usize,
 }
 
 impl Reader {
@@ -43,6 +48,9 @@ impl Reader {
             osv_hash: Sha256::new(),
             newest_osv: String::new(),
             now: jiff::Timestamp::now().to_string(),
+            manifest: Vec::new(),
+            loose_osv: 0,
+            loose_eol: 0,
         }
     }
 
@@ -58,10 +66,29 @@ impl Reader {
             }
         };
         let sha = hex::encode(Sha256::digest(bytes));
-        let result = if kev::looks_like(&value) {
+        let result = if super::bundle::looks_like(&value) {
+            super::bundle::Bundle::from_value(value).map(|b| {
+                let (batch, rejected) = b.into_batch();
+                self.report.osv += batch.advisories.len();
+                self.report.eol += batch.eol.len();
+                if let Some(k) = &batch.kev {
+                    self.report.kev = k.vulnerabilities.len();
+                    self.batch.kev = batch.kev;
+                    self.batch.feeds.retain(|f| f.kind != "kev");
+                }
+                self.batch.advisories.extend(batch.advisories);
+                self.batch.eol.extend(batch.eol);
+                // The bundle's own provenance, not "imported from this file today".
+                self.manifest.extend(batch.feeds);
+                for (what, why) in rejected {
+                    self.report.rejected.push((name.join(what), why));
+                }
+            })
+        } else if kev::looks_like(&value) {
             kev::parse(value).map(|c| {
                 self.report.kev = c.vulnerabilities.len();
                 self.batch.feeds.retain(|f| f.kind != "kev");
+                self.manifest.retain(|f| f.kind != "kev");
                 self.batch.feeds.push(FeedRecord {
                     kind: "kev".into(),
                     source: source.to_string(),
@@ -75,11 +102,13 @@ impl Reader {
         } else if eol::looks_like(&value) {
             eol::parse(value).map(|p| {
                 self.report.eol += 1;
+                self.loose_eol += 1;
                 self.batch.eol.push(p);
             })
         } else if osv::looks_like(&value) {
             osv::parse(value).map(|a| {
                 self.report.osv += 1;
+                self.loose_osv += 1;
                 self.osv_hash.update(bytes);
                 if a.modified > self.newest_osv {
                     self.newest_osv = a.modified.clone();
@@ -134,26 +163,31 @@ impl Reader {
     }
 
     fn finish(mut self, source: &str) -> (Batch, Report) {
-        if self.report.osv > 0 {
+        if self.loose_osv > 0 {
             self.batch.feeds.push(FeedRecord {
                 kind: "osv".into(),
                 source: source.to_string(),
                 date: self.newest_osv,
                 updated_at: self.now.clone(),
-                records: self.report.osv as u64,
+                records: self.loose_osv as u64,
                 sha256: hex::encode(self.osv_hash.finalize()),
             });
         }
-        if self.report.eol > 0 {
+        if self.loose_eol > 0 {
             self.batch.feeds.push(FeedRecord {
                 kind: "eol".into(),
                 source: source.to_string(),
                 date: self.now.clone(),
                 updated_at: self.now,
-                records: self.report.eol as u64,
+                records: self.loose_eol as u64,
                 sha256: String::new(),
             });
         }
+        if self.manifest.iter().any(|f| f.kind == "kev") {
+            // A loose KEV file read after the bundle would have replaced its record.
+            self.batch.feeds.retain(|f| f.kind != "kev");
+        }
+        self.batch.feeds.extend(self.manifest);
         (self.batch, self.report)
     }
 }

@@ -114,7 +114,8 @@ pub struct Batch {
 }
 
 /// One feed's provenance.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct FeedRecord {
     /// `osv`, `kev` or `eol`.
     pub kind: String,
@@ -144,10 +145,27 @@ pub fn apply(data_dir: &Path, batch: &Batch) -> Result<(), FeedError> {
     }
     {
         let mut db = Connection::open(tmp.path()).map_err(sqlite_err(tmp.path()))?;
-        let e = sqlite_err(tmp.path());
         if index.exists() {
             check_format(&db, &index)?;
         }
+        write_batch(&mut db, batch, tmp.path())?;
+        db.execute_batch("VACUUM")
+            .map_err(sqlite_err(tmp.path()))?;
+    }
+    let sum = digest_file(tmp.path())?;
+    tmp.persist(&index).map_err(|e| io_err(&index)(e.error))?;
+    let tmp_digest = tempfile::NamedTempFile::new_in(data_dir).map_err(io_err(data_dir))?;
+    std::fs::write(tmp_digest.path(), format!("{sum}  index.sqlite\n")).map_err(io_err(&digest))?;
+    tmp_digest
+        .persist(&digest)
+        .map_err(|e| io_err(&digest)(e.error))?;
+    Ok(())
+}
+
+/// Write a batch into an index database (created when empty).
+fn write_batch(db: &mut Connection, batch: &Batch, path: &Path) -> Result<(), FeedError> {
+    {
+        let e = sqlite_err(path);
         db.execute_batch(SCHEMA).map_err(&e)?;
         db.execute_batch(&format!("PRAGMA user_version = {FORMAT};"))
             .map_err(&e)?;
@@ -245,15 +263,7 @@ pub fn apply(data_dir: &Path, batch: &Batch) -> Result<(), FeedError> {
             .map_err(&e)?;
         }
         tx.commit().map_err(&e)?;
-        db.execute_batch("VACUUM").map_err(&e)?;
     }
-    let sum = digest_file(tmp.path())?;
-    tmp.persist(&index).map_err(|e| io_err(&index)(e.error))?;
-    let tmp_digest = tempfile::NamedTempFile::new_in(data_dir).map_err(io_err(data_dir))?;
-    std::fs::write(tmp_digest.path(), format!("{sum}  index.sqlite\n")).map_err(io_err(&digest))?;
-    tmp_digest
-        .persist(&digest)
-        .map_err(|e| io_err(&digest)(e.error))?;
     Ok(())
 }
 
@@ -319,6 +329,30 @@ impl Index {
         db.execute_batch("PRAGMA mmap_size = 268435456; PRAGMA cache_size = -32768;")
             .map_err(sqlite_err(&path))?;
         Ok(Some(Index { db, path }))
+    }
+
+    /// An index held in memory, built from a batch: the embedded snapshot a fresh install
+    /// uses, and the feed data a catalogue fixture carries. `label` names it in errors.
+    pub fn in_memory(batch: &Batch, label: &str) -> Result<Index, FeedError> {
+        let path = PathBuf::from(label);
+        let mut db = Connection::open_in_memory().map_err(sqlite_err(&path))?;
+        write_batch(&mut db, batch, &path)?;
+        Ok(Index { db, path })
+    }
+
+    /// Where the index is (a file, or the label of one held in memory).
+    pub fn location(&self) -> &Path {
+        &self.path
+    }
+
+    /// Whether the index holds a feed of this kind (`osv`, `kev`, `eol`).
+    pub fn has_kind(&self, kind: &str) -> Result<bool, FeedError> {
+        let e = sqlite_err(&self.path);
+        self.db
+            .prepare_cached("SELECT 1 FROM feed WHERE kind = ?1 LIMIT 1")
+            .map_err(&e)?
+            .exists(params![kind])
+            .map_err(&e)
     }
 
     /// The affected entries of a package in an ecosystem.
@@ -430,6 +464,122 @@ impl Index {
 }
 
 impl Index {
+    /// Whether any advisory names a package of this ecosystem.
+    pub fn has_ecosystem(&self, ecosystem: &str) -> Result<bool, FeedError> {
+        let e = sqlite_err(&self.path);
+        self.db
+            .prepare_cached("SELECT 1 FROM affected WHERE ecosystem = ?1 LIMIT 1")
+            .map_err(&e)?
+            .exists(params![ecosystem])
+            .map_err(&e)
+    }
+
+    /// Every advisory with its affected packages, by id (for export).
+    pub fn all_advisories(&self) -> Result<Vec<osv::Advisory>, FeedError> {
+        let e = sqlite_err(&self.path);
+        let mut affected: std::collections::HashMap<String, Vec<osv::Affected>> =
+            std::collections::HashMap::new();
+        let mut q = self
+            .db
+            .prepare("SELECT advisory, ecosystem, name, events, versions FROM affected ORDER BY advisory, seq")
+            .map_err(&e)?;
+        let mut rows = q.query([]).map_err(&e)?;
+        while let Some(r) = rows.next().map_err(&e)? {
+            let events: String = r.get(3).map_err(&e)?;
+            let versions: String = r.get(4).map_err(&e)?;
+            affected
+                .entry(r.get(0).map_err(&e)?)
+                .or_default()
+                .push(osv::Affected {
+                    ecosystem: r.get(1).map_err(&e)?,
+                    name: r.get(2).map_err(&e)?,
+                    events: decode_events(&events).ok_or_else(|| FeedError::Corrupt {
+                        path: self.path.display().to_string(),
+                        reason: format!("malformed range events {events:?}"),
+                    })?,
+                    versions: if versions.is_empty() {
+                        Vec::new()
+                    } else {
+                        versions.split(RECORD).map(str::to_string).collect()
+                    },
+                });
+        }
+        let mut q = self
+            .db
+            .prepare("SELECT id, summary, published, modified, cves, severity FROM advisory ORDER BY id")
+            .map_err(&e)?;
+        let mut rows = q.query([]).map_err(&e)?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next().map_err(&e)? {
+            let id: String = r.get(0).map_err(&e)?;
+            let cves: String = r.get(4).map_err(&e)?;
+            out.push(osv::Advisory {
+                affected: affected.remove(&id).unwrap_or_default(),
+                id,
+                summary: r.get(1).map_err(&e)?,
+                published: r.get(2).map_err(&e)?,
+                modified: r.get(3).map_err(&e)?,
+                cves: cves.split_whitespace().map(str::to_string).collect(),
+                severity: r.get(5).map_err(&e)?,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Every KEV entry, by CVE (for export).
+    pub fn all_kev(&self) -> Result<Vec<kev::KevEntry>, FeedError> {
+        let e = sqlite_err(&self.path);
+        let mut q = self
+            .db
+            .prepare("SELECT cve, vendor, product, name, date_added, due_date, ransomware FROM kev ORDER BY cve")
+            .map_err(&e)?;
+        let rows = q
+            .query_map([], |r| {
+                Ok(kev::KevEntry {
+                    cve: r.get(0)?,
+                    vendor: r.get(1)?,
+                    product: r.get(2)?,
+                    name: r.get(3)?,
+                    date_added: r.get(4)?,
+                    due_date: r.get(5)?,
+                    ransomware: r.get(6)?,
+                })
+            })
+            .map_err(&e)?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(&e)
+    }
+
+    /// Every endoflife.date product with its cycles in their original order (for export).
+    pub fn all_eol(&self) -> Result<Vec<eol::Product>, FeedError> {
+        let e = sqlite_err(&self.path);
+        let mut q = self
+            .db
+            .prepare("SELECT product, title, cycle, codename, release_date, eol, latest FROM eol ORDER BY product, position")
+            .map_err(&e)?;
+        let mut rows = q.query([]).map_err(&e)?;
+        let mut out: Vec<eol::Product> = Vec::new();
+        while let Some(r) = rows.next().map_err(&e)? {
+            let product: String = r.get(0).map_err(&e)?;
+            if out.last().is_none_or(|p| p.product != product) {
+                out.push(eol::Product {
+                    product,
+                    title: r.get(1).map_err(&e)?,
+                    cycles: Vec::new(),
+                });
+            }
+            if let Some(p) = out.last_mut() {
+                p.cycles.push(eol::Cycle {
+                    cycle: r.get(2).map_err(&e)?,
+                    codename: r.get(3).map_err(&e)?,
+                    release_date: r.get(4).map_err(&e)?,
+                    eol: r.get(5).map_err(&e)?,
+                    latest: r.get(6).map_err(&e)?,
+                });
+            }
+        }
+        Ok(out)
+    }
+
     /// A product's cycle from the endoflife.date data: (`eol`, title).
     pub fn eol_cycle(&self, product: &str, cycle: &str) -> Result<Option<String>, FeedError> {
         let e = sqlite_err(&self.path);

@@ -14,7 +14,8 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use super::index::{AdvisoryInfo, Index};
+use super::index::AdvisoryInfo;
+use super::knowledge::Lookup;
 use super::kev::KevEntry;
 use super::FeedError;
 use crate::facts::os_release::OsRelease;
@@ -62,7 +63,7 @@ pub struct Vulnerable {
 }
 
 /// A package an advisory names whose versions could not be compared.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Uncertain {
     pub package: String,
     pub advisory: String,
@@ -135,7 +136,7 @@ pub fn affected(
 /// Match an inventory against the index for the given ecosystems (the first that has
 /// advisories for the package is used).
 pub fn match_inventory(
-    index: &Index,
+    index: &impl Lookup,
     inventory: &Inventory,
     ecosystems: &[String],
 ) -> Result<Matches, FeedError> {
@@ -251,10 +252,10 @@ fn upstream(p: &Package) -> &str {
 }
 
 /// End-of-life state of the operating system and of the mapped software, as of `today`
-/// (`YYYY-MM-DD`). Products or cycles the data does not know are left out (a report says
-/// which feed dates it used).
+/// (`YYYY-MM-DD`). A release or cycle the data does not have is listed with `known: false`
+/// (old data, or a release newer than it): its support is unknown, not assumed.
 pub fn end_of_life(
-    index: &Index,
+    index: &impl Lookup,
     os: &OsRelease,
     inventory: Option<&Inventory>,
     map: &[super::eol::ProductMap],
@@ -263,15 +264,15 @@ pub fn end_of_life(
     use super::eol::{cycle_of, ended, EolStatus};
     let mut out = Vec::new();
     if let Some((product, cycle)) = os_product(os) {
-        if let Some(eol) = index.eol_cycle(&product, &cycle)? {
-            out.push(EolStatus {
-                subject: "operating system".into(),
-                ended: ended(&eol, today),
-                product,
-                cycle,
-                eol,
-            });
-        }
+        let eol = index.eol_cycle(&product, &cycle)?;
+        out.push(EolStatus {
+            subject: "operating system".into(),
+            ended: eol.as_deref().is_some_and(|e| ended(e, today)),
+            known: eol.is_some(),
+            product,
+            cycle,
+            eol: eol.unwrap_or_default(),
+        });
     }
     let mut seen = std::collections::BTreeSet::new();
     let compiled: Vec<_> = map.iter().map(|m| (m, m.patterns())).collect();
@@ -283,20 +284,31 @@ pub fn end_of_life(
             continue;
         };
         let Some(cycle) = cycle_of(upstream(p), m.cycle) else {
+            // A version whose cycle cannot be read: its support is unknown.
+            if seen.insert((m.product.clone(), String::new(), p.name.clone())) {
+                out.push(EolStatus {
+                    subject: p.name.clone(),
+                    product: m.product.clone(),
+                    cycle: upstream(p).to_string(),
+                    eol: String::new(),
+                    ended: false,
+                    known: false,
+                });
+            }
             continue;
         };
         if !seen.insert((m.product.clone(), cycle.clone(), p.name.clone())) {
             continue;
         }
-        if let Some(eol) = index.eol_cycle(&m.product, &cycle)? {
-            out.push(EolStatus {
-                subject: p.name.clone(),
-                ended: ended(&eol, today),
-                product: m.product.clone(),
-                cycle,
-                eol,
-            });
-        }
+        let eol = index.eol_cycle(&m.product, &cycle)?;
+        out.push(EolStatus {
+            subject: p.name.clone(),
+            ended: eol.as_deref().is_some_and(|e| ended(e, today)),
+            known: eol.is_some(),
+            product: m.product.clone(),
+            cycle,
+            eol: eol.unwrap_or_default(),
+        });
     }
     Ok(out)
 }

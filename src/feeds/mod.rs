@@ -8,10 +8,13 @@
 //! every use. Matching ([`matching`]) compares installed
 //! versions with advisory ranges in the package manager's own version order.
 
+pub mod assess;
+pub mod bundle;
 pub mod eol;
 pub mod import;
 pub mod index;
 pub mod kev;
+pub mod knowledge;
 pub mod matching;
 pub mod osv;
 pub mod update;

@@ -33,6 +33,10 @@ pub struct Report {
     pub findings: Vec<ReportFinding>,
     pub frameworks: Vec<FrameworkResult>,
     pub summary: Summary,
+    /// The installed software judged against the feed data: vulnerable packages, end of
+    /// life, waiting updates, and the feeds used with their dates.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub software: Option<crate::feeds::assess::Software>,
     /// The host name and root path were replaced by pseudonyms (`--redact`).
     #[serde(default)]
     pub redacted: bool,
@@ -273,19 +277,36 @@ impl Report {
     /// (every fact serialised and hashed, about half the work) is computed on a second
     /// thread meanwhile.
     pub fn evaluate(catalogue: &Catalogue, selection: &Selection, facts: &Facts) -> Report {
+        Report::evaluate_with(catalogue, selection, facts, None)
+    }
+
+    /// [`Report::evaluate`] with the software section judged from feed data, which the
+    /// feed-based checks read and the report shows.
+    pub fn evaluate_with(
+        catalogue: &Catalogue,
+        selection: &Selection,
+        facts: &Facts,
+        software: Option<crate::feeds::assess::Software>,
+    ) -> Report {
         std::thread::scope(|scope| {
             let digest = std::thread::Builder::new()
                 .name("ward-digest".into())
                 .spawn_scoped(scope, || facts_digest(facts))
                 .ok();
-            let findings = crate::eval::evaluate(catalogue, selection, facts);
+            let inputs = match &software {
+                Some(s) => crate::eval::Inputs::with_software(facts, s),
+                None => crate::eval::Inputs::facts(facts),
+            };
+            let findings = crate::eval::evaluate_with(catalogue, selection, inputs);
             let digest = match digest {
                 Some(handle) => handle
                     .join()
                     .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
                 None => facts_digest(facts),
             };
-            Report::assemble(catalogue, selection, facts, findings, digest)
+            let mut report = Report::assemble(catalogue, selection, facts, findings, digest);
+            report.software = software;
+            report
         })
     }
 
@@ -448,6 +469,7 @@ impl Report {
             summary: Summary::of(&findings),
             findings,
             frameworks,
+            software: None,
             redacted: false,
         }
     }
@@ -477,6 +499,23 @@ impl Report {
                 }
             }
         };
+        if let Some(sw) = &mut self.software {
+            for f in &mut sw.feeds {
+                scrub(&mut f.source);
+            }
+            for p in sw.feed_problems.iter_mut().chain(
+                [
+                    &mut sw.vulnerabilities_error,
+                    &mut sw.os_eol_error,
+                    &mut sw.software_eol_error,
+                    &mut sw.pending_error,
+                ]
+                .into_iter()
+                .flatten(),
+            ) {
+                scrub(p);
+            }
+        }
         for f in &mut self.findings {
             scrub(&mut f.reason);
             for e in &mut f.evidence {

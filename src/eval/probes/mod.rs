@@ -5,9 +5,9 @@
 
 use super::{Evidence, EvidenceSource, Outcome, Verdict};
 use crate::catalogue::test::{Compare, Test, WhenMissing};
-use crate::facts::Facts;
 
-pub(super) fn evaluate(test: &Test, facts: &Facts) -> Verdict {
+pub(super) fn evaluate(test: &Test, inputs: super::Inputs) -> Verdict {
+    let facts = inputs.facts;
     match test {
         Test::File(t) => file(t, facts),
         Test::Lines(t) => lines(t, facts),
@@ -18,8 +18,12 @@ pub(super) fn evaluate(test: &Test, facts: &Facts) -> Verdict {
         Test::Package(t) => package(t, facts),
         Test::Service(t) => service(t, facts),
         Test::Account(t) => account(t, facts),
+        Test::Vulnerabilities(t) => software::vulnerabilities(t, &inputs),
+        Test::EndOfLife(t) => software::end_of_life(t, &inputs),
+        Test::PendingUpdates(t) => software::pending_updates(t, &inputs),
+        Test::PackageMetadata(t) => software::package_metadata(t, &inputs),
         Test::All(_) | Test::Any(_) | Test::None(_) | Test::Not(_) => {
-            crate::eval::evaluate_test(test, facts)
+            crate::eval::evaluate_test_with(test, inputs)
         }
     }
 }
@@ -67,6 +71,7 @@ mod config;
 mod files;
 mod packages;
 mod services;
+mod software;
 mod sshd;
 mod sysctl;
 
@@ -230,7 +235,7 @@ mod tests {
     use super::*;
     use crate::catalogue::test::PackageTest;
     use crate::catalogue::test::Scalar;
-    use crate::facts::Fact;
+    use crate::facts::{Fact, Facts};
 
     fn cmp() -> Compare {
         Compare::default()
@@ -254,7 +259,7 @@ mod tests {
             name: "telnetd".into(),
             installed: false,
         });
-        let v = evaluate(&t, &facts_with_sshd(Default::default()));
+        let v = evaluate(&t, crate::eval::Inputs::facts(&facts_with_sshd(Default::default())));
         assert_eq!(v.outcome, Outcome::Error);
         assert!(!v.evidence.is_empty());
     }

@@ -56,7 +56,22 @@ pub struct Pending {
     pub indexes: Vec<IndexFile>,
     pub updates: Vec<Update>,
     pub warnings: Vec<String>,
+    /// When the host last refreshed its indexes, at the earliest: the newest Release
+    /// `Date:` of its indexes, or the modification time of apt's update stamp when that is
+    /// newer. None when neither is known.
+    #[serde(default)]
+    pub refreshed_at: Option<String>,
+    /// What `refreshed_at` was read from.
+    #[serde(default)]
+    pub refreshed_from: Option<String>,
 }
+
+/// Files apt's periodic job (and Ubuntu's update-notifier hook) touch after each successful
+/// `apt update`.
+const STAMPS: [&str; 2] = [
+    "/var/lib/apt/periodic/update-success-stamp",
+    "/var/lib/apt/periodic/update-stamp",
+];
 
 /// Compare the installed packages with the host's package indexes.
 pub fn collect(root: &HostRoot, inventory: &Inventory) -> Fact<Pending> {
@@ -146,6 +161,27 @@ pub fn collect(root: &HostRoot, inventory: &Inventory) -> Fact<Pending> {
     let mut updates: Vec<Update> = best.into_values().collect();
     updates.sort_by(|a, b| a.package.cmp(&b.package));
     out.updates = updates;
+    // A Release file's Date is when the archive published it, so lists holding it were
+    // fetched after that; a stamp's mtime is when an update last succeeded.
+    let mut newest: Option<(String, String)> = out
+        .indexes
+        .iter()
+        .filter_map(|i| i.date.clone().map(|d| (d, i.path.clone())))
+        .max();
+    for stamp in STAMPS {
+        if let Ok(meta) = root.metadata(stamp) {
+            if let Ok(t) = jiff::Timestamp::from_second(meta.mtime) {
+                let t = t.to_string();
+                if newest.as_ref().is_none_or(|(d, _)| &t > d) {
+                    newest = Some((t, stamp.to_string()));
+                }
+            }
+        }
+    }
+    if let Some((at, from)) = newest {
+        out.refreshed_at = Some(at);
+        out.refreshed_from = Some(from);
+    }
     Fact::Collected { value: out }
 }
 
