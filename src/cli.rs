@@ -175,6 +175,15 @@ struct FeedArgs {
     #[arg(long, value_name = "DAYS", default_value_t = ward::feeds::assess::DEFAULT_MAX_FEED_AGE,
           value_parser = clap::value_parser!(u32).range(1..=3650))]
     max_feed_age: u32,
+    /// Judge end-of-life dates, patch deadlines and feed ages as of this day (YYYY-MM-DD)
+    /// instead of today, e.g. to re-evaluate an old facts bundle as it stood then.
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    as_of: Option<jiff::civil::Date>,
+}
+
+fn parse_date(s: &str) -> Result<jiff::civil::Date, String> {
+    s.parse()
+        .map_err(|e| format!("{s:?} is not a date (YYYY-MM-DD): {e}"))
 }
 
 impl FeedArgs {
@@ -185,19 +194,19 @@ impl FeedArgs {
     }
 }
 
-/// Judge the host's software with the feed data, today.
+/// Judge the host's software with the feed data, today or on `--as-of`.
 fn assess_software(
     facts: &Facts,
     knowledge: &ward::feeds::knowledge::Knowledge,
-    max_feed_age: u32,
+    args: &FeedArgs,
 ) -> Result<ward::feeds::assess::Software> {
     let map = ward::feeds::eol::builtin_map().map_err(anyhow::Error::msg)?;
     Ok(ward::feeds::assess::assess(
         facts,
         knowledge,
         &map,
-        ward::feeds::assess::today(),
-        max_feed_age,
+        args.as_of.unwrap_or_else(ward::feeds::assess::today),
+        args.max_feed_age,
     ))
 }
 
@@ -404,16 +413,9 @@ pub fn run() -> Result<ExitCode> {
                 let knowledge = knowledge
                     .join()
                     .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
-                let software = assess_software(&facts, &knowledge, feeds.max_feed_age)?;
+                let software = assess_software(&facts, &knowledge, &feeds)?;
                 let code = finish(
-                    &cat,
-                    &selection,
-                    &facts,
-                    software,
-                    &output,
-                    &dir,
-                    None,
-                    renderer,
+                    &cat, &selection, &facts, software, &output, &dir, None, renderer,
                 );
                 exiting(knowledge);
                 exiting(cat);
@@ -478,7 +480,7 @@ pub fn run() -> Result<ExitCode> {
             }
             let source = Source::bundle(digest, &bundle);
             let dir = open_output_dir(&output.output, None)?;
-            let software = assess_software(&bundle, &feeds.knowledge()?, feeds.max_feed_age)?;
+            let software = assess_software(&bundle, &feeds.knowledge()?, &feeds)?;
             finish(
                 &cat,
                 &selection,

@@ -20,6 +20,8 @@ use crate::catalogue::fixtures::FixtureError;
 use crate::catalogue::{Catalogue, Check, Expect, Selection};
 use crate::eval::{self, Outcome};
 use crate::facts::Facts;
+use crate::feeds::assess::Software;
+use crate::feeds::knowledge::Knowledge;
 use crate::fixture_host::FixtureHost;
 
 /// The result of one (check, fixture) case.
@@ -135,9 +137,13 @@ pub fn run(catalogue: &Catalogue, filter: Option<&str>) -> Vec<Case> {
                 };
                 match &built {
                     Err(e) => case.detail = e.to_string(),
-                    Ok(facts) => {
-                        let finding =
-                            eval::evaluate_check(c, c.severity, defaults.params_for(c), facts);
+                    Ok((facts, software)) => {
+                        let finding = eval::evaluate_check_with(
+                            c,
+                            c.severity,
+                            defaults.params_for(c),
+                            eval::Inputs::with_software(facts, software),
+                        );
                         case.got = Some(finding.outcome);
                         let outcome_ok = finding.outcome.as_str() == expected.as_str();
                         let reason_ok = fc.reason().is_none_or(|r| finding.reason.contains(r));
@@ -170,17 +176,38 @@ pub fn run(catalogue: &Catalogue, filter: Option<&str>) -> Vec<Case> {
     cases
 }
 
-/// Materialise a fixture and collect facts from it with the whole catalogue's plan.
-fn build(catalogue: &Catalogue, name: &str) -> Result<Facts, FixtureError> {
-    let host = FixtureHost::from_fixture(catalogue, name)?;
-    let root = host.root().map_err(|e| FixtureError::Invalid {
+/// Materialise a fixture, collect facts from it with the whole catalogue's plan, and judge
+/// its software with the fixture's own feed data (none when it has none).
+fn build(catalogue: &Catalogue, name: &str) -> Result<(Facts, Software), FixtureError> {
+    let invalid = |message: String| FixtureError::Invalid {
         name: name.to_string(),
-        message: e.to_string(),
-    })?;
-    Ok(crate::facts::collect(
-        &root,
-        &catalogue.plan(catalogue.checks.values()),
-    ))
+        message,
+    };
+    let host = FixtureHost::from_fixture(catalogue, name)?;
+    let root = host.root().map_err(|e| invalid(e.to_string()))?;
+    let facts = crate::facts::collect(&root, &catalogue.plan(catalogue.checks.values()));
+    let fixture = crate::catalogue::fixtures::Fixture::resolved(name, &catalogue.fixtures)?;
+    let (knowledge, today) = match &fixture.feeds {
+        Some(f) => {
+            let batch = f.batch().map_err(invalid)?;
+            let index = crate::feeds::index::Index::in_memory(&batch, &format!("fixture {name}"))
+                .map_err(|e| invalid(e.to_string()))?;
+            (
+                Knowledge::new(Some(index), false),
+                f.day().map_err(invalid)?,
+            )
+        }
+        None => (Knowledge::new(None, false), crate::feeds::assess::today()),
+    };
+    let map = crate::feeds::eol::builtin_map().map_err(invalid)?;
+    let software = crate::feeds::assess::assess(
+        &facts,
+        &knowledge,
+        &map,
+        today,
+        crate::feeds::assess::DEFAULT_MAX_FEED_AGE,
+    );
+    Ok((facts, software))
 }
 
 #[cfg(test)]

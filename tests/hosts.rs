@@ -28,16 +28,62 @@ fn materialise(name: &str) -> FixtureHost {
     FixtureHost::from_tree(&hosts_dir().join(name)).unwrap()
 }
 
+/// The day the fixture hosts are judged on: Debian 12 and its packages' feed data (the
+/// fixture hosts' own in `feeds/`, real endoflife.date data) as they stood then.
+const AS_OF: &str = "2026-05-01";
+
+/// The feed sources of the fixture hosts, for `ward feeds import`.
+fn feed_sources() -> [PathBuf; 2] {
+    [
+        hosts_dir().join("feeds"),
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/data/eol"),
+    ]
+}
+
+/// The fixture hosts' feed data, held in memory.
+fn knowledge() -> ward::feeds::knowledge::Knowledge {
+    let mut batch = ward::feeds::index::Batch::default();
+    for src in feed_sources() {
+        let (b, report) = ward::feeds::import::read(&src).unwrap();
+        assert!(report.rejected.is_empty(), "{:?}", report.rejected);
+        batch.advisories.extend(b.advisories);
+        batch.kev = batch.kev.or(b.kev);
+        batch.eol.extend(b.eol);
+        batch.feeds.extend(b.feeds);
+    }
+    let index = ward::feeds::index::Index::in_memory(&batch, "fixture hosts").unwrap();
+    ward::feeds::knowledge::Knowledge::new(Some(index), false)
+}
+
 /// Scan a fixture host with the built-in catalogue, every check; the report as JSON.
 fn scan(host: &FixtureHost) -> Value {
     let cat = Catalogue::builtin().unwrap();
     let selection = cat.select(None, &[]).unwrap();
     let root = host.root().unwrap();
     let facts = ward::facts::collect(&root, &cat.plan(cat.checks.values()));
-    let findings = ward::eval::evaluate(&cat, &selection, &facts);
-    let built = serde_json::to_value(Report::build(&cat, &selection, &facts, findings)).unwrap();
+    let software = ward::feeds::assess::assess(
+        &facts,
+        &knowledge(),
+        &ward::feeds::eol::builtin_map().unwrap(),
+        AS_OF.parse().unwrap(),
+        30,
+    );
+    let findings = ward::eval::evaluate_with(
+        &cat,
+        &selection,
+        ward::eval::Inputs::with_software(&facts, &software),
+    );
+    let mut built = Report::build(&cat, &selection, &facts, findings);
+    built.software = Some(software.clone());
+    let built = serde_json::to_value(built).unwrap();
     // What `ward scan` uses (the facts digest on a second thread) is the same report.
-    let mut evaluated = serde_json::to_value(Report::evaluate(&cat, &selection, &facts)).unwrap();
+    let mut evaluated = serde_json::to_value(Report::evaluate_with(
+        &cat,
+        &selection,
+        &facts,
+        Some(software),
+    ))
+    .unwrap();
     evaluated["generated_at"] = built["generated_at"].clone();
     assert_eq!(evaluated, built);
     built
@@ -46,9 +92,22 @@ fn scan(host: &FixtureHost) -> Value {
 /// The CLI's exit code and report for a scan of a directory.
 fn scan_cli(root: &Path) -> Option<i32> {
     let out = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    for src in feed_sources() {
+        let import = Command::new(env!("CARGO_BIN_EXE_ward"))
+            .args(["feeds", "import"])
+            .arg(src)
+            .arg("--data-dir")
+            .arg(data.path())
+            .output()
+            .unwrap();
+        assert!(import.status.success());
+    }
     let output = Command::new(env!("CARGO_BIN_EXE_ward"))
-        .args(["scan", "--color", "never", "--root"])
+        .args(["scan", "--color", "never", "--as-of", AS_OF, "--root"])
         .arg(root)
+        .arg("--data-dir")
+        .arg(data.path())
         .arg("--output")
         .arg(out.path())
         .output()

@@ -307,7 +307,7 @@ fn synthetic() -> Report {
             version: "0.0.0-test".into(),
         },
         generated_at: "2025-01-15T10:30:00Z".into(),
-        software: None,
+        software: Some(software()),
         redacted: false,
         host: HostSection {
             hostname: Some("pas-db01 | <b>prod</b>".into()),
@@ -372,6 +372,104 @@ fn synthetic() -> Report {
     }
 }
 
+/// A software section with host-controlled strings (package names and versions come from
+/// the scanned host's package database) that try to break tables and inject markup.
+fn software() -> ward::feeds::assess::Software {
+    use ward::feeds::assess::*;
+    use ward::feeds::eol::EolStatus;
+    Software {
+        assessed_on: "2025-01-15".into(),
+        feeds: vec![
+            FeedStatus {
+                kind: "osv".into(),
+                source: "https://mirror.example/osv/Debian.zip".into(),
+                date: "2025-01-14T22:00:00Z".into(),
+                obtained: "2025-01-15T01:00:00Z".into(),
+                records: 41235,
+                sha256: "ab".repeat(32),
+                embedded: false,
+                age_days: Some(1),
+                stale: false,
+            },
+            FeedStatus {
+                kind: "kev".into(),
+                source: "CISA Known Exploited Vulnerabilities catalogue".into(),
+                date: "2024-11-01T17:00:00Z".into(),
+                obtained: "2024-11-02T01:00:00Z".into(),
+                records: 1238,
+                sha256: "cd".repeat(32),
+                embedded: true,
+                age_days: Some(75),
+                stale: true,
+            },
+        ],
+        max_feed_age_days: 30,
+        feed_problems: vec![],
+        packages: Some(812),
+        package_format: Some("dpkg".into()),
+        ecosystem: Some("Debian:12".into()),
+        vulnerabilities_error: None,
+        vulnerable: vec![Vulnerability {
+            package: "libfoo|<script>alert(2)</script>".into(),
+            source_package: "foo".into(),
+            installed: "1.0-1 | 2".into(),
+            fixed: Some("1.0-1+deb12u1".into()),
+            advisory: "DSA-5999-1".into(),
+            summary: "foo - security update".into(),
+            cves: vec!["CVE-2024-0001".into(), "CVE-2024-0002".into()],
+            severity: "unknown".into(),
+            severity_given: None,
+            published: "2024-12-01".into(),
+            days_outstanding: Some(45),
+            kev: vec![KevFlag {
+                cve: "CVE-2024-0002".into(),
+                name: "Foo remote code execution".into(),
+                date_added: "2024-12-10".into(),
+                due_date: "2024-12-31".into(),
+                ransomware: true,
+            }],
+            origin: ward::facts::Origin::at("/var/lib/dpkg/status", 1207),
+        }],
+        uncertain: vec![],
+        os_eol: Some(EolStatus {
+            subject: "operating system".into(),
+            product: "debian".into(),
+            cycle: "12".into(),
+            eol: "2026-06-10".into(),
+            ended: false,
+            known: true,
+            origin: None,
+        }),
+        os_eol_error: None,
+        software_eol: vec![EolStatus {
+            subject: "python3.9".into(),
+            product: "python".into(),
+            cycle: "3.9".into(),
+            eol: "2025-10-31".into(),
+            ended: false,
+            known: true,
+            origin: Some(ward::facts::Origin::at("/var/lib/dpkg/status", 3301)),
+        }],
+        software_eol_error: None,
+        pending: Some(PendingSummary {
+            indexes: 4,
+            updates: vec![PendingUpdate {
+                package: "libfoo".into(),
+                installed: "1.0-1".into(),
+                candidate: "1.0-1+deb12u1".into(),
+                security: true,
+                available_since: Some("2024-12-01T18:00:00Z".into()),
+                days_waiting: Some(45),
+            }],
+            refreshed_at: Some("2025-01-14T18:00:00Z".into()),
+            refreshed_from: Some("/var/lib/apt/lists/security.debian.org_debian-security_dists_bookworm-security_InRelease".into()),
+            refreshed_days_ago: Some(1),
+            warnings: vec![],
+        }),
+        pending_error: None,
+    }
+}
+
 fn render(report: &Report, format: Format) -> String {
     Renderer::new(None)
         .expect("built-in templates compile")
@@ -411,7 +509,81 @@ fn json_has_exactly_the_contract_field_names() {
             "findings",
             "frameworks",
             "summary",
+            "software",
             "redacted",
+        ],
+    );
+    assert_keys(
+        &v["software"],
+        "software",
+        &[
+            "assessed_on",
+            "feeds",
+            "max_feed_age_days",
+            "feed_problems",
+            "packages",
+            "package_format",
+            "ecosystem",
+            "vulnerabilities_error",
+            "vulnerable",
+            "uncertain",
+            "os_eol",
+            "os_eol_error",
+            "software_eol",
+            "software_eol_error",
+            "pending",
+            "pending_error",
+        ],
+    );
+    assert_keys(
+        &v["software"]["vulnerable"][0],
+        "software.vulnerable[]",
+        &[
+            "package",
+            "source_package",
+            "installed",
+            "fixed",
+            "advisory",
+            "summary",
+            "cves",
+            "severity",
+            "severity_given",
+            "published",
+            "days_outstanding",
+            "kev",
+            "origin",
+        ],
+    );
+    assert_keys(
+        &v["software"]["vulnerable"][0]["kev"][0],
+        "software.vulnerable[].kev[]",
+        &["cve", "name", "date_added", "due_date", "ransomware"],
+    );
+    assert_keys(
+        &v["software"]["feeds"][0],
+        "software.feeds[]",
+        &[
+            "kind", "source", "date", "obtained", "records", "sha256", "embedded", "age_days",
+            "stale",
+        ],
+    );
+    assert_keys(
+        &v["software"]["software_eol"][0],
+        "software.software_eol[]",
+        &[
+            "subject", "product", "cycle", "eol", "ended", "known", "origin",
+        ],
+    );
+    assert_keys(
+        &v["software"]["pending"],
+        "software.pending",
+        &[
+            "indexes",
+            "updates",
+            "refreshed_at",
+            "refreshed_from",
+            "refreshed_days_ago",
+            "warnings",
         ],
     );
     assert_eq!(v["schema_version"], 1);
@@ -704,7 +876,7 @@ fn markdown_keeps_tables_intact() {
     for line in md.lines().filter(|l| l.starts_with("| ")) {
         let cells = line.replace("\\|", "").matches('|').count();
         assert!(
-            cells == 3 || cells == 4 || cells == 7,
+            [3, 4, 6, 7, 10].contains(&cells),
             "row with a broken cell count: {line}"
         );
     }

@@ -42,6 +42,77 @@ pub struct Fixture {
     /// Empty directories to create.
     #[serde(default)]
     pub dirs: Vec<String>,
+    /// The feed data the host's software is judged with, and the day (software checks).
+    /// Without it a fixture is judged with no feed data at all: never Ward's embedded
+    /// snapshot, so fixtures do not change when the snapshot does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub feeds: Option<FixtureFeeds>,
+}
+
+/// Feed data of a fixture, in the feeds' own formats.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FixtureFeeds {
+    /// The day the host is judged on (`YYYY-MM-DD`); also the date of these feeds.
+    pub today: String,
+    /// OSV records.
+    #[serde(default)]
+    pub osv: Vec<serde_json::Value>,
+    /// KEV catalogue entries (`cveID`, `dueDate`, `knownRansomwareCampaignUse`, ...).
+    #[serde(default)]
+    pub kev: Vec<serde_json::Value>,
+    /// endoflife.date product files (`product`, `releases`).
+    #[serde(default)]
+    pub eol: Vec<serde_json::Value>,
+}
+
+impl FixtureFeeds {
+    /// The feed data as an index batch; `Err` says which record does not parse.
+    pub fn batch(&self) -> Result<crate::feeds::index::Batch, String> {
+        use crate::feeds::{eol, index, kev, osv};
+        let mut b = index::Batch::default();
+        let date = format!("{}T00:00:00Z", self.today);
+        let record = |kind: &str, n: usize| index::FeedRecord {
+            kind: kind.into(),
+            source: "fixture".into(),
+            date: date.clone(),
+            updated_at: date.clone(),
+            records: n as u64,
+            sha256: String::new(),
+        };
+        for (i, r) in self.osv.iter().enumerate() {
+            b.advisories
+                .push(osv::parse(r.clone()).map_err(|e| format!("feeds.osv[{i}]: {e}"))?);
+        }
+        if !self.osv.is_empty() {
+            b.feeds.push(record("osv", self.osv.len()));
+        }
+        if !self.kev.is_empty() {
+            let c = kev::parse(serde_json::json!({
+                "catalogVersion": self.today,
+                "dateReleased": date,
+                "vulnerabilities": self.kev,
+            }))
+            .map_err(|e| format!("feeds.kev: {e}"))?;
+            b.kev = Some(c);
+            b.feeds.push(record("kev", self.kev.len()));
+        }
+        for (i, p) in self.eol.iter().enumerate() {
+            b.eol
+                .push(eol::parse(p.clone()).map_err(|e| format!("feeds.eol[{i}]: {e}"))?);
+        }
+        if !self.eol.is_empty() {
+            b.feeds.push(record("eol", self.eol.len()));
+        }
+        Ok(b)
+    }
+
+    /// The day, parsed.
+    pub fn day(&self) -> Result<jiff::civil::Date, String> {
+        self.today
+            .parse()
+            .map_err(|e| format!("feeds.today {:?} is not a date: {e}", self.today))
+    }
 }
 
 /// Why a fixture could not be built.
@@ -89,6 +160,11 @@ impl Fixture {
                 problems.push(format!("owner {o:?} of {p} is not `uid:gid`"));
             }
         }
+        if let Some(f) = &self.feeds {
+            if let Err(e) = f.day().and_then(|_| f.batch()) {
+                problems.push(e);
+            }
+        }
     }
 
     /// Merge this fixture over the fixtures it extends (depth-first, cycles refused).
@@ -127,6 +203,9 @@ impl Fixture {
             out.owners.extend(f.owners.clone());
             out.symlinks.extend(f.symlinks.clone());
             out.dirs.extend(f.dirs.iter().cloned());
+            if f.feeds.is_some() {
+                out.feeds = f.feeds.clone();
+            }
             Ok(())
         }
         let mut out = Fixture::default();

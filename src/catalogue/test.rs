@@ -922,11 +922,17 @@ impl Test {
                         ));
                     }
                 }
-                non_negative("vulnerabilities: older_than_days", &v.older_than_days, problems);
+                non_negative(
+                    "vulnerabilities: older_than_days",
+                    &v.older_than_days,
+                    problems,
+                );
             }
-            Test::PendingUpdates(p) => {
-                non_negative("pending_updates: older_than_days", &p.older_than_days, problems)
-            }
+            Test::PendingUpdates(p) => non_negative(
+                "pending_updates: older_than_days",
+                &p.older_than_days,
+                problems,
+            ),
             Test::PackageMetadata(m) => non_negative(
                 "package_metadata: max_age_days",
                 &Some(m.max_age_days.clone()),
@@ -954,7 +960,9 @@ impl Test {
                     .filter_map(Word::param)
                     .chain(v.older_than_days.iter().filter_map(Num::param))
                     .collect(),
-                Test::PendingUpdates(p) => p.older_than_days.iter().filter_map(Num::param).collect(),
+                Test::PendingUpdates(p) => {
+                    p.older_than_days.iter().filter_map(Num::param).collect()
+                }
                 Test::PackageMetadata(m) => m.max_age_days.param().into_iter().collect(),
                 _ => Vec::new(),
             })
@@ -998,9 +1006,14 @@ impl Test {
                         }
                     }
                 }
-                v.older_than_days.iter_mut().try_for_each(|n| n.resolve(params))
+                v.older_than_days
+                    .iter_mut()
+                    .try_for_each(|n| n.resolve(params))
             }
-            Test::PendingUpdates(p) => p.older_than_days.iter_mut().try_for_each(|n| n.resolve(params)),
+            Test::PendingUpdates(p) => p
+                .older_than_days
+                .iter_mut()
+                .try_for_each(|n| n.resolve(params)),
             Test::PackageMetadata(m) => m.max_age_days.resolve(params),
             _ => Ok(()),
         }

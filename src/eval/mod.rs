@@ -326,7 +326,10 @@ impl<'a> Inputs<'a> {
     }
 
     /// Facts and the software section (whose day is used).
-    pub fn with_software(facts: &'a Facts, software: &'a crate::feeds::assess::Software) -> Inputs<'a> {
+    pub fn with_software(
+        facts: &'a Facts,
+        software: &'a crate::feeds::assess::Software,
+    ) -> Inputs<'a> {
         Inputs {
             facts,
             software: Some(software),

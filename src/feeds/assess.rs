@@ -102,6 +102,8 @@ pub struct Vulnerability {
     pub days_outstanding: Option<i64>,
     /// The advisory's CVEs in CISA's KEV catalogue.
     pub kev: Vec<KevFlag>,
+    /// Where the package database records the installed package.
+    pub origin: crate::facts::Origin,
 }
 
 /// A KEV entry of a vulnerability.
@@ -195,7 +197,9 @@ pub fn date_of(when: &str) -> Option<jiff::civil::Date> {
 
 /// Today's date in UTC.
 pub fn today() -> jiff::civil::Date {
-    jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).date()
+    jiff::Timestamp::now()
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .date()
 }
 
 fn fact_reason<'a, T>(what: &str, fact: Result<&'a Fact<T>, FactError>) -> Result<&'a T, String> {
@@ -263,7 +267,13 @@ pub fn assess(
             s.software_eol_error = Some(e.clone());
         }
         Ok(os) => {
-            match matching::end_of_life(knowledge, os, inventory.as_ref().ok().copied(), map, &today_s) {
+            match matching::end_of_life(
+                knowledge,
+                os,
+                inventory.as_ref().ok().copied(),
+                map,
+                &today_s,
+            ) {
                 Err(e) => {
                     s.os_eol_error = Some(e.to_string());
                     s.software_eol_error = Some(e.to_string());
@@ -321,10 +331,7 @@ pub fn assess(
                     .collect(),
                 refreshed_at: p.refreshed_at.clone(),
                 refreshed_from: p.refreshed_from.clone(),
-                refreshed_days_ago: p
-                    .refreshed_at
-                    .as_deref()
-                    .and_then(|d| days_since(d, today)),
+                refreshed_days_ago: p.refreshed_at.as_deref().and_then(|d| days_since(d, today)),
                 warnings: p.warnings.clone(),
             })
         }
@@ -425,6 +432,7 @@ fn vulnerabilities(
                         cves: v.cves,
                         severity,
                         severity_given,
+                        origin: v.origin,
                         kev: v
                             .kev
                             .into_iter()

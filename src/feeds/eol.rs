@@ -219,6 +219,9 @@ pub struct EolStatus {
     /// nothing is known about its support.
     #[serde(default)]
     pub known: bool,
+    /// Where the package database records the package (none for the operating system).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<crate::facts::Origin>,
 }
 
 /// Judge a cycle's `eol` value on `today` (`YYYY-MM-DD`).

@@ -149,8 +149,7 @@ pub fn apply(data_dir: &Path, batch: &Batch) -> Result<(), FeedError> {
             check_format(&db, &index)?;
         }
         write_batch(&mut db, batch, tmp.path())?;
-        db.execute_batch("VACUUM")
-            .map_err(sqlite_err(tmp.path()))?;
+        db.execute_batch("VACUUM").map_err(sqlite_err(tmp.path()))?;
     }
     let sum = digest_file(tmp.path())?;
     tmp.persist(&index).map_err(|e| io_err(&index)(e.error))?;
@@ -506,7 +505,9 @@ impl Index {
         }
         let mut q = self
             .db
-            .prepare("SELECT id, summary, published, modified, cves, severity FROM advisory ORDER BY id")
+            .prepare(
+                "SELECT id, summary, published, modified, cves, severity FROM advisory ORDER BY id",
+            )
             .map_err(&e)?;
         let mut rows = q.query([]).map_err(&e)?;
         let mut out = Vec::new();

@@ -172,7 +172,7 @@ impl Knowledge {
     }
 
     /// Whether lookups of `kind` go to the snapshot.
-    fn from_snapshot(&self, kind: &str) -> bool {
+    fn snapshot_serves(&self, kind: &str) -> bool {
         self.snapshot && !self.has(kind)
     }
 
@@ -189,9 +189,9 @@ impl Knowledge {
                 .collect(),
             None => Vec::new(),
         };
-        if self.from_snapshot("kev") || self.from_snapshot("eol") {
+        if self.snapshot_serves("kev") || self.snapshot_serves("eol") {
             for record in &snapshot()?.feeds {
-                if self.from_snapshot(&record.kind) {
+                if self.snapshot_serves(&record.kind) {
                     out.push(FeedUse {
                         record: record.clone(),
                         embedded: true,
@@ -217,7 +217,7 @@ impl Lookup for Knowledge {
         }
     }
     fn kev(&self, cve: &str) -> Result<Option<KevEntry>, FeedError> {
-        if self.from_snapshot("kev") {
+        if self.snapshot_serves("kev") {
             return Ok(snapshot()?.kev.get(cve).cloned());
         }
         match &self.index {
@@ -226,7 +226,7 @@ impl Lookup for Knowledge {
         }
     }
     fn eol_cycle(&self, product: &str, cycle: &str) -> Result<Option<String>, FeedError> {
-        if self.from_snapshot("eol") {
+        if self.snapshot_serves("eol") {
             return Ok(snapshot()?
                 .eol
                 .get(&(product.to_string(), cycle.to_string()))
@@ -251,7 +251,10 @@ mod tests {
         assert!(s.kev.contains_key("CVE-2021-44228"));
         assert!(s.eol.contains_key(&("debian".into(), "12".into())));
         let kinds: Vec<&str> = s.feeds.iter().map(|f| f.kind.as_str()).collect();
-        assert!(kinds.contains(&"kev") && kinds.contains(&"eol"), "{kinds:?}");
+        assert!(
+            kinds.contains(&"kev") && kinds.contains(&"eol"),
+            "{kinds:?}"
+        );
         let k = Knowledge::new(None, true);
         assert!(k.kev("CVE-2021-44228").unwrap().is_some());
         assert!(k.feeds().unwrap().iter().all(|f| f.embedded));

@@ -15,8 +15,8 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use super::index::AdvisoryInfo;
-use super::knowledge::Lookup;
 use super::kev::KevEntry;
+use super::knowledge::Lookup;
 use super::FeedError;
 use crate::facts::os_release::OsRelease;
 use crate::facts::packages::{Inventory, Package, PackageFormat};
@@ -60,6 +60,8 @@ pub struct Vulnerable {
     pub cves: Vec<String>,
     /// KEV entries of the advisory's CVEs.
     pub kev: Vec<KevEntry>,
+    /// Where the package database records the package.
+    pub origin: crate::facts::Origin,
 }
 
 /// A package an advisory names whose versions could not be compared.
@@ -210,6 +212,7 @@ pub fn match_inventory(
                 severity: info.severity,
                 cves: info.cves,
                 kev,
+                origin: p.origin.clone(),
             });
         }
     }
@@ -272,6 +275,7 @@ pub fn end_of_life(
             product,
             cycle,
             eol: eol.unwrap_or_default(),
+            origin: None,
         });
     }
     let mut seen = std::collections::BTreeSet::new();
@@ -293,6 +297,7 @@ pub fn end_of_life(
                     eol: String::new(),
                     ended: false,
                     known: false,
+                    origin: Some(p.origin.clone()),
                 });
             }
             continue;
@@ -308,6 +313,7 @@ pub fn end_of_life(
             product: m.product.clone(),
             cycle,
             eol: eol.unwrap_or_default(),
+            origin: Some(p.origin.clone()),
         });
     }
     Ok(out)

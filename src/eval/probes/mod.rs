@@ -259,7 +259,10 @@ mod tests {
             name: "telnetd".into(),
             installed: false,
         });
-        let v = evaluate(&t, crate::eval::Inputs::facts(&facts_with_sshd(Default::default())));
+        let v = evaluate(
+            &t,
+            crate::eval::Inputs::facts(&facts_with_sshd(Default::default())),
+        );
         assert_eq!(v.outcome, Outcome::Error);
         assert!(!v.evidence.is_empty());
     }

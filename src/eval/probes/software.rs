@@ -58,7 +58,12 @@ fn describe_feed(f: &FeedStatus) -> String {
     s
 }
 
-fn failing(reason: String, source: EvidenceSource, items: Vec<FindingItem>, expected: &str) -> Verdict {
+fn failing(
+    reason: String,
+    source: EvidenceSource,
+    items: Vec<FindingItem>,
+    expected: &str,
+) -> Verdict {
     let observed = items
         .iter()
         .take(10)
@@ -70,13 +75,22 @@ fn failing(reason: String, source: EvidenceSource, items: Vec<FindingItem>, expe
     } else {
         String::new()
     };
-    Verdict::fail(reason, vec![Evidence::new(source, observed + &more, expected)]).with_items(items)
+    Verdict::fail(
+        reason,
+        vec![Evidence::new(source, observed + &more, expected)],
+    )
+    .with_items(items)
+}
+
+/// A verdict with more evidence after its own.
+fn with_evidence(mut v: Verdict, more: Vec<Evidence>) -> Verdict {
+    v.evidence.extend(more);
+    v
 }
 
 fn resolved<T>(v: Option<Result<T, String>>) -> Result<Option<T>, Verdict> {
-    v.transpose().map_err(|e| {
-        Verdict::error(EvidenceSource::catalogue(), e, false)
-    })
+    v.transpose()
+        .map_err(|e| Verdict::error(EvidenceSource::catalogue(), e, false))
 }
 
 pub(super) fn vulnerabilities(t: &VulnerabilitiesTest, inputs: &Inputs) -> Verdict {
@@ -88,7 +102,11 @@ pub(super) fn vulnerabilities(t: &VulnerabilitiesTest, inputs: &Inputs) -> Verdi
     if let Some(e) = &sw.vulnerabilities_error {
         return Verdict::error(source, e.clone(), false);
     }
-    let min = match resolved(t.min_severity.as_ref().map(|w| w.value().map(str::to_string))) {
+    let min = match resolved(
+        t.min_severity
+            .as_ref()
+            .map(|w| w.value().map(str::to_string)),
+    ) {
         Ok(m) => m,
         Err(v) => return v,
     };
@@ -115,8 +133,9 @@ pub(super) fn vulnerabilities(t: &VulnerabilitiesTest, inputs: &Inputs) -> Verdi
         .filter(|v| !t.kev_only || !v.kev.is_empty())
         .filter(|v| !t.fixed_only || v.fixed.is_some())
         .filter(|v| {
-            min.as_deref()
-                .is_none_or(|m| severity_rank(&v.severity) <= severity_rank(m) || v.severity == "unknown")
+            min.as_deref().is_none_or(|m| {
+                severity_rank(&v.severity) <= severity_rank(m) || v.severity == "unknown"
+            })
         })
         // An advisory of unknown date may be old: it counts.
         .filter(|v| older.is_none_or(|d| v.days_outstanding.is_none_or(|x| x >= d)))
@@ -124,7 +143,10 @@ pub(super) fn vulnerabilities(t: &VulnerabilitiesTest, inputs: &Inputs) -> Verdi
     let what = if filters.is_empty() {
         "no installed package with a known vulnerability".to_string()
     } else {
-        format!("no installed package with a known vulnerability {}", filters.join(", "))
+        format!(
+            "no installed package with a known vulnerability {}",
+            filters.join(", ")
+        )
     };
     let eco = sw.ecosystem.clone().unwrap_or_default();
     if !counted.is_empty() {
@@ -148,15 +170,29 @@ pub(super) fn vulnerabilities(t: &VulnerabilitiesTest, inputs: &Inputs) -> Verdi
                 if !v.kev.is_empty() {
                     fields.insert(
                         "kev".into(),
-                        v.kev.iter().map(|k| k.cve.as_str()).collect::<Vec<_>>().join(" "),
+                        v.kev
+                            .iter()
+                            .map(|k| k.cve.as_str())
+                            .collect::<Vec<_>>()
+                            .join(" "),
                     );
                     fields.insert(
                         "kev_due".into(),
-                        v.kev.iter().map(|k| k.due_date.as_str()).min().unwrap_or("").into(),
+                        v.kev
+                            .iter()
+                            .map(|k| k.due_date.as_str())
+                            .min()
+                            .unwrap_or("")
+                            .into(),
                     );
                     fields.insert(
                         "ransomware".into(),
-                        if v.kev.iter().any(|k| k.ransomware) { "known" } else { "unknown" }.into(),
+                        if v.kev.iter().any(|k| k.ransomware) {
+                            "known"
+                        } else {
+                            "unknown"
+                        }
+                        .into(),
                     );
                 }
                 FindingItem {
@@ -168,17 +204,34 @@ pub(super) fn vulnerabilities(t: &VulnerabilitiesTest, inputs: &Inputs) -> Verdi
             .collect();
         let packages: std::collections::BTreeSet<&str> =
             counted.iter().map(|v| v.package.as_str()).collect();
-        return failing(
-            format!(
-                "{} advisor{} of {eco} match {} installed package{}",
-                counted.len(),
-                if counted.len() == 1 { "y" } else { "ies" },
-                packages.len(),
-                if packages.len() == 1 { "" } else { "s" }
+        let installed: Vec<Evidence> = counted
+            .iter()
+            .take(10)
+            .map(|v| {
+                Evidence::new(
+                    EvidenceSource::origin(&v.origin),
+                    format!("{} {} installed ({})", v.package, v.installed, v.advisory),
+                    match &v.fixed {
+                        Some(f) => format!("{f} or later"),
+                        None => "a fixed version (none published yet)".to_string(),
+                    },
+                )
+            })
+            .collect();
+        return with_evidence(
+            failing(
+                format!(
+                    "{} advisor{} of {eco} match {} installed package{}",
+                    counted.len(),
+                    if counted.len() == 1 { "y" } else { "ies" },
+                    packages.len(),
+                    if packages.len() == 1 { "" } else { "s" }
+                ),
+                source,
+                items,
+                &what,
             ),
-            source,
-            items,
-            &what,
+            installed,
         );
     }
     if !sw.uncertain.is_empty() {
@@ -236,11 +289,22 @@ pub(super) fn end_of_life(t: &EndOfLifeTest, inputs: &Inputs) -> Verdict {
                 return Verdict::error(source, "the operating system release is unknown", false);
             };
             let observed = format!("{} {}: {}", os.product, os.cycle, supported_until(&os.eol));
-            let ev = vec![Evidence::new(source, observed.clone(), "a release still supported")];
+            let ev = vec![Evidence::new(
+                source,
+                observed.clone(),
+                "a release still supported",
+            )];
             if os.ended {
-                let when = if os.eol == "true" { String::new() } else { format!(" on {}", os.eol) };
+                let when = if os.eol == "true" {
+                    String::new()
+                } else {
+                    format!(" on {}", os.eol)
+                };
                 Verdict::fail(
-                    format!("{} {} reached its end of life{when}: it gets no security fixes", os.product, os.cycle),
+                    format!(
+                        "{} {} reached its end of life{when}: it gets no security fixes",
+                        os.product, os.cycle
+                    ),
                     ev,
                 )
             } else {
@@ -268,12 +332,33 @@ pub(super) fn end_of_life(t: &EndOfLifeTest, inputs: &Inputs) -> Verdict {
                 })
                 .collect();
             if !ended.is_empty() {
-                return failing(
-                    format!("{} installed package{} belong to a release past its end of life", ended.len(),
-                        if ended.len() == 1 { "" } else { "s" }),
-                    source,
-                    ended,
-                    "no installed software past its end of life",
+                let installed: Vec<Evidence> = sw
+                    .software_eol
+                    .iter()
+                    .filter(|e| e.ended)
+                    .take(10)
+                    .filter_map(|e| {
+                        e.origin.as_ref().map(|o| {
+                            Evidence::new(
+                                EvidenceSource::origin(o),
+                                format!("{} installed ({} {})", e.subject, e.product, e.cycle),
+                                "a supported release cycle",
+                            )
+                        })
+                    })
+                    .collect();
+                return with_evidence(
+                    failing(
+                        format!(
+                            "{} installed package{} belong to a release past its end of life",
+                            ended.len(),
+                            if ended.len() == 1 { "" } else { "s" }
+                        ),
+                        source,
+                        ended,
+                        "no installed software past its end of life",
+                    ),
+                    installed,
                 );
             }
             let unknown: Vec<String> = sw
@@ -298,13 +383,18 @@ pub(super) fn end_of_life(t: &EndOfLifeTest, inputs: &Inputs) -> Verdict {
                 .map(|e| format!("{} {} ({})", e.product, e.cycle, supported_until(&e.eol)))
                 .collect();
             let observed = if products.is_empty() {
-                "none of the tracked products (controls/data/eol-products.yaml) is installed".to_string()
+                "none of the tracked products (controls/data/eol-products.yaml) is installed"
+                    .to_string()
             } else {
                 products.into_iter().collect::<Vec<_>>().join(", ")
             };
             Verdict::pass(
                 format!("no installed software past its end of life: {observed}"),
-                vec![Evidence::new(source, observed, "no installed software past its end of life")],
+                vec![Evidence::new(
+                    source,
+                    observed,
+                    "no installed software past its end of life",
+                )],
             )
         }
     }
@@ -326,7 +416,11 @@ pub(super) fn pending_updates(t: &PendingUpdatesTest, inputs: &Inputs) -> Verdic
         Ok(o) => o,
         Err(v) => return v,
     };
-    let kind = if t.security_only { "security update" } else { "update" };
+    let kind = if t.security_only {
+        "security update"
+    } else {
+        "update"
+    };
     let expected = match older {
         Some(d) => format!("no {kind} waiting {d} or more days"),
         None => format!("no {kind} waiting"),
@@ -361,7 +455,9 @@ pub(super) fn pending_updates(t: &PendingUpdatesTest, inputs: &Inputs) -> Verdic
                 "{} {kind}{} waiting{}",
                 items.len(),
                 if items.len() == 1 { "" } else { "s" },
-                older.map(|d| format!(" {d} or more days (or since an unknown date)")).unwrap_or_default()
+                older
+                    .map(|d| format!(" {d} or more days (or since an unknown date)"))
+                    .unwrap_or_default()
             ),
             source,
             items,
@@ -407,7 +503,10 @@ pub(super) fn package_metadata(t: &PackageMetadataTest, inputs: &Inputs) -> Verd
     let expected = format!("refreshed within the last {max} days");
     let ev = vec![Evidence::new(
         source,
-        format!("newest index data from {} ({days} days ago)", at.get(..10).unwrap_or(at)),
+        format!(
+            "newest index data from {} ({days} days ago)",
+            at.get(..10).unwrap_or(at)
+        ),
         expected.clone(),
     )];
     if days > max {
@@ -447,7 +546,12 @@ mod tests {
             &inputs,
         );
         assert_eq!(v.outcome, Outcome::Error);
-        let v = end_of_life(&EndOfLifeTest { subject: EolSubject::OperatingSystem }, &inputs);
+        let v = end_of_life(
+            &EndOfLifeTest {
+                subject: EolSubject::OperatingSystem,
+            },
+            &inputs,
+        );
         assert_eq!(v.outcome, Outcome::Error);
     }
 }
