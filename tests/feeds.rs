@@ -269,3 +269,103 @@ fn feed_status_has_a_row_per_osv_source_and_one_kev() {
     assert_eq!(osv.len(), 2, "{rows:?}");
     assert_eq!(osv.iter().sum::<u64>(), 47);
 }
+
+/// A RHEL 9 host: Red Hat publishes one OSV ecosystem per product stream, so every
+/// `Red Hat:enterprise_linux:9::…` stream is consulted, packages are also looked up by
+/// their source RPM (`libgcc` from `gcc-….src.rpm`), and other majors' streams are not.
+#[test]
+fn red_hat_streams_are_all_consulted_and_source_rpms_count() {
+    let (_t, inv, _) = host(
+        "almalinux-9.3-micro-aarch64",
+        "rpmdb.sqlite",
+        "var/lib/rpm/rpmdb.sqlite",
+    );
+    let os = OsRelease {
+        id: Some("rhel".into()),
+        version_id: Some("9.3".into()),
+        ..OsRelease::default()
+    };
+    let records = tempfile::tempdir().unwrap();
+    let record = |id: &str, eco: &str, name: &str, fixed: &str| {
+        let v = serde_json::json!({
+            "id": id, "summary": "Important: fixture update", "published": "2024-01-10T00:00:00Z",
+            "modified": "2024-01-10T00:00:00Z", "upstream": ["CVE-2020-11023"],
+            "affected": [{ "package": { "ecosystem": eco, "name": name },
+                "ranges": [{ "type": "ECOSYSTEM", "events": [{ "introduced": "0" }, { "fixed": fixed }] }] }]
+        });
+        std::fs::write(records.path().join(format!("{id}.json")), v.to_string()).unwrap();
+    };
+    record(
+        "RHSA-FIXTURE:1",
+        "Red Hat:enterprise_linux:9::baseos",
+        "gcc",
+        "0:11.4.1-3.el9",
+    );
+    record(
+        "RHSA-FIXTURE:2",
+        "Red Hat:enterprise_linux:9::appstream",
+        "pcre2",
+        "10.40-5.el9",
+    );
+    record(
+        "RHSA-FIXTURE:3",
+        "Red Hat:enterprise_linux:8::baseos",
+        "bash",
+        "5.1.8-99.el8",
+    );
+    record(
+        "RHSA-FIXTURE:4",
+        "Red Hat:rhel_eus:9.2::baseos",
+        "tzdata",
+        "2099a-1.el9",
+    );
+    let d = tempfile::tempdir().unwrap();
+    import::import(d.path(), records.path()).unwrap();
+    import::import(d.path(), &data("kev-subset.json")).unwrap();
+    let k = ward::feeds::knowledge::Knowledge::open(d.path());
+    let ecos = k.expand_ecosystems(&matching::ecosystems(&os)).unwrap();
+    assert_eq!(
+        ecos,
+        [
+            "Red Hat:enterprise_linux:9::appstream",
+            "Red Hat:enterprise_linux:9::baseos"
+        ]
+    );
+    let m = matching::match_inventory(&k, &inv, &ecos).unwrap();
+    let mut got: Vec<(String, String, Option<String>, usize)> = m
+        .vulnerable
+        .iter()
+        .map(|v| {
+            (
+                v.package.clone(),
+                v.advisory.clone(),
+                v.fixed.clone(),
+                v.kev.len(),
+            )
+        })
+        .collect();
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            (
+                "libgcc".into(),
+                "RHSA-FIXTURE:1".into(),
+                Some("0:11.4.1-3.el9".into()),
+                1
+            ),
+            (
+                "pcre2".into(),
+                "RHSA-FIXTURE:2".into(),
+                Some("10.40-5.el9".into()),
+                1
+            ),
+            (
+                "pcre2-syntax".into(),
+                "RHSA-FIXTURE:2".into(),
+                Some("10.40-5.el9".into()),
+                1
+            ),
+        ]
+    );
+}

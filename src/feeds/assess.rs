@@ -385,6 +385,14 @@ fn vulnerabilities(
         ));
         return;
     }
+    let named = ecosystems;
+    let ecosystems = match knowledge.expand_ecosystems(&named) {
+        Ok(e) => e,
+        Err(err) => {
+            s.vulnerabilities_error = Some(err.to_string());
+            return;
+        }
+    };
     let mut with_data = None;
     for e in &ecosystems {
         match knowledge.has_advisories(e) {
@@ -403,11 +411,24 @@ fn vulnerabilities(
         s.vulnerabilities_error = Some(format!(
             "the feed data has no advisories for {}: run `ward feeds update` (or import the \
              OSV records of this release) before the vulnerabilities can be judged",
-            ecosystems.join(" or ")
+            named.join(" or ")
         ));
         return;
     };
-    s.ecosystem = Some(eco);
+    // Name what was used: the one ecosystem, or the product streams consulted.
+    let with_advisories: Vec<&String> = ecosystems
+        .iter()
+        .filter(|e| knowledge.has_advisories(e).unwrap_or(false))
+        .collect();
+    s.ecosystem = Some(if with_advisories.len() > 1 {
+        with_advisories
+            .iter()
+            .map(|e| e.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    } else {
+        eco
+    });
     match matching::match_inventory(knowledge, inv, &ecosystems) {
         Err(e) => s.vulnerabilities_error = Some(e.to_string()),
         Ok(m) => {

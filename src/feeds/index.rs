@@ -473,6 +473,23 @@ impl Index {
             .map_err(&e)
     }
 
+    /// The indexed ecosystems whose name starts with `prefix`, sorted.
+    pub fn ecosystems_with_prefix(&self, prefix: &str) -> Result<Vec<String>, FeedError> {
+        let e = sqlite_err(&self.path);
+        // Ecosystems lead the affected table's key: a range scan, not a table scan.
+        let upper = format!("{prefix}\u{10ffff}");
+        let mut q = self
+            .db
+            .prepare_cached(
+                "SELECT DISTINCT ecosystem FROM affected WHERE ecosystem >= ?1 AND ecosystem < ?2 ORDER BY ecosystem",
+            )
+            .map_err(&e)?;
+        let rows = q
+            .query_map(params![prefix, upper], |r| r.get::<_, String>(0))
+            .map_err(&e)?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(&e)
+    }
+
     /// Every advisory with its affected packages, by id (for export).
     pub fn all_advisories(&self) -> Result<Vec<osv::Advisory>, FeedError> {
         let e = sqlite_err(&self.path);

@@ -11,7 +11,6 @@
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-use super::bundle::Bundle;
 use super::index::{AdvisoryInfo, FeedRecord, Hit, Index};
 use super::kev::KevEntry;
 use super::FeedError;
@@ -49,49 +48,72 @@ pub const SNAPSHOT: &str = include_str!("../../controls/data/feeds-snapshot.json
 /// Where the embedded snapshot says it is, in feed records and errors.
 pub const SNAPSHOT_NAME: &str = "embedded snapshot";
 
-/// The embedded KEV and endoflife.date data, decoded on first use.
-struct Snapshot {
-    kev: HashMap<String, KevEntry>,
-    eol: HashMap<(String, String), String>,
+/// The snapshot's parts, each kept as raw JSON until asked for: a scan that only needs
+/// end-of-life dates never decodes the 1,400 KEV entries.
+#[derive(serde::Deserialize)]
+struct Parts<'a> {
+    ward_feeds_bundle: u32,
     feeds: Vec<FeedRecord>,
+    #[serde(borrow, default)]
+    kev: Option<&'a serde_json::value::RawValue>,
+    #[serde(borrow, default)]
+    eol: Vec<&'a serde_json::value::RawValue>,
 }
 
-fn snapshot() -> Result<&'static Snapshot, FeedError> {
-    static CELL: OnceLock<Result<Snapshot, String>> = OnceLock::new();
-    CELL.get_or_init(|| {
-        let bundle = Bundle::parse(SNAPSHOT.as_bytes())?;
-        let (batch, rejected) = bundle.into_batch();
-        if let Some((what, why)) = rejected.first() {
-            return Err(format!("{what}: {why}"));
-        }
-        Ok(Snapshot {
-            kev: batch
-                .kev
-                .map(|k| {
-                    k.vulnerabilities
-                        .into_iter()
-                        .map(|e| (e.cve.clone(), e))
-                        .collect()
-                })
-                .unwrap_or_default(),
-            eol: batch
-                .eol
-                .into_iter()
-                .flat_map(|p| {
-                    let product = p.product;
-                    p.cycles
-                        .into_iter()
-                        .map(move |c| ((product.clone(), c.cycle), c.eol))
-                })
-                .collect(),
-            feeds: batch.feeds,
-        })
-    })
-    .as_ref()
-    .map_err(|reason| FeedError::Parse {
+fn parts() -> Result<Parts<'static>, String> {
+    let p: Parts = serde_json::from_str(SNAPSHOT).map_err(|e| e.to_string())?;
+    if p.ward_feeds_bundle != super::bundle::FORMAT {
+        return Err(format!("bundle format {}", p.ward_feeds_bundle));
+    }
+    Ok(p)
+}
+
+fn snapshot_err(reason: &String) -> FeedError {
+    FeedError::Parse {
         path: SNAPSHOT_NAME.into(),
         reason: reason.clone(),
+    }
+}
+
+type EolMap = HashMap<(String, String), String>;
+
+/// The snapshot's feed records and end-of-life cycles.
+fn snapshot_eol() -> Result<&'static (Vec<FeedRecord>, EolMap), FeedError> {
+    static CELL: OnceLock<Result<(Vec<FeedRecord>, EolMap), String>> = OnceLock::new();
+    CELL.get_or_init(|| {
+        let p = parts()?;
+        let mut map = EolMap::new();
+        for (i, raw) in p.eol.iter().enumerate() {
+            let v: serde_json::Value =
+                serde_json::from_str(raw.get()).map_err(|e| format!("eol[{i}]: {e}"))?;
+            let product = super::eol::parse(v).map_err(|e| format!("eol[{i}]: {e}"))?;
+            for c in product.cycles {
+                map.insert((product.product.clone(), c.cycle), c.eol);
+            }
+        }
+        Ok((p.feeds, map))
     })
+    .as_ref()
+    .map_err(snapshot_err)
+}
+
+/// The snapshot's KEV entries by CVE.
+fn snapshot_kev() -> Result<&'static HashMap<String, KevEntry>, FeedError> {
+    static CELL: OnceLock<Result<HashMap<String, KevEntry>, String>> = OnceLock::new();
+    CELL.get_or_init(|| {
+        let Some(raw) = parts()?.kev else {
+            return Ok(HashMap::new());
+        };
+        let v: serde_json::Value =
+            serde_json::from_str(raw.get()).map_err(|e| format!("kev: {e}"))?;
+        let c = super::kev::parse(v).map_err(|e| format!("kev: {e}"))?;
+        Ok(c.vulnerabilities
+            .into_iter()
+            .map(|e| (e.cve.clone(), e))
+            .collect())
+    })
+    .as_ref()
+    .map_err(snapshot_err)
 }
 
 /// One feed an evaluation used.
@@ -162,6 +184,23 @@ impl Knowledge {
         }
     }
 
+    /// The OSV ecosystems named by `names`, with each `PREFIX*` expanded to the indexed
+    /// ecosystems starting with PREFIX.
+    pub fn expand_ecosystems(&self, names: &[String]) -> Result<Vec<String>, FeedError> {
+        let mut out = Vec::new();
+        for n in names {
+            match n.strip_suffix('*') {
+                Some(prefix) => {
+                    if let (Some(i), true) = (&self.index, self.has("osv")) {
+                        out.extend(i.ecosystems_with_prefix(prefix)?);
+                    }
+                }
+                None => out.push(n.clone()),
+            }
+        }
+        Ok(out)
+    }
+
     /// Whether any OSV data is indexed.
     pub fn has_osv(&self) -> bool {
         self.has("osv")
@@ -190,7 +229,7 @@ impl Knowledge {
             None => Vec::new(),
         };
         if self.snapshot_serves("kev") || self.snapshot_serves("eol") {
-            for record in &snapshot()?.feeds {
+            for record in &snapshot_eol()?.0 {
                 if self.snapshot_serves(&record.kind) {
                     out.push(FeedUse {
                         record: record.clone(),
@@ -218,7 +257,7 @@ impl Lookup for Knowledge {
     }
     fn kev(&self, cve: &str) -> Result<Option<KevEntry>, FeedError> {
         if self.snapshot_serves("kev") {
-            return Ok(snapshot()?.kev.get(cve).cloned());
+            return Ok(snapshot_kev()?.get(cve).cloned());
         }
         match &self.index {
             Some(i) => i.kev(cve),
@@ -227,8 +266,8 @@ impl Lookup for Knowledge {
     }
     fn eol_cycle(&self, product: &str, cycle: &str) -> Result<Option<String>, FeedError> {
         if self.snapshot_serves("eol") {
-            return Ok(snapshot()?
-                .eol
+            return Ok(snapshot_eol()?
+                .1
                 .get(&(product.to_string(), cycle.to_string()))
                 .cloned());
         }
@@ -245,12 +284,13 @@ mod tests {
 
     #[test]
     fn the_embedded_snapshot_decodes_and_answers() {
-        let s = snapshot().expect("embedded snapshot");
-        assert!(s.kev.len() > 1000, "{} KEV entries", s.kev.len());
+        let kev = snapshot_kev().expect("embedded snapshot");
+        assert!(kev.len() > 1000, "{} KEV entries", kev.len());
         // Log4Shell is the best-known KEV entry; Debian 12's end of life is in the data.
-        assert!(s.kev.contains_key("CVE-2021-44228"));
-        assert!(s.eol.contains_key(&("debian".into(), "12".into())));
-        let kinds: Vec<&str> = s.feeds.iter().map(|f| f.kind.as_str()).collect();
+        assert!(kev.contains_key("CVE-2021-44228"));
+        let (feeds, eol) = snapshot_eol().expect("embedded snapshot");
+        assert!(eol.contains_key(&("debian".into(), "12".into())));
+        let kinds: Vec<&str> = feeds.iter().map(|f| f.kind.as_str()).collect();
         assert!(
             kinds.contains(&"kev") && kinds.contains(&"eol"),
             "{kinds:?}"

@@ -23,7 +23,10 @@ use crate::facts::packages::{Inventory, Package, PackageFormat};
 use crate::version::{self, Scheme};
 
 /// The OSV ecosystem names of a host's release, most specific first; empty when Ward does
-/// not know the distribution's advisories.
+/// not know the distribution's advisories. A name ending in `*` stands for every indexed
+/// ecosystem with that prefix: Red Hat publishes one ecosystem per product stream
+/// (`Red Hat:enterprise_linux:9::baseos`, `…::appstream`, `…::crb`), and a RHEL host may have
+/// packages from any of them.
 pub fn ecosystems(os: &OsRelease) -> Vec<String> {
     let id = os.id.as_deref().unwrap_or("");
     let version = os.version_id.as_deref().unwrap_or("");
@@ -36,6 +39,7 @@ pub fn ecosystems(os: &OsRelease) -> Vec<String> {
         "ubuntu" => vec![format!("Ubuntu:{version}:LTS"), format!("Ubuntu:{version}")],
         "almalinux" => vec![format!("AlmaLinux:{major}")],
         "rocky" => vec![format!("Rocky Linux:{major}")],
+        "rhel" => vec![format!("Red Hat:enterprise_linux:{major}::*")],
         "alpine" => {
             let minor = version.split('.').nth(1).unwrap_or("0");
             vec![format!("Alpine:v{major}.{minor}")]
@@ -78,6 +82,18 @@ pub struct Matches {
     pub ecosystem: String,
     pub vulnerable: Vec<Vulnerable>,
     pub uncertain: Vec<Uncertain>,
+}
+
+/// The name of a package's source RPM (`openssl-3.0.7-27.el9.src.rpm` → `openssl`).
+fn source_rpm_name(p: &Package) -> Option<&str> {
+    let srpm = p.rpm.as_ref()?.source_rpm.as_deref()?;
+    let stem = srpm
+        .strip_suffix(".src.rpm")
+        .or_else(|| srpm.strip_suffix(".nosrc.rpm"))?;
+    // NAME-VERSION-RELEASE: the name is everything before the last two dashes.
+    let (nv, _release) = stem.rsplit_once('-')?;
+    let (name, _version) = nv.rsplit_once('-')?;
+    Some(name)
 }
 
 /// The name and version advisories of this format use for a package.
@@ -135,8 +151,9 @@ pub fn affected(
     Ok((inside, if inside { fixed } else { None }))
 }
 
-/// Match an inventory against the index for the given ecosystems (the first that has
-/// advisories for the package is used).
+/// Match an inventory against the index for the given ecosystems (every one is consulted;
+/// an advisory found in several counts once per package). Red Hat ecosystems name binary
+/// or source RPMs, so on them a package is also looked up by its source RPM's name.
 pub fn match_inventory(
     index: &impl Lookup,
     inventory: &Inventory,
@@ -155,9 +172,11 @@ pub fn match_inventory(
         let (name, installed) = key(p);
         let mut hits = Vec::new();
         for eco in ecosystems {
-            hits = index.affected(eco, name)?;
-            if !hits.is_empty() {
-                break;
+            hits.extend(index.affected(eco, name)?);
+            if eco.starts_with("Red Hat:") {
+                if let Some(src) = source_rpm_name(p).filter(|s| *s != name) {
+                    hits.extend(index.affected(eco, src)?);
+                }
             }
         }
         let mut seen = std::collections::BTreeSet::new();
@@ -376,5 +395,9 @@ mod tests {
         assert_eq!(ecosystems(&os("alpine", "3.18.4")), ["Alpine:v3.18"]);
         assert_eq!(ecosystems(&os("rocky", "8.9")), ["Rocky Linux:8"]);
         assert!(ecosystems(&os("plan9", "4")).is_empty());
+        assert_eq!(
+            ecosystems(&os("rhel", "9.4")),
+            ["Red Hat:enterprise_linux:9::*"]
+        );
     }
 }
