@@ -68,10 +68,10 @@ fn parts() -> Result<Parts<'static>, String> {
     Ok(p)
 }
 
-fn snapshot_err(reason: &String) -> FeedError {
+fn snapshot_err(reason: &str) -> FeedError {
     FeedError::Parse {
         path: SNAPSHOT_NAME.into(),
-        reason: reason.clone(),
+        reason: reason.to_string(),
     }
 }
 
@@ -94,7 +94,7 @@ fn snapshot_eol() -> Result<&'static (Vec<FeedRecord>, EolMap), FeedError> {
         Ok((p.feeds, map))
     })
     .as_ref()
-    .map_err(snapshot_err)
+    .map_err(|r| snapshot_err(r))
 }
 
 /// The snapshot's KEV entries by CVE.
@@ -113,7 +113,7 @@ fn snapshot_kev() -> Result<&'static HashMap<String, KevEntry>, FeedError> {
             .collect())
     })
     .as_ref()
-    .map_err(snapshot_err)
+    .map_err(|r| snapshot_err(r))
 }
 
 /// One feed an evaluation used.
