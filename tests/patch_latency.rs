@@ -43,11 +43,10 @@ Package: libfoo\nVersion: 9.9-1\nArchitecture: amd64\n");
     t
 }
 
+/// The pending-updates collector as `ward scan` runs it (apt or dnf by the inventory).
 fn pending(root: &HostRoot) -> Fact<apt_lists::Pending> {
-    let Fact::Collected { value: inv } = packages::collect(root) else {
-        panic!("inventory")
-    };
-    apt_lists::collect(root, &inv)
+    use ward::facts::Collector;
+    ward::facts::registry::PendingUpdatesCollector.collect(root, &Default::default())
 }
 
 #[test]
@@ -132,4 +131,176 @@ fn rpm_hosts_say_their_metadata_is_not_read() {
         Fact::Error { reason, .. } => assert!(reason.contains("dnf/yum"), "{reason}"),
         Fact::Collected { .. } => panic!("an rpm host must not be read through apt lists"),
     }
+}
+
+/// An AlmaLinux 9.3 root (the real rpm database) with dnf's cached metadata of two
+/// repositories: BaseOS (gzip primary and updateinfo) and AppStream (xz, not read).
+fn dnf_host(with_updateinfo: bool) -> tempfile::TempDir {
+    use std::io::Write;
+    let t = tempfile::tempdir().unwrap();
+    let r = t.path();
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/data");
+    std::fs::create_dir_all(r.join("var/lib/rpm")).unwrap();
+    std::fs::copy(
+        data.join("almalinux-9.3-micro-aarch64/rpmdb.sqlite"),
+        r.join("var/lib/rpm/rpmdb.sqlite"),
+    )
+    .unwrap();
+    std::fs::create_dir_all(r.join("etc")).unwrap();
+    std::fs::copy(
+        data.join("almalinux-9.3-micro-aarch64/os-release"),
+        r.join("etc/os-release"),
+    )
+    .unwrap();
+    let gz = |text: &str| {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        e.write_all(text.as_bytes()).unwrap();
+        e.finish().unwrap()
+    };
+    let base = "/var/cache/dnf/baseos-0123456789abcdef/repodata";
+    let updateinfo = if with_updateinfo {
+        r#"<data type="updateinfo"><location href="repodata/22-updateinfo.xml.gz"/><timestamp>1714480000</timestamp></data>"#
+    } else {
+        ""
+    };
+    write(
+        r,
+        &format!("{base}/repomd.xml"),
+        &format!(
+            r#"<?xml version="1.0" encoding="UTF-8"?>
+<repomd xmlns="http://linux.duke.edu/metadata/repo"><revision>1714470000</revision>
+<data type="primary"><location href="repodata/11-primary.xml.gz"/><timestamp>1714470000</timestamp></data>
+{updateinfo}</repomd>"#
+        ),
+    );
+    let primary = r#"<?xml version="1.0" encoding="UTF-8"?>
+<metadata xmlns="http://linux.duke.edu/metadata/common" xmlns:rpm="http://linux.duke.edu/metadata/rpm" packages="5">
+<package type="rpm"><name>bash</name><arch>aarch64</arch><version epoch="0" ver="5.1.8" rel="9.el9"/><time file="1714000000" build="1713900000"/><summary>The GNU Bourne Again shell &amp; more</summary></package>
+<package type="rpm"><name>glibc</name><arch>x86_64</arch><version epoch="0" ver="2.34" rel="100.el9"/><time file="1714000000" build="1"/></package>
+<package type="rpm"><name>glibc</name><arch>aarch64</arch><version epoch="0" ver="2.34" rel="83.el9_3.7"/><time file="1700000000" build="1"/></package>
+<package type="rpm"><name>tzdata</name><arch>noarch</arch><version epoch="0" ver="2024a" rel="1.el9"/><time file="1712000000" build="1"/></package>
+<package type="rpm"><name>pcre2</name><arch>aarch64</arch><version epoch="0" ver="10.40" rel="2.el9"/><time file="1690000000" build="1"/></package>
+</metadata>"#;
+    let p = r.join(format!(
+        "{}/11-primary.xml.gz",
+        base.trim_start_matches('/')
+    ));
+    std::fs::write(p, gz(primary)).unwrap();
+    let info = r#"<?xml version="1.0" encoding="UTF-8"?>
+<updates>
+<update from="packager@almalinux.org" status="final" type="security" version="1">
+  <id>ALSA-2024:1111</id><title>Moderate: bash security update</title>
+  <issued date="2024-03-01 00:00:00"/><severity>Moderate</severity>
+  <pkglist><collection short="almalinux-9-for-aarch64-baseos-rpms">
+    <package name="bash" version="5.1.8" release="9.el9" epoch="0" arch="aarch64"><filename>bash-5.1.8-9.el9.aarch64.rpm</filename></package>
+  </collection></pkglist>
+</update>
+<update type="security"><id>ALSA-2023:9999</id><issued date="2023-06-01 00:00:00"/>
+  <pkglist><collection><package name="pcre2" version="10.40" release="2.el9" epoch="0" arch="aarch64"/></collection></pkglist>
+</update>
+<update type="enhancement"><id>ALEA-2024:2222</id><issued date="2024-04-01 00:00:00"/>
+  <pkglist><collection><package name="tzdata" version="2024a" release="1.el9" epoch="0" arch="noarch"/></collection></pkglist>
+</update>
+</updates>"#;
+    if with_updateinfo {
+        let p = r.join(format!(
+            "{}/22-updateinfo.xml.gz",
+            base.trim_start_matches('/')
+        ));
+        std::fs::write(p, gz(info)).unwrap();
+    }
+    let app = "/var/cache/dnf/appstream-fedcba9876543210/repodata";
+    write(
+        r,
+        &format!("{app}/repomd.xml"),
+        r#"<repomd><data type="primary"><location href="repodata/33-primary.xml.xz"/><timestamp>1714490000</timestamp></data></repomd>"#,
+    );
+    write(r, &format!("{app}/33-primary.xml.xz"), "not read");
+    t
+}
+
+#[test]
+fn dnf_metadata_gives_newer_versions_security_and_dates() {
+    let t = dnf_host(true);
+    let root = HostRoot::new(t.path()).unwrap();
+    let Fact::Collected { value: p } = pending(&root) else {
+        panic!("pending: {:?}", pending(&root))
+    };
+    assert_eq!(p.manager, "dnf");
+    assert!(p.security_known);
+    let got: Vec<(&str, &str, &str, bool, Option<&str>)> = p
+        .updates
+        .iter()
+        .map(|u| {
+            (
+                u.package.as_str(),
+                u.installed.as_str(),
+                u.candidate.as_str(),
+                u.security,
+                u.available_since.as_deref(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            // Security (ALSA-2024:1111), available since the advisory was issued.
+            (
+                "bash",
+                "0:5.1.8-6.el9_1",
+                "0:5.1.8-9.el9",
+                true,
+                Some("2024-03-01T00:00:00Z")
+            ),
+            // Newer but not a security fix (an enhancement advisory): since the file time.
+            (
+                "tzdata",
+                "0:2023c-1.el9",
+                "0:2024a-1.el9",
+                false,
+                Some("2024-04-01T19:33:20Z")
+            ),
+        ]
+    );
+    // The newest repomd timestamp (AppStream's, though its xz primary is not read).
+    assert_eq!(p.refreshed_at.as_deref(), Some("2024-04-30T15:13:20Z"));
+    assert!(
+        p.warnings
+            .iter()
+            .any(|w| w.contains("33-primary.xml.xz") && w.contains("xz")),
+        "{:?}",
+        p.warnings
+    );
+}
+
+#[test]
+fn dnf_without_updateinfo_leaves_security_unknown_and_without_cache_is_an_error() {
+    let t = dnf_host(false);
+    let root = HostRoot::new(t.path()).unwrap();
+    let Fact::Collected { value: p } = pending(&root) else {
+        panic!("pending")
+    };
+    assert!(!p.security_known);
+    assert!(p.updates.iter().all(|u| !u.security));
+    std::fs::remove_dir_all(t.path().join("var/cache/dnf")).unwrap();
+    let Fact::Error { reason, .. } = pending(&root) else {
+        panic!("no cache must be an error")
+    };
+    assert!(reason.contains("/var/cache/dnf"), "{reason}");
+}
+
+#[test]
+fn dnf_metadata_that_is_not_xml_is_a_warning_naming_the_file() {
+    let t = dnf_host(true);
+    let p = t
+        .path()
+        .join("var/cache/dnf/baseos-0123456789abcdef/repodata/11-primary.xml.gz");
+    std::fs::write(&p, b"\x1f\x8b\x08\x00garbage").unwrap();
+    let root = HostRoot::new(t.path()).unwrap();
+    // Neither repository's package list can be read (AppStream's is xz): an error naming both.
+    let Fact::Error { reason, .. } = pending(&root) else {
+        panic!("unreadable metadata must be an error")
+    };
+    assert!(reason.contains("11-primary.xml.gz"), "{reason}");
+    assert!(reason.contains("33-primary.xml.xz"), "{reason}");
 }

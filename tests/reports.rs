@@ -452,6 +452,8 @@ fn software() -> ward::feeds::assess::Software {
         }],
         software_eol_error: None,
         pending: Some(PendingSummary {
+            manager: "apt".into(),
+            security_known: true,
             indexes: 4,
             updates: vec![PendingUpdate {
                 package: "libfoo".into(),
@@ -578,6 +580,8 @@ fn json_has_exactly_the_contract_field_names() {
         &v["software"]["pending"],
         "software.pending",
         &[
+            "manager",
+            "security_known",
             "indexes",
             "updates",
             "refreshed_at",

@@ -187,7 +187,8 @@ impl Collector for PackagesCollector {
     }
 }
 
-/// Updates waiting in apt's package indexes, compared with the inventory.
+/// Updates waiting in the package manager's indexes (apt lists, dnf metadata), compared
+/// with the inventory.
 pub struct PendingUpdatesCollector;
 impl FactKind for packages::apt_lists::Pending {
     const NAME: &'static str = "pending_updates";
@@ -200,6 +201,8 @@ impl Collector for PendingUpdatesCollector {
             "/var/lib/apt/lists/*Release",
             "/var/lib/apt/periodic/update-success-stamp",
             "/var/lib/apt/periodic/update-stamp",
+            "/var/cache/dnf/*/repodata/*",
+            "/var/cache/libdnf5/*/repodata/*",
         ])
     }
     fn collect(&self, root: &HostRoot, _: &Plan) -> Fact<Self::Output> {
@@ -218,7 +221,14 @@ fn pending_from(
     inventory: &Fact<packages::Inventory>,
 ) -> Fact<packages::apt_lists::Pending> {
     match inventory {
-        Fact::Collected { value } => packages::apt_lists::collect(root, value),
+        Fact::Collected { value } => match value.format {
+            packages::PackageFormat::Dpkg => packages::apt_lists::collect(root, value),
+            packages::PackageFormat::Rpm => packages::dnf_metadata::collect(root, value),
+            packages::PackageFormat::Apk => Fact::error(
+                "pending updates are not read from apk's indexes yet: whether updates are \
+                 waiting is unknown",
+            ),
+        },
         Fact::Error { reason, .. } => Fact::error(format!(
             "pending updates need the package inventory, which was not collected: {reason}"
         )),

@@ -121,6 +121,10 @@ pub struct KevFlag {
 /// Updates waiting on the host.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PendingSummary {
+    /// The package manager whose indexes were read: `apt` or `dnf`.
+    pub manager: String,
+    /// Whether the indexes say which updates are security fixes.
+    pub security_known: bool,
     pub indexes: usize,
     pub updates: Vec<PendingUpdate>,
     /// When the indexes were refreshed at the earliest, and from what that was read.
@@ -313,6 +317,8 @@ pub fn assess(
         Err(e) => s.pending_error = Some(e),
         Ok(p) => {
             s.pending = Some(PendingSummary {
+                manager: p.manager.clone(),
+                security_known: p.security_known,
                 indexes: p.indexes.len(),
                 updates: p
                     .updates

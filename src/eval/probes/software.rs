@@ -82,6 +82,14 @@ fn failing(
     .with_items(items)
 }
 
+/// Where a package manager's indexes are.
+fn index_source(manager: &str) -> EvidenceSource {
+    match manager {
+        "dnf" => EvidenceSource::search("/var/cache/dnf/*/repodata, /var/cache/libdnf5/*/repodata"),
+        _ => EvidenceSource::search("/var/lib/apt/lists"),
+    }
+}
+
 /// A verdict with more evidence after its own.
 fn with_evidence(mut v: Verdict, more: Vec<Evidence>) -> Verdict {
     v.evidence.extend(more);
@@ -405,13 +413,22 @@ pub(super) fn pending_updates(t: &PendingUpdatesTest, inputs: &Inputs) -> Verdic
         Ok(s) => s,
         Err(v) => return v,
     };
-    let source = EvidenceSource::search("/var/lib/apt/lists/*_Packages");
-    if let Some(e) = &sw.pending_error {
-        return Verdict::error(source, e.clone(), false);
-    }
     let Some(p) = &sw.pending else {
-        return Verdict::error(source, "pending updates were not collected", false);
+        let e = sw
+            .pending_error
+            .clone()
+            .unwrap_or_else(|| "pending updates were not collected".to_string());
+        return Verdict::error(EvidenceSource::collector("package indexes"), e, false);
     };
+    let source = index_source(&p.manager);
+    if t.security_only && !p.security_known {
+        return Verdict::error(
+            source,
+            "the repositories publish no updateinfo, so which waiting updates are security \
+             fixes is unknown",
+            false,
+        );
+    }
     let older = match resolved(t.older_than_days.as_ref().map(|n| n.value())) {
         Ok(o) => o,
         Err(v) => return v,
@@ -479,22 +496,23 @@ pub(super) fn package_metadata(t: &PackageMetadataTest, inputs: &Inputs) -> Verd
         Ok(s) => s,
         Err(v) => return v,
     };
-    let lists = EvidenceSource::search("/var/lib/apt/lists/*Release");
-    if let Some(e) = &sw.pending_error {
-        return Verdict::error(lists, e.clone(), false);
-    }
     let max = match t.max_age_days.value() {
         Ok(m) => m,
         Err(e) => return Verdict::error(EvidenceSource::catalogue(), e, false),
     };
     let Some(p) = &sw.pending else {
-        return Verdict::error(lists, "package indexes were not collected", false);
+        let e = sw
+            .pending_error
+            .clone()
+            .unwrap_or_else(|| "package indexes were not collected".to_string());
+        return Verdict::error(EvidenceSource::collector("package indexes"), e, false);
     };
+    let lists = index_source(&p.manager);
     let (Some(at), Some(days)) = (&p.refreshed_at, p.refreshed_days_ago) else {
         return Verdict::error(
             lists,
-            "no Release file has a Date and apt left no update stamp: when the package \
-             indexes were last refreshed is unknown",
+            "no index says when it was published (no Release Date, no repomd timestamp) and \
+             no update stamp was left: when the package indexes were last refreshed is unknown",
             false,
         );
     };

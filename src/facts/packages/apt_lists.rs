@@ -10,8 +10,8 @@
 //!
 //! A host without indexes (apt never updated, or the lists cleaned) gives `error`: whether
 //! updates are waiting is unknown, never "none". Compressed indexes (`*_Packages.lz4`) are
-//! not read and are named in the warnings. Only dpkg inventories are handled here; dnf and
-//! yum metadata are not read yet.
+//! not read and are named in the warnings. Only dpkg inventories are handled here; rpm
+//! hosts are read from dnf's metadata ([`super::dnf_metadata`]).
 
 use std::collections::HashMap;
 use std::os::unix::ffi::OsStrExt;
@@ -53,6 +53,13 @@ pub struct Update {
 /// The pending updates of a host.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Pending {
+    /// The package manager whose indexes were read: `apt` or `dnf`.
+    #[serde(default = "apt")]
+    pub manager: String,
+    /// Whether the indexes say which updates are security fixes (apt: by suite; dnf: only
+    /// when a repository publishes updateinfo).
+    #[serde(default = "yes")]
+    pub security_known: bool,
     pub indexes: Vec<IndexFile>,
     pub updates: Vec<Update>,
     pub warnings: Vec<String>,
@@ -64,6 +71,14 @@ pub struct Pending {
     /// What `refreshed_at` was read from.
     #[serde(default)]
     pub refreshed_from: Option<String>,
+}
+
+fn apt() -> String {
+    "apt".to_string()
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// Files apt's periodic job (and Ubuntu's update-notifier hook) touch after each successful
@@ -94,7 +109,11 @@ pub fn collect(root: &HostRoot, inventory: &Inventory) -> Fact<Pending> {
         }
         Err(e) => return Fact::from_read_error(&e),
     };
-    let mut out = Pending::default();
+    let mut out = Pending {
+        manager: apt(),
+        security_known: true,
+        ..Pending::default()
+    };
     let installed: HashMap<&str, Vec<(&str, &str)>> =
         inventory.packages.iter().fold(HashMap::new(), |mut m, p| {
             m.entry(p.name.as_str())

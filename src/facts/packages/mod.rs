@@ -10,6 +10,7 @@
 
 pub mod apk;
 pub mod apt_lists;
+pub mod dnf_metadata;
 pub mod dpkg;
 pub mod rpm;
 

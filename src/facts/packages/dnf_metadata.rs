@@ -1,0 +1,466 @@
+//! Updates waiting on a RHEL-family or Fedora host, from the repository metadata dnf keeps
+//! in its cache (`/var/cache/dnf/<repo>-<hash>/repodata/`, dnf5's
+//! `/var/cache/libdnf5/…`): each repository's `repomd.xml`, its `primary` package list and,
+//! where the repository publishes one, its `updateinfo` advisories.
+//!
+//! An installed package has a pending update when `primary` lists the same name for its
+//! architecture (or `noarch`) at a higher epoch:version-release in rpm's order; it is
+//! available since the package file's time in `primary` (`<time file=…>`, when createrepo
+//! saw it), or the advisory's `issued` date when updateinfo names it. Only updateinfo says
+//! which updates are security fixes: a host whose repositories publish none leaves that
+//! unknown (`security_known: false`), which the security-update check reports as `error`.
+//! The newest `<timestamp>` in the `repomd.xml` files is when the metadata was generated,
+//! so the cache was refreshed after it.
+//!
+//! `primary` and `updateinfo` are read when plain or gzip-compressed (RHEL, AlmaLinux and
+//! Rocky Linux publish gzip); other compressions (xz, zstd, bzip2) are named in the
+//! warnings. yum's cache (`/var/cache/yum`, RHEL 7) is not read. Reads are bounded: each
+//! file by the host root's read cap, each decompressed stream by [`MAX_XML`].
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Read};
+
+use quick_xml::events::{BytesStart, Event};
+
+use super::apt_lists::{IndexFile, Pending, Update};
+use super::{Inventory, PackageFormat};
+use crate::facts::Fact;
+use crate::host_root::HostRoot;
+use crate::version::{Rpm, Scheme};
+
+/// dnf's caches, newest dnf first.
+pub const CACHES: [&str; 2] = ["/var/cache/libdnf5", "/var/cache/dnf"];
+
+/// Largest decompressed metadata file read (AppStream's primary is about 100 MB).
+pub const MAX_XML: u64 = 1 << 30;
+
+/// A package version offered by a repository.
+struct Offer {
+    name: String,
+    arch: String,
+    evr: String,
+    /// RFC 3339.
+    since: Option<String>,
+}
+
+/// An installed package's epoch:version-release (epoch 0 when none) and architecture.
+fn installed(inventory: &Inventory) -> HashMap<&str, Vec<(String, &str)>> {
+    let mut m: HashMap<&str, Vec<(String, &str)>> = HashMap::new();
+    for p in &inventory.packages {
+        let Some(r) = &p.rpm else { continue };
+        let evr = format!("{}:{}-{}", r.epoch.unwrap_or(0), r.version, r.release);
+        m.entry(p.name.as_str())
+            .or_default()
+            .push((evr, p.architecture.as_str()));
+    }
+    m
+}
+
+fn arch_fits(offered: &str, have: &str) -> bool {
+    offered == have || offered == "noarch" || have == "noarch" || have.is_empty()
+}
+
+/// Compare the installed rpm packages with dnf's cached repository metadata.
+pub fn collect(root: &HostRoot, inventory: &Inventory) -> Fact<Pending> {
+    if inventory.format != PackageFormat::Rpm {
+        return Fact::error("dnf repository metadata is only compared with an rpm inventory");
+    }
+    let mut repos = Vec::new();
+    let mut searched = Vec::new();
+    for cache in CACHES {
+        searched.push(cache);
+        let entries = match root.read_dir(cache) {
+            Ok(e) => e,
+            Err(e) if e.is_not_found() => continue,
+            Err(e) => return Fact::from_read_error(&e),
+        };
+        for entry in entries {
+            let Some(name) = entry.name_str() else {
+                continue;
+            };
+            let repomd = format!("{cache}/{name}/repodata/repomd.xml");
+            if root.exists(&repomd) {
+                repos.push((name.to_string(), format!("{cache}/{name}"), repomd));
+            }
+        }
+    }
+    if repos.is_empty() {
+        return Fact::error(format!(
+            "no repository metadata in {} (dnf never refreshed it, or `dnf clean all` removed \
+             it): whether updates are waiting is unknown",
+            searched.join(" or ")
+        ));
+    }
+    let have = installed(inventory);
+    let mut out = Pending {
+        manager: "dnf".into(),
+        security_known: false,
+        ..Pending::default()
+    };
+    let mut best: HashMap<String, Update> = HashMap::new();
+    let mut newest_meta: Option<(String, String)> = None;
+    for (dir_name, dir, repomd_path) in repos {
+        let repo_id = dir_name
+            .rsplit_once('-')
+            .filter(|(_, h)| h.len() == 16 && h.bytes().all(|b| b.is_ascii_hexdigit()))
+            .map(|(id, _)| id.to_string())
+            .unwrap_or(dir_name);
+        let repomd = match root.read_lossy(&repomd_path) {
+            Ok(t) => t,
+            Err(e) => {
+                out.warnings.push(e.to_string());
+                continue;
+            }
+        };
+        let md = match parse_repomd(&repomd) {
+            Ok(m) => m,
+            Err(e) => {
+                out.warnings.push(format!("{repomd_path}: {e}"));
+                continue;
+            }
+        };
+        if let Some(t) = &md.newest {
+            if newest_meta.as_ref().is_none_or(|(n, _)| t > n) {
+                newest_meta = Some((t.clone(), repomd_path.clone()));
+            }
+        }
+        let mut index = IndexFile {
+            path: repomd_path.clone(),
+            suite: Some(repo_id),
+            date: md.newest.clone(),
+            security: false,
+        };
+        let Some(primary) = md.primary else {
+            out.warnings
+                .push(format!("{repomd_path}: names no primary package list"));
+            continue;
+        };
+        let offers = match read_xml(root, &format!("{dir}/{primary}"), |r| {
+            parse_primary(r, &have)
+        }) {
+            Ok(o) => o,
+            Err(e) => {
+                out.warnings.push(e);
+                continue;
+            }
+        };
+        for o in offers {
+            for (evr, arch) in have.get(o.name.as_str()).into_iter().flatten() {
+                if !arch_fits(&o.arch, arch)
+                    || Rpm.compare(&o.evr, evr) != Ok(std::cmp::Ordering::Greater)
+                {
+                    continue;
+                }
+                let u = best.entry(o.name.clone()).or_insert_with(|| Update {
+                    package: o.name.clone(),
+                    installed: evr.clone(),
+                    candidate: o.evr.clone(),
+                    security: false,
+                    available_since: None,
+                });
+                if Rpm.compare(&o.evr, &u.candidate) == Ok(std::cmp::Ordering::Greater) {
+                    u.candidate = o.evr.clone();
+                }
+                if let Some(s) = &o.since {
+                    if u.available_since.as_ref().is_none_or(|a| s < a) {
+                        u.available_since = Some(s.clone());
+                    }
+                }
+            }
+        }
+        if let Some(updateinfo) = md.updateinfo {
+            match read_xml(root, &format!("{dir}/{updateinfo}"), |r| {
+                parse_updateinfo(r, &have)
+            }) {
+                Ok(security) => {
+                    out.security_known = true;
+                    index.security = true;
+                    for o in security {
+                        let u = best.entry(o.name.clone()).or_insert_with(|| Update {
+                            package: o.name.clone(),
+                            installed: have
+                                .get(o.name.as_str())
+                                .and_then(|v| v.first())
+                                .map(|(e, _)| e.clone())
+                                .unwrap_or_default(),
+                            candidate: o.evr.clone(),
+                            security: true,
+                            available_since: None,
+                        });
+                        u.security = true;
+                        if Rpm.compare(&o.evr, &u.candidate) == Ok(std::cmp::Ordering::Greater) {
+                            u.candidate = o.evr.clone();
+                        }
+                        if let Some(s) = &o.since {
+                            if u.available_since.as_ref().is_none_or(|a| s < a) {
+                                u.available_since = Some(s.clone());
+                            }
+                        }
+                    }
+                }
+                Err(e) => out.warnings.push(e),
+            }
+        }
+        out.indexes.push(index);
+    }
+    if out.indexes.is_empty() {
+        return Fact::error(format!(
+            "no readable repository metadata in {}: {}",
+            searched.join(" or "),
+            out.warnings.join("; ")
+        ));
+    }
+    if let Some((at, from)) = newest_meta {
+        out.refreshed_at = Some(at);
+        out.refreshed_from = Some(from);
+    }
+    let mut updates: Vec<Update> = best.into_values().collect();
+    updates.sort_by(|a, b| a.package.cmp(&b.package));
+    out.updates = updates;
+    Fact::Collected { value: out }
+}
+
+/// What `repomd.xml` says: where `primary` and `updateinfo` are, and the newest timestamp.
+#[derive(Debug, Default, PartialEq)]
+struct Repomd {
+    primary: Option<String>,
+    updateinfo: Option<String>,
+    newest: Option<String>,
+}
+
+fn attr(e: &BytesStart, name: &[u8]) -> Option<String> {
+    e.attributes()
+        .flatten()
+        .find(|a| a.key.as_ref() == name)
+        .and_then(|a| a.unescape_value().ok().map(|v| v.into_owned()))
+}
+
+fn timestamp(secs: &str) -> Option<String> {
+    let n: i64 = secs.trim().parse().ok()?;
+    jiff::Timestamp::from_second(n).ok().map(|t| t.to_string())
+}
+
+fn parse_repomd(text: &str) -> Result<Repomd, String> {
+    let mut r = quick_xml::Reader::from_str(text);
+    let mut out = Repomd::default();
+    let mut kind: Option<String> = None;
+    let mut in_timestamp = false;
+    let mut newest: Option<i64> = None;
+    loop {
+        match r.read_event().map_err(|e| format!("not valid XML: {e}"))? {
+            Event::Start(e) if e.local_name().as_ref() == b"data" => kind = attr(&e, b"type"),
+            Event::End(e) if e.local_name().as_ref() == b"data" => kind = None,
+            Event::Start(e) | Event::Empty(e) if e.local_name().as_ref() == b"location" => {
+                let href = attr(&e, b"href");
+                match kind.as_deref() {
+                    Some("primary") => out.primary = href,
+                    Some("updateinfo") => out.updateinfo = href,
+                    _ => {}
+                }
+            }
+            Event::Start(e) if e.local_name().as_ref() == b"timestamp" => in_timestamp = true,
+            Event::End(e) if e.local_name().as_ref() == b"timestamp" => in_timestamp = false,
+            Event::Text(t) if in_timestamp && kind.is_some() => {
+                if let Ok(n) = t.unescape().unwrap_or_default().trim().parse::<i64>() {
+                    newest = Some(newest.map_or(n, |m| m.max(n)));
+                }
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    out.newest = newest.and_then(|n| timestamp(&n.to_string()));
+    Ok(out)
+}
+
+/// Open a metadata file (plain or gzip) and parse it with `parse`; `Err` names the file.
+fn read_xml<T>(
+    root: &HostRoot,
+    path: &str,
+    parse: impl FnOnce(&mut dyn BufRead) -> Result<T, String>,
+) -> Result<T, String> {
+    for ext in [".xz", ".zst", ".bz2"] {
+        if path.ends_with(ext) {
+            return Err(format!(
+                "{path}: compressed with {}, which Ward does not read",
+                &ext[1..]
+            ));
+        }
+    }
+    if path.split('/').any(|c| c == "..") {
+        return Err(format!("{path}: refers outside its repository"));
+    }
+    let bytes = root.read(path).map_err(|e| e.to_string())?;
+    let result = if path.ends_with(".gz") {
+        let decoder = flate2::read::GzDecoder::new(bytes.as_slice()).take(MAX_XML);
+        parse(&mut BufReader::new(decoder))
+    } else {
+        parse(&mut bytes.as_slice())
+    };
+    result.map_err(|e| format!("{path}: {e}"))
+}
+
+/// The versions `primary` offers of installed package names.
+fn parse_primary(
+    input: &mut dyn BufRead,
+    have: &HashMap<&str, Vec<(String, &str)>>,
+) -> Result<Vec<Offer>, String> {
+    let mut r = quick_xml::Reader::from_reader(input);
+    let mut buf = Vec::new();
+    let mut out = Vec::new();
+    let mut field: Option<&'static str> = None;
+    let (mut name, mut arch, mut evr, mut since) = (String::new(), String::new(), None, None);
+    loop {
+        let ev = r
+            .read_event_into(&mut buf)
+            .map_err(|e| format!("not valid XML at byte {}: {e}", r.buffer_position()))?;
+        match ev {
+            Event::Start(e) if e.local_name().as_ref() == b"package" => {
+                (name, arch, evr, since) = (String::new(), String::new(), None, None);
+            }
+            Event::Start(e) => {
+                field = match e.local_name().as_ref() {
+                    b"name" => Some("name"),
+                    b"arch" => Some("arch"),
+                    _ => None,
+                };
+            }
+            Event::Empty(e) if e.local_name().as_ref() == b"version" => {
+                evr = Some(format!(
+                    "{}:{}-{}",
+                    attr(&e, b"epoch")
+                        .filter(|s| !s.is_empty())
+                        .unwrap_or_else(|| "0".into()),
+                    attr(&e, b"ver").unwrap_or_default(),
+                    attr(&e, b"rel").unwrap_or_default()
+                ));
+            }
+            Event::Empty(e) if e.local_name().as_ref() == b"time" => {
+                since = attr(&e, b"file").and_then(|f| timestamp(&f));
+            }
+            Event::Text(t) => {
+                let text = t.unescape().map_err(|e| e.to_string())?;
+                match field {
+                    Some("name") => name.push_str(text.trim()),
+                    Some("arch") => arch.push_str(text.trim()),
+                    _ => {}
+                }
+            }
+            Event::End(e) => {
+                field = None;
+                if e.local_name().as_ref() == b"package" && have.contains_key(name.as_str()) {
+                    if let Some(evr) = evr.take() {
+                        out.push(Offer {
+                            name: std::mem::take(&mut name),
+                            arch: std::mem::take(&mut arch),
+                            evr,
+                            since: since.take(),
+                        });
+                    }
+                }
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+        buf.clear();
+    }
+    Ok(out)
+}
+
+/// The packages of `updateinfo`'s security advisories that are installed, at the advisory's
+/// version, available since its `issued` date.
+fn parse_updateinfo(
+    input: &mut dyn BufRead,
+    have: &HashMap<&str, Vec<(String, &str)>>,
+) -> Result<Vec<Offer>, String> {
+    let mut r = quick_xml::Reader::from_reader(input);
+    let mut buf = Vec::new();
+    let mut out = Vec::new();
+    let mut security = false;
+    let mut issued: Option<String> = None;
+    loop {
+        let ev = r
+            .read_event_into(&mut buf)
+            .map_err(|e| format!("not valid XML at byte {}: {e}", r.buffer_position()))?;
+        match ev {
+            Event::Start(e) if e.local_name().as_ref() == b"update" => {
+                security = attr(&e, b"type").as_deref() == Some("security");
+                issued = None;
+            }
+            Event::Start(e) | Event::Empty(e) if e.local_name().as_ref() == b"issued" => {
+                // `2024-01-10 00:00:00` (or seconds since the epoch, as some tools write).
+                issued = attr(&e, b"date").and_then(|d| {
+                    timestamp(&d).or_else(|| {
+                        d.get(..10)
+                            .and_then(|day| day.parse::<jiff::civil::Date>().ok())
+                            .map(|day| format!("{day}T00:00:00Z"))
+                    })
+                });
+            }
+            Event::Start(e) | Event::Empty(e)
+                if security && e.local_name().as_ref() == b"package" =>
+            {
+                if let Some(name) = attr(&e, b"name").filter(|n| have.contains_key(n.as_str())) {
+                    out.push(Offer {
+                        evr: format!(
+                            "{}:{}-{}",
+                            attr(&e, b"epoch")
+                                .filter(|s| !s.is_empty())
+                                .unwrap_or_else(|| "0".into()),
+                            attr(&e, b"version").unwrap_or_default(),
+                            attr(&e, b"release").unwrap_or_default()
+                        ),
+                        arch: attr(&e, b"arch").unwrap_or_default(),
+                        name,
+                        since: issued.clone(),
+                    });
+                }
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+        buf.clear();
+    }
+    // Only versions above the installed one are waiting fixes.
+    out.retain(|o| {
+        have.get(o.name.as_str())
+            .into_iter()
+            .flatten()
+            .any(|(evr, arch)| {
+                arch_fits(&o.arch, arch)
+                    && Rpm.compare(&o.evr, evr) == Ok(std::cmp::Ordering::Greater)
+            })
+    });
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repomd_locations_and_newest_timestamp() {
+        let md = parse_repomd(
+            r#"<?xml version="1.0" encoding="UTF-8"?>
+<repomd xmlns="http://linux.duke.edu/metadata/repo" xmlns:rpm="http://linux.duke.edu/metadata/rpm">
+  <revision>1714000000</revision>
+  <data type="primary">
+    <location href="repodata/abc-primary.xml.gz"/>
+    <timestamp>1714470000</timestamp>
+  </data>
+  <data type="updateinfo">
+    <location href="repodata/def-updateinfo.xml.gz"/>
+    <timestamp>1714480000</timestamp>
+  </data>
+</repomd>"#,
+        )
+        .unwrap();
+        assert_eq!(md.primary.as_deref(), Some("repodata/abc-primary.xml.gz"));
+        assert_eq!(
+            md.updateinfo.as_deref(),
+            Some("repodata/def-updateinfo.xml.gz")
+        );
+        assert_eq!(md.newest.as_deref(), Some("2024-04-30T12:26:40Z"));
+        assert!(parse_repomd("<repomd><data></repomd>").is_err());
+    }
+}
