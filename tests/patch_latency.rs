@@ -304,3 +304,123 @@ fn dnf_metadata_that_is_not_xml_is_a_warning_naming_the_file() {
     assert!(reason.contains("11-primary.xml.gz"), "{reason}");
     assert!(reason.contains("33-primary.xml.xz"), "{reason}");
 }
+
+/// Container images keep apt's indexes compressed (`Acquire::GzipIndexes`): lz4 by default,
+/// gzip when configured. Both are read; other compressions are named in the warnings.
+#[test]
+fn compressed_apt_indexes_are_read() {
+    use std::io::Write;
+    let t = tempfile::tempdir().unwrap();
+    let r = t.path();
+    write(r, "/var/lib/dpkg/status", STATUS);
+    let lists = r.join("var/lib/apt/lists");
+    std::fs::create_dir_all(&lists).unwrap();
+    write(
+        r,
+        "/var/lib/apt/lists/deb.debian.org_debian_dists_bookworm-updates_InRelease",
+        "Origin: Debian\nSuite: stable-updates\nDate: Mon, 16 Nov 2026 08:00:00 UTC\n",
+    );
+    let mut lz = lz4_flex::frame::FrameEncoder::new(Vec::new());
+    lz.write_all(b"Package: bash\nVersion: 5.2.15-2+b9\nArchitecture: amd64\n")
+        .unwrap();
+    std::fs::write(
+        lists.join("deb.debian.org_debian_dists_bookworm-updates_main_binary-amd64_Packages.lz4"),
+        lz.finish().unwrap(),
+    )
+    .unwrap();
+    write(r, "/var/lib/apt/lists/security.debian.org_debian-security_dists_bookworm-security_InRelease",
+        "Origin: Debian\nLabel: Debian-Security\nSuite: stable-security\nDate: Tue, 17 Nov 2026 18:00:00 UTC\n");
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(b"Package: openssl\nVersion: 3.0.17-1~deb12u3\nArchitecture: amd64\n")
+        .unwrap();
+    std::fs::write(
+        lists.join("security.debian.org_debian-security_dists_bookworm-security_main_binary-amd64_Packages.gz"),
+        gz.finish().unwrap(),
+    )
+    .unwrap();
+    std::fs::write(
+        lists.join("deb.debian.org_debian_dists_bookworm_main_binary-amd64_Packages.xz"),
+        b"\xfd7zXZ\0",
+    )
+    .unwrap();
+    let root = HostRoot::new(r).unwrap();
+    let Fact::Collected { value: p } = pending(&root) else {
+        panic!("pending")
+    };
+    let got: Vec<(&str, &str, bool, Option<&str>)> = p
+        .updates
+        .iter()
+        .map(|u| {
+            (
+                u.package.as_str(),
+                u.candidate.as_str(),
+                u.security,
+                u.available_since.as_deref(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("bash", "5.2.15-2+b9", false, Some("2026-11-16T08:00:00Z")),
+            (
+                "openssl",
+                "3.0.17-1~deb12u3",
+                true,
+                Some("2026-11-17T18:00:00Z")
+            ),
+        ]
+    );
+    assert!(
+        p.warnings
+            .iter()
+            .any(|w| w.contains("Packages.xz") && w.contains("xz")),
+        "{:?}",
+        p.warnings
+    );
+}
+
+/// Damaged repository metadata (bytes overwritten, files cut short) gives warnings or an
+/// error naming the file, never a panic.
+#[test]
+fn damaged_dnf_metadata_never_panics() {
+    let t = dnf_host(true);
+    let dir = t
+        .path()
+        .join("var/cache/dnf/baseos-0123456789abcdef/repodata");
+    let files = ["repomd.xml", "11-primary.xml.gz", "22-updateinfo.xml.gz"];
+    let originals: Vec<Vec<u8>> = files
+        .iter()
+        .map(|f| std::fs::read(dir.join(f)).unwrap())
+        .collect();
+    let root = HostRoot::new(t.path()).unwrap();
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    for round in 0..300 {
+        let which = round % files.len();
+        let mut bytes = originals[which].clone();
+        if next() % 3 == 0 {
+            bytes.truncate((next() as usize) % bytes.len());
+        } else {
+            for _ in 0..1 + next() % 8 {
+                let i = (next() as usize) % bytes.len();
+                bytes[i] = next() as u8;
+            }
+        }
+        std::fs::write(dir.join(files[which]), &bytes).unwrap();
+        match pending(&root) {
+            Fact::Collected { value } => {
+                for w in &value.warnings {
+                    assert!(w.contains("/var/cache/dnf/"), "{w}");
+                }
+            }
+            Fact::Error { reason, .. } => assert!(reason.contains("/var/cache/dnf"), "{reason}"),
+        }
+        std::fs::write(dir.join(files[which]), &originals[which]).unwrap();
+    }
+}

@@ -10,7 +10,8 @@
 //!
 //! A host without indexes (apt never updated, or the lists cleaned) gives `error`: whether
 //! updates are waiting is unknown, never "none". Compressed indexes (`*_Packages.lz4`) are
-//! not read and are named in the warnings. Only dpkg inventories are handled here; rpm
+//! read when gzip or lz4 (as apt keeps them with `Acquire::GzipIndexes`); others are named in
+//! the warnings. Only dpkg inventories are handled here; rpm
 //! hosts are read from dnf's metadata ([`super::dnf_metadata`]).
 
 use std::collections::HashMap;
@@ -127,13 +128,14 @@ pub fn collect(root: &HostRoot, inventory: &Inventory) -> Fact<Pending> {
             continue;
         };
         let path = entry.display_path();
-        if !name.ends_with("_Packages") {
-            out.warnings
-                .push(format!("{path}: compressed index not read"));
-            continue;
-        }
-        let index = release_of(root, &name, &path);
-        let text = match root.read_lossy(&entry.path) {
+        // apt keeps indexes compressed when Acquire::GzipIndexes is set (container images):
+        // `.lz4` by default, `.gz` when CompressionTypes says so.
+        let (stem, compression) = match name.rsplit_once("_Packages.") {
+            Some((stem, ext)) => (format!("{stem}_Packages"), Some(ext.to_string())),
+            None => (name.clone(), None),
+        };
+        let index = release_of(root, &stem, &path);
+        let text = match read_index(root, &entry.path, compression.as_deref()) {
             Ok(t) => t,
             Err(e) => {
                 out.warnings.push(format!("{path}: {e}"));
@@ -202,6 +204,32 @@ pub fn collect(root: &HostRoot, inventory: &Inventory) -> Fact<Pending> {
         out.refreshed_from = Some(from);
     }
     Fact::Collected { value: out }
+}
+
+/// Largest decompressed index read (the biggest, Ubuntu's universe, is about 70 MB).
+const MAX_INDEX: u64 = 512 << 20;
+
+/// An index's text: plain, or decompressed (`gz`, `lz4`); other compressions are refused.
+fn read_index(
+    root: &HostRoot,
+    path: &std::path::Path,
+    compression: Option<&str>,
+) -> Result<String, String> {
+    use std::io::Read;
+    let bytes = || root.read(path).map_err(|e| e.to_string());
+    let mut text = Vec::new();
+    let decoded = match compression {
+        None => return root.read_lossy(path).map_err(|e| e.to_string()),
+        Some("gz") => flate2::read::GzDecoder::new(bytes()?.as_slice())
+            .take(MAX_INDEX)
+            .read_to_end(&mut text),
+        Some("lz4") => lz4_flex::frame::FrameDecoder::new(bytes()?.as_slice())
+            .take(MAX_INDEX)
+            .read_to_end(&mut text),
+        Some(other) => return Err(format!("compressed with {other}, which Ward does not read")),
+    };
+    decoded.map_err(|e| format!("not a readable compressed index: {e}"))?;
+    Ok(String::from_utf8_lossy(&text).into_owned())
 }
 
 /// The Release file of an index: `HOST_dists_SUITE_…_Packages` → `HOST_dists_SUITE_InRelease`
