@@ -196,6 +196,36 @@ pub fn summary(report: &Report, color: bool) -> String {
         );
     }
 
+    // Feed data that is stale or damaged: the software verdicts rest on it.
+    if let Some(sw) = &report.software {
+        let mut notes: Vec<String> = sw
+            .feeds
+            .iter()
+            .filter(|f| f.stale)
+            .map(|f| {
+                format!(
+                    "{} data{} is {}",
+                    f.kind.to_uppercase(),
+                    if f.embedded { " (embedded snapshot)" } else { "" },
+                    match f.age_days {
+                        Some(d) => format!("{d} days old"),
+                        None => "of unknown age".to_string(),
+                    }
+                )
+            })
+            .collect();
+        notes.extend(sw.feed_problems.iter().map(|p| clean(p)));
+        if !notes.is_empty() {
+            let _ = writeln!(
+                out,
+                "\n{} {} (limit {} days); run `ward feeds update`",
+                p.paint(YELLOW_BOLD, "Feed data:"),
+                notes.join("; "),
+                sw.max_feed_age_days
+            );
+        }
+    }
+
     // One line per framework.
     if !report.frameworks.is_empty() {
         let _ = writeln!(out, "\n{}", p.paint(BOLD, "Frameworks:"));
