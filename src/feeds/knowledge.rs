@@ -282,6 +282,44 @@ impl Lookup for Knowledge {
 mod tests {
     use super::*;
 
+    /// Every operating system Ward names an endoflife.date product for, and every product
+    /// of `controls/data/eol-products.yaml`, has data in the snapshot (openssh has none on
+    /// endoflife.date and is not mapped).
+    #[test]
+    fn the_snapshot_covers_every_mapped_product() {
+        let (_, eol) = snapshot_eol().expect("embedded snapshot");
+        let products: std::collections::BTreeSet<&str> =
+            eol.keys().map(|(p, _)| p.as_str()).collect();
+        let mut wanted: Vec<String> = super::super::eol::builtin_map()
+            .unwrap()
+            .into_iter()
+            .map(|m| m.product)
+            .collect();
+        for id in [
+            "debian",
+            "ubuntu",
+            "almalinux",
+            "rocky",
+            "rhel",
+            "ol",
+            "centos",
+            "fedora",
+            "alpine",
+        ] {
+            let os = crate::facts::os_release::OsRelease {
+                id: Some(id.into()),
+                version_id: Some("9.1".into()),
+                ..Default::default()
+            };
+            wanted.push(super::super::matching::os_product(&os).unwrap().0);
+        }
+        let missing: Vec<&String> = wanted
+            .iter()
+            .filter(|w| !products.contains(w.as_str()))
+            .collect();
+        assert!(missing.is_empty(), "not in the snapshot: {missing:?}");
+    }
+
     #[test]
     fn the_embedded_snapshot_decodes_and_answers() {
         let kev = snapshot_kev().expect("embedded snapshot");

@@ -206,7 +206,11 @@ pub fn summary(report: &Report, color: bool) -> String {
                 format!(
                     "{} data{} is {}",
                     f.kind.to_uppercase(),
-                    if f.embedded { " (embedded snapshot)" } else { "" },
+                    if f.embedded {
+                        " (embedded snapshot)"
+                    } else {
+                        ""
+                    },
                     match f.age_days {
                         Some(d) => format!("{d} days old"),
                         None => "of unknown age".to_string(),
