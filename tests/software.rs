@@ -362,3 +362,39 @@ fn export_and_import_carry_the_feeds_and_their_provenance() {
     assert_eq!(ia.all_kev().unwrap(), ib.all_kev().unwrap());
     assert_eq!(ia.all_eol().unwrap(), ib.all_eol().unwrap());
 }
+
+#[test]
+fn bad_feed_arguments_are_usage_errors() {
+    let empty = tempfile::tempdir().unwrap();
+    // Nothing to export.
+    let out = ward()
+        .args(["feeds", "export"])
+        .arg(empty.path().join("b.json"))
+        .arg("--data-dir")
+        .arg(empty.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no feeds in"));
+    // Not a date.
+    let out = ward()
+        .args(["scan", "--as-of", "2026-13-40", "--root"])
+        .arg(empty.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is not a date"));
+    // A bundle of another format is listed as not imported, nothing else lost.
+    let bad = empty.path().join("future.json");
+    std::fs::write(&bad, r#"{"ward_feeds_bundle": 99, "exported_at": "x", "feeds": []}"#).unwrap();
+    let out = ward()
+        .args(["feeds", "import"])
+        .arg(&bad)
+        .arg("--data-dir")
+        .arg(empty.path().join("data"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("future.json") && text.contains("format 99"), "{text}");
+}
