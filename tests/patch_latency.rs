@@ -43,6 +43,22 @@ Package: libfoo\nVersion: 9.9-1\nArchitecture: amd64\n");
     t
 }
 
+/// (package, installed, candidate, security, available since) of each update.
+fn rows(p: &apt_lists::Pending) -> Vec<(&str, &str, &str, bool, Option<&str>)> {
+    p.updates
+        .iter()
+        .map(|u| {
+            (
+                u.package.as_str(),
+                u.installed.as_str(),
+                u.candidate.as_str(),
+                u.security,
+                u.available_since.as_deref(),
+            )
+        })
+        .collect()
+}
+
 /// The pending-updates collector as `ward scan` runs it (apt or dnf by the inventory).
 fn pending(root: &HostRoot) -> Fact<apt_lists::Pending> {
     use ward::facts::Collector;
@@ -56,19 +72,7 @@ fn newer_versions_security_and_dates() {
     let Fact::Collected { value: p } = pending(&root) else {
         panic!("pending")
     };
-    let got: Vec<(&str, &str, &str, bool, Option<&str>)> = p
-        .updates
-        .iter()
-        .map(|u| {
-            (
-                u.package.as_str(),
-                u.installed.as_str(),
-                u.candidate.as_str(),
-                u.security,
-                u.available_since.as_deref(),
-            )
-        })
-        .collect();
+    let got = rows(&p);
     assert_eq!(
         got,
         [
@@ -228,19 +232,7 @@ fn dnf_metadata_gives_newer_versions_security_and_dates() {
     };
     assert_eq!(p.manager, "dnf");
     assert!(p.security_known);
-    let got: Vec<(&str, &str, &str, bool, Option<&str>)> = p
-        .updates
-        .iter()
-        .map(|u| {
-            (
-                u.package.as_str(),
-                u.installed.as_str(),
-                u.candidate.as_str(),
-                u.security,
-                u.available_since.as_deref(),
-            )
-        })
-        .collect();
+    let got = rows(&p);
     assert_eq!(
         got,
         [

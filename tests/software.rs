@@ -55,52 +55,71 @@ fn ward() -> Command {
     Command::new(env!("CARGO_BIN_EXE_ward"))
 }
 
-#[test]
-fn a_debian_root_with_old_openssl_and_a_kev_package() {
-    let data_dir = tempfile::tempdir().unwrap();
+/// `ward feeds import SRC --data-dir DIR`, which must succeed.
+fn import(src: &Path, data_dir: &Path) {
     let out = ward()
         .args(["feeds", "import"])
-        .arg(data("osv-debian11"))
+        .arg(src)
         .arg("--data-dir")
-        .arg(data_dir.path())
+        .arg(data_dir)
         .output()
         .unwrap();
     assert!(
         out.status.success(),
-        "{}",
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
+}
 
-    let root = debian11_root();
+/// `ward scan` of `root` with the feeds of `data_dir`: the exit code, report.json, and the
+/// directory holding the reports.
+fn scan(
+    root: &Path,
+    data_dir: &Path,
+    args: &[&str],
+) -> (Option<i32>, serde_json::Value, tempfile::TempDir) {
     let reports = tempfile::tempdir().unwrap();
     let out = ward()
-        .args(["scan", "--root"])
-        .arg(root.path())
+        .args(["scan", "-q", "--root"])
+        .arg(root)
         .arg("--data-dir")
-        .arg(data_dir.path())
+        .arg(data_dir)
         .arg("--output")
         .arg(reports.path())
-        .args(["--framework", "dspt-caf-2024-25", "-q"])
+        .args(args)
         .output()
         .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let json = std::fs::read(reports.path().join("report.json"))
+        .unwrap_or_else(|e| panic!("no report.json ({e}): {stderr}"));
+    let report = serde_json::from_slice(&json).unwrap();
+    (out.status.code(), report, reports)
+}
+
+/// The finding of a check in a report.
+fn finding<'a>(report: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["check"] == id)
+        .unwrap_or_else(|| panic!("no finding {id}"))
+}
+
+#[test]
+fn a_debian_root_with_old_openssl_and_a_kev_package() {
+    let data_dir = tempfile::tempdir().unwrap();
+    import(&data("osv-debian11"), data_dir.path());
+    let root = debian11_root();
+    let (code, report, reports) = scan(
+        root.path(),
+        data_dir.path(),
+        &["--framework", "dspt-caf-2024-25"],
     );
-    let report: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(reports.path().join("report.json")).unwrap())
-            .unwrap();
-    let finding = |id: &str| {
-        report["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|f| f["check"] == id)
-            .unwrap_or_else(|| panic!("no finding {id}"))
-            .clone()
-    };
+    assert_eq!(code, Some(1));
+    let finding = |id: &str| finding(&report, id).clone();
 
     // PwnKit: advisory, CVE, fixed version and KEV due date, under CAF B4.d.
     let kev = finding("software.no-kev-vulnerabilities");
@@ -203,38 +222,14 @@ fn a_debian_root_with_old_openssl_and_a_kev_package() {
 fn without_advisories_the_vulnerability_checks_are_errors_and_the_snapshot_is_named() {
     let empty = tempfile::tempdir().unwrap();
     let root = debian11_root();
-    let reports = tempfile::tempdir().unwrap();
-    let out = ward()
-        .args(["scan", "--root"])
-        .arg(root.path())
-        .arg("--data-dir")
-        .arg(empty.path())
-        .arg("--output")
-        .arg(reports.path())
-        .args(["--format", "json", "-q"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.code().is_some(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let report: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(reports.path().join("report.json")).unwrap())
-            .unwrap();
+    let (code, report, _reports) = scan(root.path(), empty.path(), &["--format", "json"]);
+    assert!(code.is_some());
     let outcome = |id: &str| {
-        report["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|f| f["check"] == id)
-            .map(|f| {
-                (
-                    f["outcome"].clone(),
-                    f["reason"].as_str().unwrap_or("").to_string(),
-                )
-            })
-            .unwrap()
+        let f = finding(&report, id);
+        (
+            f["outcome"].clone(),
+            f["reason"].as_str().unwrap_or("").to_string(),
+        )
     };
     let (o, why) = outcome("software.no-kev-vulnerabilities");
     assert_eq!(o, "error");
@@ -254,34 +249,14 @@ fn without_advisories_the_vulnerability_checks_are_errors_and_the_snapshot_is_na
 #[test]
 fn a_corrupted_index_is_reported_and_not_trusted() {
     let data_dir = tempfile::tempdir().unwrap();
-    let out = ward()
-        .args(["feeds", "import"])
-        .arg(data("osv-debian11"))
-        .arg("--data-dir")
-        .arg(data_dir.path())
-        .output()
-        .unwrap();
-    assert!(out.status.success());
+    import(&data("osv-debian11"), data_dir.path());
     let idx = data_dir.path().join("index.sqlite");
     let mut bytes = std::fs::read(&idx).unwrap();
     let n = bytes.len();
     bytes[n / 2] ^= 0xff;
     std::fs::write(&idx, bytes).unwrap();
     let root = debian11_root();
-    let reports = tempfile::tempdir().unwrap();
-    ward()
-        .args(["scan", "--root"])
-        .arg(root.path())
-        .arg("--data-dir")
-        .arg(data_dir.path())
-        .arg("--output")
-        .arg(reports.path())
-        .args(["--format", "json", "-q"])
-        .output()
-        .unwrap();
-    let report: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(reports.path().join("report.json")).unwrap())
-            .unwrap();
+    let (_, report, _reports) = scan(root.path(), data_dir.path(), &["--format", "json"]);
     let problems = report["software"]["feed_problems"].as_array().unwrap();
     assert!(
         problems
@@ -289,31 +264,17 @@ fn a_corrupted_index_is_reported_and_not_trusted() {
             .any(|p| p.as_str().unwrap().contains("corrupted")),
         "{problems:?}"
     );
-    let kev = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["check"] == "software.no-kev-vulnerabilities")
-        .unwrap();
-    assert_eq!(kev["outcome"], "error");
+    assert_eq!(
+        finding(&report, "software.no-kev-vulnerabilities")["outcome"],
+        "error"
+    );
 }
 
 #[test]
 fn export_and_import_carry_the_feeds_and_their_provenance() {
     let a = tempfile::tempdir().unwrap();
     for src in [data("osv-debian11"), data("kev-subset.json"), data("eol")] {
-        let out = ward()
-            .args(["feeds", "import"])
-            .arg(src)
-            .arg("--data-dir")
-            .arg(a.path())
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stdout)
-        );
+        import(&src, a.path());
     }
     let bundle = a.path().join("bundle.json");
     let out = ward()
@@ -329,18 +290,7 @@ fn export_and_import_carry_the_feeds_and_their_provenance() {
         String::from_utf8_lossy(&out.stderr)
     );
     let b = tempfile::tempdir().unwrap();
-    let out = ward()
-        .args(["feeds", "import"])
-        .arg(&bundle)
-        .arg("--data-dir")
-        .arg(b.path())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
+    import(&bundle, b.path());
     let status = |dir: &Path| {
         let out = ward()
             .args(["feeds", "status", "--max-age", "3650"])
@@ -386,7 +336,11 @@ fn bad_feed_arguments_are_usage_errors() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("is not a date"));
     // A bundle of another format is listed as not imported, nothing else lost.
     let bad = empty.path().join("future.json");
-    std::fs::write(&bad, r#"{"ward_feeds_bundle": 99, "exported_at": "x", "feeds": []}"#).unwrap();
+    std::fs::write(
+        &bad,
+        r#"{"ward_feeds_bundle": 99, "exported_at": "x", "feeds": []}"#,
+    )
+    .unwrap();
     let out = ward()
         .args(["feeds", "import"])
         .arg(&bad)
@@ -396,5 +350,8 @@ fn bad_feed_arguments_are_usage_errors() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("future.json") && text.contains("format 99"), "{text}");
+    assert!(
+        text.contains("future.json") && text.contains("format 99"),
+        "{text}"
+    );
 }

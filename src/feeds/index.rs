@@ -284,6 +284,20 @@ pub fn verify(data_dir: &Path) -> Result<(), FeedError> {
     Ok(())
 }
 
+/// A KEV entry from a row of `SELECT cve, vendor, product, name, date_added, due_date,
+/// ransomware`.
+fn kev_row(r: &rusqlite::Row) -> rusqlite::Result<kev::KevEntry> {
+    Ok(kev::KevEntry {
+        cve: r.get(0)?,
+        vendor: r.get(1)?,
+        product: r.get(2)?,
+        name: r.get(3)?,
+        date_added: r.get(4)?,
+        due_date: r.get(5)?,
+        ransomware: r.get(6)?,
+    })
+}
+
 /// An opened, verified index.
 pub struct Index {
     db: Connection,
@@ -354,6 +368,26 @@ impl Index {
             .map_err(&e)
     }
 
+    /// An affected row's stored events and versions, decoded; malformed text is a corrupt
+    /// index, never an empty range.
+    #[allow(clippy::type_complexity)]
+    fn decode_ranges(
+        &self,
+        events: &str,
+        versions: &str,
+    ) -> Result<(Vec<(String, String)>, Vec<String>), FeedError> {
+        let events = decode_events(events).ok_or_else(|| FeedError::Corrupt {
+            path: self.path.display().to_string(),
+            reason: format!("malformed range events {events:?}"),
+        })?;
+        let versions = if versions.is_empty() {
+            Vec::new()
+        } else {
+            versions.split(RECORD).map(str::to_string).collect()
+        };
+        Ok((events, versions))
+    }
+
     /// The affected entries of a package in an ecosystem.
     pub fn affected(&self, ecosystem: &str, name: &str) -> Result<Vec<Hit>, FeedError> {
         let e = sqlite_err(&self.path);
@@ -375,17 +409,11 @@ impl Index {
         let mut out = Vec::new();
         for row in rows {
             let (advisory, events, versions) = row.map_err(&e)?;
+            let (events, versions) = self.decode_ranges(&events, &versions)?;
             out.push(Hit {
                 advisory,
-                events: decode_events(&events).ok_or_else(|| FeedError::Corrupt {
-                    path: self.path.display().to_string(),
-                    reason: format!("malformed range events {events:?}"),
-                })?,
-                versions: if versions.is_empty() {
-                    Vec::new()
-                } else {
-                    versions.split(RECORD).map(str::to_string).collect()
-                },
+                events,
+                versions,
             });
         }
         Ok(out)
@@ -422,17 +450,7 @@ impl Index {
         self.db
             .prepare_cached("SELECT cve, vendor, product, name, date_added, due_date, ransomware FROM kev WHERE cve = ?1")
             .map_err(&e)?
-            .query_row(params![cve], |r| {
-                Ok(kev::KevEntry {
-                    cve: r.get(0)?,
-                    vendor: r.get(1)?,
-                    product: r.get(2)?,
-                    name: r.get(3)?,
-                    date_added: r.get(4)?,
-                    due_date: r.get(5)?,
-                    ransomware: r.get(6)?,
-                })
-            })
+            .query_row(params![cve], kev_row)
             .optional()
             .map_err(&e)
     }
@@ -503,21 +521,15 @@ impl Index {
         while let Some(r) = rows.next().map_err(&e)? {
             let events: String = r.get(3).map_err(&e)?;
             let versions: String = r.get(4).map_err(&e)?;
+            let (events, versions) = self.decode_ranges(&events, &versions)?;
             affected
                 .entry(r.get(0).map_err(&e)?)
                 .or_default()
                 .push(osv::Affected {
                     ecosystem: r.get(1).map_err(&e)?,
                     name: r.get(2).map_err(&e)?,
-                    events: decode_events(&events).ok_or_else(|| FeedError::Corrupt {
-                        path: self.path.display().to_string(),
-                        reason: format!("malformed range events {events:?}"),
-                    })?,
-                    versions: if versions.is_empty() {
-                        Vec::new()
-                    } else {
-                        versions.split(RECORD).map(str::to_string).collect()
-                    },
+                    events,
+                    versions,
                 });
         }
         let mut q = self
@@ -551,19 +563,7 @@ impl Index {
             .db
             .prepare("SELECT cve, vendor, product, name, date_added, due_date, ransomware FROM kev ORDER BY cve")
             .map_err(&e)?;
-        let rows = q
-            .query_map([], |r| {
-                Ok(kev::KevEntry {
-                    cve: r.get(0)?,
-                    vendor: r.get(1)?,
-                    product: r.get(2)?,
-                    name: r.get(3)?,
-                    date_added: r.get(4)?,
-                    due_date: r.get(5)?,
-                    ransomware: r.get(6)?,
-                })
-            })
-            .map_err(&e)?;
+        let rows = q.query_map([], kev_row).map_err(&e)?;
         rows.collect::<Result<Vec<_>, _>>().map_err(&e)
     }
 

@@ -144,29 +144,8 @@ pub fn collect(root: &HostRoot, inventory: &Inventory) -> Fact<Pending> {
                 continue;
             }
         };
-        for o in offers {
-            for (evr, arch) in have.get(o.name.as_str()).into_iter().flatten() {
-                if !arch_fits(&o.arch, arch)
-                    || Rpm.compare(&o.evr, evr) != Ok(std::cmp::Ordering::Greater)
-                {
-                    continue;
-                }
-                let u = best.entry(o.name.clone()).or_insert_with(|| Update {
-                    package: o.name.clone(),
-                    installed: evr.clone(),
-                    candidate: o.evr.clone(),
-                    security: false,
-                    available_since: None,
-                });
-                if Rpm.compare(&o.evr, &u.candidate) == Ok(std::cmp::Ordering::Greater) {
-                    u.candidate = o.evr.clone();
-                }
-                if let Some(s) = &o.since {
-                    if u.available_since.as_ref().is_none_or(|a| s < a) {
-                        u.available_since = Some(s.clone());
-                    }
-                }
-            }
+        for o in &offers {
+            merge(&mut best, &have, o, false);
         }
         if let Some(updateinfo) = md.updateinfo {
             match read_xml(root, &format!("{dir}/{updateinfo}"), |r| {
@@ -175,27 +154,8 @@ pub fn collect(root: &HostRoot, inventory: &Inventory) -> Fact<Pending> {
                 Ok(security) => {
                     out.security_known = true;
                     index.security = true;
-                    for o in security {
-                        let u = best.entry(o.name.clone()).or_insert_with(|| Update {
-                            package: o.name.clone(),
-                            installed: have
-                                .get(o.name.as_str())
-                                .and_then(|v| v.first())
-                                .map(|(e, _)| e.clone())
-                                .unwrap_or_default(),
-                            candidate: o.evr.clone(),
-                            security: true,
-                            available_since: None,
-                        });
-                        u.security = true;
-                        if Rpm.compare(&o.evr, &u.candidate) == Ok(std::cmp::Ordering::Greater) {
-                            u.candidate = o.evr.clone();
-                        }
-                        if let Some(s) = &o.since {
-                            if u.available_since.as_ref().is_none_or(|a| s < a) {
-                                u.available_since = Some(s.clone());
-                            }
-                        }
+                    for o in &security {
+                        merge(&mut best, &have, o, true);
                     }
                 }
                 Err(e) => out.warnings.push(e),
@@ -218,6 +178,51 @@ pub fn collect(root: &HostRoot, inventory: &Inventory) -> Fact<Pending> {
     updates.sort_by(|a, b| a.package.cmp(&b.package));
     out.updates = updates;
     Fact::Collected { value: out }
+}
+
+/// Record an offered version that is newer than an installed one of a fitting architecture:
+/// the newest candidate, the earliest date a newer version was available, and whether a
+/// security advisory offers it.
+fn merge(
+    best: &mut HashMap<String, Update>,
+    have: &HashMap<&str, Vec<(String, &str)>>,
+    o: &Offer,
+    security: bool,
+) {
+    for (evr, arch) in have.get(o.name.as_str()).into_iter().flatten() {
+        if !arch_fits(&o.arch, arch) || Rpm.compare(&o.evr, evr) != Ok(std::cmp::Ordering::Greater)
+        {
+            continue;
+        }
+        let u = best.entry(o.name.clone()).or_insert_with(|| Update {
+            package: o.name.clone(),
+            installed: evr.clone(),
+            candidate: o.evr.clone(),
+            security: false,
+            available_since: None,
+        });
+        u.security |= security;
+        if Rpm.compare(&o.evr, &u.candidate) == Ok(std::cmp::Ordering::Greater) {
+            u.candidate = o.evr.clone();
+        }
+        if let Some(s) = &o.since {
+            if u.available_since.as_ref().is_none_or(|a| s < a) {
+                u.available_since = Some(s.clone());
+            }
+        }
+    }
+}
+
+/// `EPOCH:VERSION-RELEASE` from metadata attributes (epoch 0 when absent or empty).
+fn evr_of(e: &BytesStart, version: &[u8], release: &[u8]) -> String {
+    format!(
+        "{}:{}-{}",
+        attr(e, b"epoch")
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| "0".into()),
+        attr(e, version).unwrap_or_default(),
+        attr(e, release).unwrap_or_default()
+    )
 }
 
 /// What `repomd.xml` says: where `primary` and `updateinfo` are, and the newest timestamp.
@@ -326,14 +331,7 @@ fn parse_primary(
                 };
             }
             Event::Empty(e) if e.local_name().as_ref() == b"version" => {
-                evr = Some(format!(
-                    "{}:{}-{}",
-                    attr(&e, b"epoch")
-                        .filter(|s| !s.is_empty())
-                        .unwrap_or_else(|| "0".into()),
-                    attr(&e, b"ver").unwrap_or_default(),
-                    attr(&e, b"rel").unwrap_or_default()
-                ));
+                evr = Some(evr_of(&e, b"ver", b"rel"));
             }
             Event::Empty(e) if e.local_name().as_ref() == b"time" => {
                 since = attr(&e, b"file").and_then(|f| timestamp(&f));
@@ -402,14 +400,7 @@ fn parse_updateinfo(
             {
                 if let Some(name) = attr(&e, b"name").filter(|n| have.contains_key(n.as_str())) {
                     out.push(Offer {
-                        evr: format!(
-                            "{}:{}-{}",
-                            attr(&e, b"epoch")
-                                .filter(|s| !s.is_empty())
-                                .unwrap_or_else(|| "0".into()),
-                            attr(&e, b"version").unwrap_or_default(),
-                            attr(&e, b"release").unwrap_or_default()
-                        ),
+                        evr: evr_of(&e, b"version", b"release"),
                         arch: attr(&e, b"arch").unwrap_or_default(),
                         name,
                         since: issued.clone(),
