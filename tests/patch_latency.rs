@@ -416,3 +416,72 @@ fn damaged_dnf_metadata_never_panics() {
         std::fs::write(dir.join(files[which]), &originals[which]).unwrap();
     }
 }
+
+/// A RHEL/CentOS 7-style yum cache: `/var/cache/yum/<arch>/<releasever>/<repo>/` with the
+/// SQLite primary and the updateinfo yum decompressed into `gen/`; a repository whose
+/// metadata is only bzip2 is named in the warnings.
+#[test]
+fn yum_cache_is_read_from_its_decompressed_copies() {
+    let t = dnf_host(false);
+    let r = t.path();
+    std::fs::remove_dir_all(r.join("var/cache/dnf")).unwrap();
+    let base = "/var/cache/yum/aarch64/7/base";
+    write(
+        r,
+        &format!("{base}/repomd.xml"),
+        r#"<repomd><data type="primary_db"><location href="repodata/aa-primary.sqlite.bz2"/><timestamp>1714400000</timestamp></data>
+<data type="primary"><location href="repodata/aa-primary.xml.gz"/><timestamp>1714400000</timestamp></data>
+<data type="updateinfo"><location href="repodata/bb-updateinfo.xml.bz2"/><timestamp>1714410000</timestamp></data></repomd>"#,
+    );
+    std::fs::create_dir_all(r.join(&base[1..]).join("gen")).unwrap();
+    let db = rusqlite::Connection::open(r.join(&base[1..]).join("gen/primary_db.sqlite")).unwrap();
+    db.execute_batch(
+        "CREATE TABLE packages (pkgKey INTEGER PRIMARY KEY, name TEXT, arch TEXT, epoch TEXT, \
+         version TEXT, release TEXT, time_file INTEGER);
+         INSERT INTO packages (name, arch, epoch, version, release, time_file) VALUES
+           ('bash', 'aarch64', '0', '5.1.8', '9.el9', 1714000000),
+           ('tzdata', 'noarch', '0', '2023c', '1.el9', 1690000000),
+           ('zsh', 'aarch64', '0', '5.9', '1.el9', 1714000000);",
+    )
+    .unwrap();
+    drop(db);
+    write(
+        r,
+        &format!("{base}/gen/updateinfo.xml"),
+        r#"<updates><update type="security"><id>RHSA-2024:0001</id><issued date="2024-02-01 00:00:00"/>
+<pkglist><collection><package name="bash" version="5.1.8" release="9.el9" epoch="0" arch="aarch64"/></collection></pkglist></update></updates>"#,
+    );
+    write(
+        r,
+        "/var/cache/yum/aarch64/7/updates/repomd.xml",
+        r#"<repomd><data type="primary"><location href="repodata/cc-primary.sqlite.bz2"/><timestamp>1714420000</timestamp></data></repomd>"#,
+    );
+    write(
+        r,
+        "/var/cache/yum/aarch64/7/updates/cc-primary.sqlite.bz2",
+        "BZh9",
+    );
+    let root = HostRoot::new(r).unwrap();
+    let Fact::Collected { value: p } = pending(&root) else {
+        panic!("pending: {:?}", pending(&root))
+    };
+    assert!(p.security_known);
+    assert_eq!(
+        rows(&p),
+        [(
+            "bash",
+            "0:5.1.8-6.el9_1",
+            "0:5.1.8-9.el9",
+            true,
+            Some("2024-02-01T00:00:00Z")
+        )]
+    );
+    assert_eq!(p.indexes.len(), 1);
+    assert!(
+        p.warnings
+            .iter()
+            .any(|w| w.contains("cc-primary.sqlite.bz2") && w.contains("bz2")),
+        "{:?}",
+        p.warnings
+    );
+}

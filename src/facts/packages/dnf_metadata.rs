@@ -14,8 +14,10 @@
 //!
 //! `primary` and `updateinfo` are read when plain or gzip-compressed (RHEL, AlmaLinux and
 //! Rocky Linux publish gzip); other compressions (xz, zstd, bzip2) are named in the
-//! warnings. yum's cache (`/var/cache/yum`, RHEL 7) is not read. Reads are bounded: each
-//! file by the host root's read cap, each decompressed stream by [`MAX_XML`].
+//! warnings. yum's cache (`/var/cache/yum/<arch>/<releasever>/<repo>/`, RHEL and CentOS 7)
+//! is read from the copies yum decompresses into `gen/` (`primary_db.sqlite`,
+//! `updateinfo.xml`), or the files beside `repomd.xml` when gzip or plain. Reads are
+//! bounded: each file by the host root's read cap, each decompressed stream by [`MAX_XML`].
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read};
@@ -60,13 +62,13 @@ fn arch_fits(offered: &str, have: &str) -> bool {
     offered == have || offered == "noarch" || have == "noarch" || have.is_empty()
 }
 
-/// Compare the installed rpm packages with dnf's cached repository metadata.
+/// Compare the installed rpm packages with dnf's (or yum's) cached repository metadata.
 pub fn collect(root: &HostRoot, inventory: &Inventory) -> Fact<Pending> {
     if inventory.format != PackageFormat::Rpm {
         return Fact::error("dnf repository metadata is only compared with an rpm inventory");
     }
-    let mut repos = Vec::new();
-    let mut searched = Vec::new();
+    let mut repos: Vec<Repo> = Vec::new();
+    let mut searched: Vec<&str> = Vec::new();
     for cache in CACHES {
         searched.push(cache);
         let entries = match root.read_dir(cache) {
@@ -80,14 +82,52 @@ pub fn collect(root: &HostRoot, inventory: &Inventory) -> Fact<Pending> {
             };
             let repomd = format!("{cache}/{name}/repodata/repomd.xml");
             if root.exists(&repomd) {
-                repos.push((name.to_string(), format!("{cache}/{name}"), repomd));
+                // `<repo>-<16 hex digits>`: the id is what comes before the hash.
+                let id = name
+                    .rsplit_once('-')
+                    .filter(|(_, h)| h.len() == 16 && h.bytes().all(|b| b.is_ascii_hexdigit()))
+                    .map(|(id, _)| id)
+                    .unwrap_or(name);
+                repos.push(Repo {
+                    id: id.to_string(),
+                    dir: format!("{cache}/{name}"),
+                    repomd,
+                    yum: false,
+                });
             }
         }
     }
+    // yum keeps `<arch>/<releasever>/<repo>/` with the files beside repomd.xml.
+    searched.push(YUM_CACHE);
+    let mut dirs = vec![(YUM_CACHE.to_string(), 0)];
+    while let Some((dir, depth)) = dirs.pop() {
+        let entries = match root.read_dir(&dir) {
+            Ok(e) => e,
+            Err(e) if e.is_not_found() || depth > 0 => continue,
+            Err(e) => return Fact::from_read_error(&e),
+        };
+        for entry in entries {
+            let Some(name) = entry.name_str() else {
+                continue;
+            };
+            let path = format!("{dir}/{name}");
+            if depth < 2 {
+                dirs.push((path, depth + 1));
+            } else if root.exists(format!("{path}/repomd.xml")) {
+                repos.push(Repo {
+                    id: name.to_string(),
+                    repomd: format!("{path}/repomd.xml"),
+                    dir: path,
+                    yum: true,
+                });
+            }
+        }
+    }
+    repos.sort_by(|a, b| a.repomd.cmp(&b.repomd));
     if repos.is_empty() {
         return Fact::error(format!(
-            "no repository metadata in {} (dnf never refreshed it, or `dnf clean all` removed \
-             it): whether updates are waiting is unknown",
+            "no repository metadata in {} (dnf or yum never refreshed it, or a `clean all` \
+             removed it): whether updates are waiting is unknown",
             searched.join(" or ")
         ));
     }
@@ -99,12 +139,8 @@ pub fn collect(root: &HostRoot, inventory: &Inventory) -> Fact<Pending> {
     };
     let mut best: HashMap<String, Update> = HashMap::new();
     let mut newest_meta: Option<(String, String)> = None;
-    for (dir_name, dir, repomd_path) in repos {
-        let repo_id = dir_name
-            .rsplit_once('-')
-            .filter(|(_, h)| h.len() == 16 && h.bytes().all(|b| b.is_ascii_hexdigit()))
-            .map(|(id, _)| id.to_string())
-            .unwrap_or(dir_name);
+    for repo in repos {
+        let repomd_path = repo.repomd.clone();
         let repomd = match root.read_lossy(&repomd_path) {
             Ok(t) => t,
             Err(e) => {
@@ -126,7 +162,7 @@ pub fn collect(root: &HostRoot, inventory: &Inventory) -> Fact<Pending> {
         }
         let mut index = IndexFile {
             path: repomd_path.clone(),
-            suite: Some(repo_id),
+            suite: Some(repo.id.clone()),
             date: md.newest.clone(),
             security: false,
         };
@@ -135,9 +171,7 @@ pub fn collect(root: &HostRoot, inventory: &Inventory) -> Fact<Pending> {
                 .push(format!("{repomd_path}: names no primary package list"));
             continue;
         };
-        let offers = match read_xml(root, &format!("{dir}/{primary}"), |r| {
-            parse_primary(r, &have)
-        }) {
+        let offers = match repo.primary(root, &primary, &have) {
             Ok(o) => o,
             Err(e) => {
                 out.warnings.push(e);
@@ -148,7 +182,7 @@ pub fn collect(root: &HostRoot, inventory: &Inventory) -> Fact<Pending> {
             merge(&mut best, &have, o, false);
         }
         if let Some(updateinfo) = md.updateinfo {
-            match read_xml(root, &format!("{dir}/{updateinfo}"), |r| {
+            match read_xml(root, &repo.file(root, &updateinfo, "updateinfo.xml"), |r| {
                 parse_updateinfo(r, &have)
             }) {
                 Ok(security) => {
@@ -178,6 +212,101 @@ pub fn collect(root: &HostRoot, inventory: &Inventory) -> Fact<Pending> {
     updates.sort_by(|a, b| a.package.cmp(&b.package));
     out.updates = updates;
     Fact::Collected { value: out }
+}
+
+/// yum's cache (RHEL and CentOS 7).
+pub const YUM_CACHE: &str = "/var/cache/yum";
+
+/// One cached repository.
+struct Repo {
+    id: String,
+    /// The directory the metadata's `location` paths are relative to (dnf), or holding the
+    /// files by name (yum).
+    dir: String,
+    repomd: String,
+    yum: bool,
+}
+
+impl Repo {
+    /// Where a file `repomd.xml` locates is: `DIR/repodata/NAME` for dnf; for yum
+    /// `DIR/NAME`, or the copy yum decompressed into `DIR/gen/<generated>` when there is one.
+    fn file(&self, root: &HostRoot, href: &str, generated: &str) -> String {
+        if !self.yum {
+            return format!("{}/{href}", self.dir);
+        }
+        let gen = format!("{}/gen/{generated}", self.dir);
+        if root.exists(&gen) {
+            return gen;
+        }
+        format!("{}/{}", self.dir, href.rsplit('/').next().unwrap_or(href))
+    }
+
+    /// The versions the repository offers of installed names: from `primary` XML, or from
+    /// the SQLite copy of it yum keeps (`gen/primary_db.sqlite`).
+    fn primary(
+        &self,
+        root: &HostRoot,
+        href: &str,
+        have: &HashMap<&str, Vec<(String, &str)>>,
+    ) -> Result<Vec<Offer>, String> {
+        let path = self.file(root, href, "primary_db.sqlite");
+        if path.ends_with(".sqlite") {
+            return read_primary_db(root, &path, have);
+        }
+        read_xml(root, &path, |r| parse_primary(r, have))
+    }
+}
+
+/// yum's SQLite `primary_db`, opened read-only and immutable through a handle inside the
+/// root (SQLite then takes no locks and writes nothing beside it).
+fn read_primary_db(
+    root: &HostRoot,
+    path: &str,
+    have: &HashMap<&str, Vec<(String, &str)>>,
+) -> Result<Vec<Offer>, String> {
+    use std::os::fd::AsRawFd;
+    let file = root.open(path).map_err(|e| e.to_string())?;
+    let uri = format!(
+        "file:/proc/self/fd/{}?mode=ro&immutable=1",
+        file.as_raw_fd()
+    );
+    let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY
+        | rusqlite::OpenFlags::SQLITE_OPEN_URI
+        | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let rows = rusqlite::Connection::open_with_flags(&uri, flags).and_then(|db| {
+        let mut q =
+            db.prepare("SELECT name, arch, epoch, version, release, time_file FROM packages")?;
+        let rows = q
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, Option<String>>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, Option<i64>>(5)?,
+                ))
+            })?
+            .collect::<Result<Vec<_>, _>>();
+        rows
+    });
+    drop(file);
+    let rows = rows.map_err(|e| format!("{path}: not a readable yum primary database: {e}"))?;
+    Ok(rows
+        .into_iter()
+        .filter(|(name, ..)| have.contains_key(name.as_str()))
+        .map(|(name, arch, epoch, version, release, time)| Offer {
+            evr: format!(
+                "{}:{version}-{release}",
+                epoch
+                    .filter(|e| !e.is_empty())
+                    .unwrap_or_else(|| "0".into())
+            ),
+            since: time.and_then(|t| timestamp(&t.to_string())),
+            name,
+            arch,
+        })
+        .collect())
 }
 
 /// Record an offered version that is newer than an installed one of a fitting architecture:
