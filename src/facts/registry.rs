@@ -203,6 +203,7 @@ impl Collector for PendingUpdatesCollector {
             "/var/lib/apt/periodic/update-stamp",
             "/var/cache/dnf/*/repodata/*",
             "/var/cache/libdnf5/*/repodata/*",
+            "/var/cache/yum/*/*/*/*",
         ])
     }
     fn collect(&self, root: &HostRoot, _: &Plan) -> Fact<Self::Output> {

@@ -238,6 +238,19 @@ pub fn match_inventory(
     Ok(out)
 }
 
+/// The endoflife.date products of the operating systems [`os_product`] knows.
+pub const OS_PRODUCTS: [&str; 9] = [
+    "debian",
+    "ubuntu",
+    "almalinux",
+    "rocky-linux",
+    "rhel",
+    "oracle-linux",
+    "centos",
+    "fedora",
+    "alpine-linux",
+];
+
 /// The endoflife.date product and cycle of a host's operating system.
 pub fn os_product(os: &OsRelease) -> Option<(String, String)> {
     let id = os.id.as_deref()?;

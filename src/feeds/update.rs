@@ -41,27 +41,24 @@ pub fn default_sources() -> Vec<Source> {
             .into(),
         sha256: None,
     }];
-    for eco in ["Debian", "Ubuntu", "Alpine", "AlmaLinux", "Rocky%20Linux"] {
+    for eco in [
+        "Debian",
+        "Ubuntu",
+        "Alpine",
+        "AlmaLinux",
+        "Rocky%20Linux",
+        "Red%20Hat",
+    ] {
         v.push(Source {
             kind: "osv".into(),
             url: format!("https://osv-vulnerabilities.storage.googleapis.com/{eco}/all.zip"),
             sha256: None,
         });
     }
-    let mut products: Vec<String> = [
-        "debian",
-        "ubuntu",
-        "almalinux",
-        "rocky-linux",
-        "rhel",
-        "oracle-linux",
-        "centos",
-        "fedora",
-        "alpine-linux",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
+    let mut products: Vec<String> = super::matching::OS_PRODUCTS
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
     if let Ok(map) = super::eol::builtin_map() {
         products.extend(map.into_iter().map(|m| m.product));
     }
