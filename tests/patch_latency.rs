@@ -485,3 +485,112 @@ fn yum_cache_is_read_from_its_decompressed_copies() {
         p.warnings
     );
 }
+
+/// `APKINDEX.*.tar.gz` as `apk update` leaves it: a gzip stream of the signature tarball
+/// (without its end-of-archive blocks, as abuild writes it) followed by a gzip stream of the
+/// index tarball.
+fn apkindex(description: &str, index: &str, mtime: u64) -> Vec<u8> {
+    use std::io::Write;
+    let tarball = |files: &[(&str, &[u8])], end: bool| {
+        let mut b = tar::Builder::new(Vec::new());
+        for (name, body) in files {
+            let mut h = tar::Header::new_ustar();
+            h.set_size(body.len() as u64);
+            h.set_mode(0o644);
+            h.set_mtime(mtime);
+            h.set_cksum();
+            b.append_data(&mut h, name, *body).unwrap();
+        }
+        let mut bytes = b.into_inner().unwrap();
+        if !end {
+            bytes.truncate(bytes.len() - 1024);
+        }
+        bytes
+    };
+    let gz = |bytes: &[u8]| {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        e.write_all(bytes).unwrap();
+        e.finish().unwrap()
+    };
+    let mut out = gz(&tarball(
+        &[(
+            ".SIGN.RSA.alpine-devel@lists.alpinelinux.org-6165ee59.rsa.pub",
+            b"sig",
+        )],
+        false,
+    ));
+    out.extend(gz(&tarball(
+        &[
+            ("DESCRIPTION", description.as_bytes()),
+            ("APKINDEX", index.as_bytes()),
+        ],
+        true,
+    )));
+    out
+}
+
+#[test]
+fn apk_indexes_give_newer_versions_and_their_date() {
+    let t = tempfile::tempdir().unwrap();
+    let r = t.path();
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/data/alpine-3.18");
+    std::fs::create_dir_all(r.join("lib/apk/db")).unwrap();
+    std::fs::copy(
+        data.join("lib-apk-db-installed"),
+        r.join("lib/apk/db/installed"),
+    )
+    .unwrap();
+    let cache = r.join("var/cache/apk");
+    std::fs::create_dir_all(&cache).unwrap();
+    // main, generated 2025-11-20: a newer busybox; apk-tools as installed.
+    std::fs::write(
+        cache.join("APKINDEX.77a4c8d1.tar.gz"),
+        apkindex(
+            "v3.18.9-12-gabcdef0",
+            "C:Q1x=\nP:busybox\nV:1.36.1-r7\nA:x86_64\nt:1763000000\n\nP:apk-tools\nV:2.14.0-r0\nA:x86_64\n\nP:busybox\nV:1.36.1-r7\nA:aarch64\n",
+            1_763_626_400,
+        ),
+    )
+    .unwrap();
+    // community, generated 2025-11-25: nothing installed from it.
+    std::fs::write(
+        cache.join("APKINDEX.0f7c2e11.tar.gz"),
+        apkindex(
+            "v3.18.9-12-gabcdef0 community",
+            "P:zsh\nV:5.9-r2\nA:x86_64\n",
+            1_764_058_400,
+        ),
+    )
+    .unwrap();
+    std::fs::write(cache.join("APKINDEX.deadbeef.tar.gz"), b"\x1f\x8b garbage").unwrap();
+    let root = HostRoot::new(r).unwrap();
+    let Fact::Collected { value: p } = pending(&root) else {
+        panic!("pending: {:?}", pending(&root))
+    };
+    assert_eq!(p.manager, "apk");
+    assert!(!p.security_known);
+    assert_eq!(
+        rows(&p),
+        [(
+            "busybox",
+            "1.36.0-r9",
+            "1.36.1-r7",
+            false,
+            Some("2025-11-20T08:13:20Z")
+        )]
+    );
+    assert_eq!(p.refreshed_at.as_deref(), Some("2025-11-25T08:13:20Z"));
+    assert_eq!(p.indexes.len(), 2);
+    assert!(
+        p.warnings
+            .iter()
+            .any(|w| w.contains("APKINDEX.deadbeef.tar.gz")),
+        "{:?}",
+        p.warnings
+    );
+    std::fs::remove_dir_all(&cache).unwrap();
+    let Fact::Error { reason, .. } = pending(&root) else {
+        panic!("no indexes must be an error")
+    };
+    assert!(reason.contains("/var/cache/apk"), "{reason}");
+}

@@ -204,6 +204,7 @@ impl Collector for PendingUpdatesCollector {
             "/var/cache/dnf/*/repodata/*",
             "/var/cache/libdnf5/*/repodata/*",
             "/var/cache/yum/*/*/*/*",
+            "/var/cache/apk/APKINDEX.*.tar.gz",
         ])
     }
     fn collect(&self, root: &HostRoot, _: &Plan) -> Fact<Self::Output> {
@@ -225,10 +226,7 @@ fn pending_from(
         Fact::Collected { value } => match value.format {
             packages::PackageFormat::Dpkg => packages::apt_lists::collect(root, value),
             packages::PackageFormat::Rpm => packages::dnf_metadata::collect(root, value),
-            packages::PackageFormat::Apk => Fact::error(
-                "pending updates are not read from apk's indexes yet: whether updates are \
-                 waiting is unknown",
-            ),
+            packages::PackageFormat::Apk => packages::apk_index::collect(root, value),
         },
         Fact::Error { reason, .. } => Fact::error(format!(
             "pending updates need the package inventory, which was not collected: {reason}"

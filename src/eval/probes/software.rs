@@ -424,8 +424,16 @@ pub(super) fn pending_updates(t: &PendingUpdatesTest, inputs: &Inputs) -> Verdic
     if t.security_only && !p.security_known {
         return Verdict::error(
             source,
-            "the repositories publish no updateinfo, so which waiting updates are security \
-             fixes is unknown",
+            match p.manager.as_str() {
+                "apk" => {
+                    "Alpine's package indexes do not say which updates are security fixes: \
+                          whether security updates are waiting is unknown"
+                }
+                _ => {
+                    "the repositories publish no updateinfo, so which waiting updates are \
+                      security fixes is unknown"
+                }
+            },
             false,
         );
     }

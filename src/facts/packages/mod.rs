@@ -9,6 +9,7 @@
 //! and apk (`apk`).
 
 pub mod apk;
+pub mod apk_index;
 pub mod apt_lists;
 pub mod dnf_metadata;
 pub mod dpkg;
