@@ -585,7 +585,7 @@ fn feeds(cmd: FeedsCommand) -> Result<ExitCode> {
         }
         FeedsCommand::Export { path, kind, data } => {
             let dir = data_dir(data.data_dir.as_deref())?;
-            let Some(idx) = index::Index::open(&dir)? else {
+            let Some(idx) = index::Index::open_checked(&dir)? else {
                 bail!(
                     "no feeds in {}: run `ward feeds update` or `ward feeds import` first",
                     dir.display()
@@ -623,7 +623,7 @@ fn feeds(cmd: FeedsCommand) -> Result<ExitCode> {
         }
         FeedsCommand::Status { max_age, data } => {
             let dir = data_dir(data.data_dir.as_deref())?;
-            let Some(idx) = index::Index::open(&dir)? else {
+            let Some(idx) = index::Index::open_checked(&dir)? else {
                 writeln!(
                     out,
                     "No feeds in {}: run `ward feeds update` or `ward feeds import`.",

@@ -369,3 +369,41 @@ fn red_hat_streams_are_all_consulted_and_source_rpms_count() {
         ]
     );
 }
+
+/// Scans skip hashing an index unchanged since Ward last verified it; a change made in
+/// place with its modification time put back is still caught (the change time, part of
+/// the recorded identity, differs), and `open_checked` always hashes.
+#[test]
+fn an_index_changed_in_place_with_its_mtime_restored_is_still_detected() {
+    let d = imported();
+    let (path, _) = index::paths(d.path());
+    assert!(index::Index::open(d.path()).unwrap().is_some());
+    let before = std::fs::metadata(&path).unwrap();
+    let n = before.len();
+    {
+        use std::io::{Read, Seek, Write};
+        let mut f = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(&path)
+            .unwrap();
+        let mut byte = [0u8];
+        f.seek(std::io::SeekFrom::Start(n / 2)).unwrap();
+        f.read_exact(&mut byte).unwrap();
+        byte[0] ^= 0xff;
+        f.seek(std::io::SeekFrom::Start(n / 2)).unwrap();
+        f.write_all(&byte).unwrap();
+    }
+    filetime::set_file_mtime(
+        &path,
+        filetime::FileTime::from_last_modification_time(&before),
+    )
+    .unwrap();
+    let after = std::fs::metadata(&path).unwrap();
+    assert_eq!(
+        (after.len(), after.modified().unwrap()),
+        (n, before.modified().unwrap())
+    );
+    assert!(index::Index::open(d.path()).is_err());
+    assert!(index::Index::open_checked(d.path()).is_err());
+}

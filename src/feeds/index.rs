@@ -3,9 +3,13 @@
 //! raw JSON.
 //!
 //! The index is rebuilt in a temporary file beside it and renamed into place, so it is
-//! never half-written; its SHA-256 is then recorded in `index.sha256`. Opening checks the
-//! digest first: an index that was truncated, corrupted or changed by hand is an error
-//! ("run `ward feeds import` or `ward feeds update` again"), never trusted.
+//! never half-written; its SHA-256 is then recorded in `index.sha256` (the format of
+//! `sha256sum`, so `sha256sum -c index.sha256` checks it too), and the file's identity as
+//! hashed in `index.stamp`. Opening checks the digest unless the file's identity (size,
+//! modification and change times, device, inode) is still the one stamped: an index that
+//! was truncated, corrupted, replaced or changed by hand is hashed, and a mismatch is an
+//! error ("run `ward feeds import` or `ward feeds update` again"), never trusted.
+//! `ward feeds status` always hashes in full.
 
 use std::path::{Path, PathBuf};
 
@@ -80,6 +84,54 @@ fn decode_events(s: &str) -> Option<Vec<(String, String)>> {
 /// The index file and its digest file in a data directory.
 pub fn paths(data_dir: &Path) -> (PathBuf, PathBuf) {
     (data_dir.join("index.sqlite"), data_dir.join("index.sha256"))
+}
+
+/// The file recording the index file's identity (size, modification and change times,
+/// device, inode) when Ward last hashed it and found the recorded digest.
+fn stamp_path(data_dir: &Path) -> PathBuf {
+    data_dir.join("index.stamp")
+}
+
+/// The identity of the index file as the file system reports it. Any write to the file, a
+/// replacement or a copy changes it (the change time cannot be set back by a user).
+fn identity(index: &Path) -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    let m = std::fs::metadata(index).ok()?;
+    Some(format!(
+        "{} {}.{} {}.{} {} {}\n",
+        m.len(),
+        m.mtime(),
+        m.mtime_nsec(),
+        m.ctime(),
+        m.ctime_nsec(),
+        m.dev(),
+        m.ino()
+    ))
+}
+
+/// Record that the index as it is now matches its digest (best effort: without a stamp the
+/// next use hashes the index again).
+fn write_stamp(data_dir: &Path) {
+    let (index, _) = paths(data_dir);
+    if let Some(id) = identity(&index) {
+        if let Ok(tmp) = tempfile::NamedTempFile::new_in(data_dir) {
+            if std::fs::write(tmp.path(), id).is_ok() {
+                let _ = tmp.persist(stamp_path(data_dir));
+            }
+        }
+    }
+}
+
+/// Whether the index is unchanged since Ward last hashed it and found its digest.
+fn unchanged_since_verified(data_dir: &Path) -> bool {
+    let (index, _) = paths(data_dir);
+    match (
+        std::fs::read_to_string(stamp_path(data_dir)),
+        identity(&index),
+    ) {
+        (Ok(stamp), Some(now)) => stamp == now,
+        _ => false,
+    }
 }
 
 fn sqlite_err(path: &Path) -> impl Fn(rusqlite::Error) -> FeedError + '_ {
@@ -158,6 +210,7 @@ pub fn apply(data_dir: &Path, batch: &Batch) -> Result<(), FeedError> {
     tmp_digest
         .persist(&digest)
         .map_err(|e| io_err(&digest)(e.error))?;
+    write_stamp(data_dir);
     Ok(())
 }
 
@@ -323,14 +376,31 @@ pub struct AdvisoryInfo {
 }
 
 impl Index {
-    /// Open the index of `data_dir` after checking its digest. `Ok(None)` when there is no
-    /// index yet.
+    /// Open the index of `data_dir` for lookups. Its SHA-256 is checked unless the file is
+    /// exactly as it was when Ward last checked it (same size, times, device and inode: any
+    /// write, truncation or replacement changes them), so a scan does not hash hundreds of
+    /// megabytes each time. `Ok(None)` when there is no index yet.
     pub fn open(data_dir: &Path) -> Result<Option<Index>, FeedError> {
+        Index::open_inner(data_dir, false)
+    }
+
+    /// Open the index after checking its SHA-256 in full, whatever its stamp says, and
+    /// record the stamp when it matches (`ward feeds status` and `export`).
+    pub fn open_checked(data_dir: &Path) -> Result<Option<Index>, FeedError> {
+        Index::open_inner(data_dir, true)
+    }
+
+    fn open_inner(data_dir: &Path, full: bool) -> Result<Option<Index>, FeedError> {
         let (path, _) = paths(data_dir);
         if !path.exists() {
             return Ok(None);
         }
-        verify(data_dir)?;
+        if full || !unchanged_since_verified(data_dir) {
+            verify(data_dir)?;
+            if full {
+                write_stamp(data_dir);
+            }
+        }
         let uri = format!("file:{}?mode=ro&immutable=1", path.display());
         let db = Connection::open_with_flags(
             &uri,
