@@ -56,10 +56,10 @@ pub enum Test {
 pub struct VulnerabilitiesTest {
     /// Count only vulnerabilities with a CVE in CISA's Known Exploited Vulnerabilities
     /// catalogue.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub kev_only: bool,
     /// Count only vulnerabilities the distribution has published a fixed version for.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub fixed_only: bool,
     /// Lowest severity counted: `critical`, `high`, `medium` or `low`. A vulnerability
     /// whose severity the advisory does not give always counts (treated as high, as Cyber
@@ -94,7 +94,7 @@ pub struct EndOfLifeTest {
 #[serde(deny_unknown_fields)]
 pub struct PendingUpdatesTest {
     /// Count only updates a security archive offers.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub security_only: bool,
     /// Count only updates available for at least this many days.
     #[serde(default, skip_serializing_if = "Option::is_none")]
