@@ -25,8 +25,8 @@ use crate::version::{self, Scheme};
 /// The OSV ecosystem names of a host's release, most specific first; empty when Ward does
 /// not know the distribution's advisories. A name ending in `*` stands for every indexed
 /// ecosystem with that prefix: Red Hat publishes one ecosystem per product stream
-/// (`Red Hat:enterprise_linux:9::baseos`, `…::appstream`, `…::crb`), and a RHEL host may have
-/// packages from any of them.
+/// (`Red Hat:enterprise_linux:9::baseos`, `…::appstream`, `…::crb`), and a RHEL (or Oracle
+/// Linux) host may have packages from any of them.
 pub fn ecosystems(os: &OsRelease) -> Vec<String> {
     let id = os.id.as_deref().unwrap_or("");
     let version = os.version_id.as_deref().unwrap_or("");
@@ -39,7 +39,9 @@ pub fn ecosystems(os: &OsRelease) -> Vec<String> {
         "ubuntu" => vec![format!("Ubuntu:{version}:LTS"), format!("Ubuntu:{version}")],
         "almalinux" => vec![format!("AlmaLinux:{major}")],
         "rocky" => vec![format!("Rocky Linux:{major}")],
-        "rhel" => vec![format!("Red Hat:enterprise_linux:{major}::*")],
+        // Oracle Linux is rebuilt from RHEL's sources and publishes no OSV advisories of its
+        // own: it is judged with Red Hat's, whose fixed versions are RHEL's NEVRAs.
+        "rhel" | "ol" => vec![format!("Red Hat:enterprise_linux:{major}::*")],
         "alpine" => {
             let minor = version.split('.').nth(1).unwrap_or("0");
             vec![format!("Alpine:v{major}.{minor}")]
@@ -411,6 +413,10 @@ mod tests {
         assert_eq!(
             ecosystems(&os("rhel", "9.4")),
             ["Red Hat:enterprise_linux:9::*"]
+        );
+        assert_eq!(
+            ecosystems(&os("ol", "8.10")),
+            ["Red Hat:enterprise_linux:8::*"]
         );
     }
 }
