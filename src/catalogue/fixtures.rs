@@ -278,3 +278,61 @@ pub fn parse_owner(s: &str) -> Option<(u32, u32)> {
     let (u, g) = s.split_once(':')?;
     Some((u.trim().parse().ok()?, g.trim().parse().ok()?))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fixture(yaml: &str) -> Fixture {
+        serde_saphyr::from_str(yaml).expect("fixture YAML")
+    }
+
+    #[test]
+    fn feed_data_that_does_not_parse_is_a_problem_naming_the_record() {
+        let f = fixture(
+            "description: x\nfeeds:\n  today: \"2026-05-01\"\n  osv:\n    - { id: A, modified: \"2026-01-01T00:00:00Z\", affected: [{ package: { ecosystem: \"Debian:12\", name: x }, ranges: [{ type: ECOSYSTEM, events: [{}] }] }] }\n",
+        );
+        let mut problems = Vec::new();
+        f.validate(&mut problems);
+        assert!(
+            problems.iter().any(|p| p.starts_with("feeds.osv[0]")),
+            "{problems:?}"
+        );
+        let f = fixture("description: x\nfeeds:\n  today: \"May 1st\"\n");
+        let mut problems = Vec::new();
+        f.validate(&mut problems);
+        assert!(
+            problems.iter().any(|p| p.contains("feeds.today")),
+            "{problems:?}"
+        );
+        let f = fixture(
+            "description: x\nfeeds:\n  today: \"2026-05-01\"\n  kev: [{ cveID: NOT-A-CVE }]\n",
+        );
+        let mut problems = Vec::new();
+        f.validate(&mut problems);
+        assert!(
+            problems.iter().any(|p| p.starts_with("feeds.kev")),
+            "{problems:?}"
+        );
+    }
+
+    #[test]
+    fn a_fixture_takes_the_feeds_of_the_last_fixture_that_gives_them() {
+        let mut all = BTreeMap::new();
+        all.insert(
+            "base".to_string(),
+            fixture("description: base\nfeeds: { today: \"2026-01-01\" }\n"),
+        );
+        all.insert(
+            "leaf".to_string(),
+            fixture("description: leaf\nextends: [base]\n"),
+        );
+        all.insert(
+            "later".to_string(),
+            fixture("description: later\nextends: [base]\nfeeds: { today: \"2026-12-01\" }\n"),
+        );
+        let today = |n: &str| Fixture::resolved(n, &all).unwrap().feeds.unwrap().today;
+        assert_eq!(today("leaf"), "2026-01-01");
+        assert_eq!(today("later"), "2026-12-01");
+    }
+}
