@@ -1,8 +1,9 @@
-//! Using Ward as a library: scan a host root with the built-in catalogue and print one line
-//! per failed check.
+//! Using Ward as a library: scan a host root with the built-in catalogue, judge its software
+//! with the feeds of a data directory (or Ward's embedded snapshot when there are none), and
+//! print one line per failed check.
 //!
 //! ```sh
-//! cargo run --example scan_root -- tests/fixtures/hosts/weak
+//! cargo run --example scan_root -- tests/fixtures/hosts/weak [DATA_DIR]
 //! ```
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
@@ -10,8 +11,9 @@
 use std::process::ExitCode;
 
 use ward::catalogue::Catalogue;
-use ward::eval::{self, Outcome};
+use ward::eval::Outcome;
 use ward::facts;
+use ward::feeds::{assess, eol, knowledge::Knowledge};
 use ward::host_root::HostRoot;
 use ward::report::Report;
 
@@ -36,8 +38,15 @@ fn main() -> ExitCode {
         .select(None, &[])
         .expect("the built-in catalogue has no profile to get wrong here");
     let facts = facts::collect(&root, &catalogue.plan_for(&selection));
-    let findings = eval::evaluate(&catalogue, &selection, &facts);
-    let report = Report::build(&catalogue, &selection, &facts, findings);
+    // Feed data is joined at evaluation: an empty or missing directory leaves the embedded
+    // KEV and end-of-life snapshot, and the vulnerability checks report `error`.
+    let data_dir = std::env::args()
+        .nth(2)
+        .unwrap_or_else(|| "/nonexistent".to_string());
+    let knowledge = Knowledge::open(std::path::Path::new(&data_dir));
+    let map = eol::builtin_map().expect("the built-in product map parses");
+    let software = assess::assess(&facts, &knowledge, &map, assess::today(), 30);
+    let report = Report::evaluate_with(&catalogue, &selection, &facts, Some(software));
     for f in report
         .findings
         .iter()
@@ -57,5 +66,16 @@ fn main() -> ExitCode {
         "{} of {} checks failed",
         report.summary.fail, report.summary.total
     );
+    if let Some(sw) = &report.software {
+        println!(
+            "{} vulnerable package(s); feeds: {}",
+            sw.vulnerable.len(),
+            sw.feeds
+                .iter()
+                .map(|f| format!("{} dated {}", f.kind, f.date.get(..10).unwrap_or(&f.date)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
     ExitCode::SUCCESS
 }
