@@ -594,3 +594,44 @@ fn apk_indexes_give_newer_versions_and_their_date() {
     };
     assert!(reason.contains("/var/cache/apk"), "{reason}");
 }
+
+/// Fedora publishes zstd metadata and some repositories xz: both are read.
+#[test]
+fn zstd_and_xz_metadata_are_read() {
+    let t = dnf_host(true);
+    let app = t
+        .path()
+        .join("var/cache/dnf/appstream-fedcba9876543210/repodata");
+    let primary = r#"<metadata><package type="rpm"><name>pcre2</name><arch>aarch64</arch><version epoch="0" ver="10.40" rel="6.el9"/><time file="1713000000" build="1"/></package></metadata>"#;
+    let mut xz = Vec::new();
+    lzma_rs::xz_compress(&mut primary.as_bytes(), &mut xz).unwrap();
+    std::fs::write(app.join("33-primary.xml.xz"), xz).unwrap();
+    let info = r#"<updates><update type="security"><id>ALSA-2024:3333</id><issued date="2024-04-10 00:00:00"/><pkglist><collection><package name="pcre2" version="10.40" release="6.el9" epoch="0" arch="aarch64"/></collection></pkglist></update></updates>"#;
+    let zst = ruzstd::encoding::compress_to_vec(
+        info.as_bytes(),
+        ruzstd::encoding::CompressionLevel::Fastest,
+    );
+    std::fs::write(app.join("44-updateinfo.xml.zst"), zst).unwrap();
+    std::fs::write(
+        app.join("repomd.xml"),
+        r#"<repomd><data type="primary"><location href="repodata/33-primary.xml.xz"/><timestamp>1714490000</timestamp></data>
+<data type="updateinfo"><location href="repodata/44-updateinfo.xml.zst"/><timestamp>1714490000</timestamp></data></repomd>"#,
+    )
+    .unwrap();
+    let root = HostRoot::new(t.path()).unwrap();
+    let Fact::Collected { value: p } = pending(&root) else {
+        panic!("pending: {:?}", pending(&root))
+    };
+    assert!(p.warnings.is_empty(), "{:?}", p.warnings);
+    let pcre2 = rows(&p).into_iter().find(|r| r.0 == "pcre2").unwrap();
+    assert_eq!(
+        pcre2,
+        (
+            "pcre2",
+            "0:10.40-2.el9",
+            "0:10.40-6.el9",
+            true,
+            Some("2024-04-10T00:00:00Z")
+        )
+    );
+}

@@ -12,9 +12,9 @@
 //! The newest `<timestamp>` in the `repomd.xml` files is when the metadata was generated,
 //! so the cache was refreshed after it.
 //!
-//! `primary` and `updateinfo` are read when plain or gzip-compressed (RHEL, AlmaLinux and
-//! Rocky Linux publish gzip); other compressions (xz, zstd, bzip2) are named in the
-//! warnings. yum's cache (`/var/cache/yum/<arch>/<releasever>/<repo>/`, RHEL and CentOS 7)
+//! `primary` and `updateinfo` are read plain or compressed with gzip (RHEL 8 and 9 and their
+//! rebuilds), zstd (Fedora) or xz; bzip2 (yum's `.sqlite.bz2` when it left no decompressed
+//! copy) is named in the warnings. yum's cache (`/var/cache/yum/<arch>/<releasever>/<repo>/`, RHEL and CentOS 7)
 //! is read from the copies yum decompresses into `gen/` (`primary_db.sqlite`,
 //! `updateinfo.xml`), or the files beside `repomd.xml` when gzip or plain. Reads are
 //! bounded: each file by the host root's read cap, each decompressed stream by [`MAX_XML`].
@@ -413,13 +413,10 @@ fn read_xml<T>(
     path: &str,
     parse: impl FnOnce(&mut dyn BufRead) -> Result<T, String>,
 ) -> Result<T, String> {
-    for ext in [".xz", ".zst", ".bz2"] {
-        if path.ends_with(ext) {
-            return Err(format!(
-                "{path}: compressed with {}, which Ward does not read",
-                &ext[1..]
-            ));
-        }
+    if path.ends_with(".bz2") {
+        return Err(format!(
+            "{path}: compressed with bzip2, which Ward does not read"
+        ));
     }
     if path.split('/').any(|c| c == "..") {
         return Err(format!("{path}: refers outside its repository"));
@@ -428,10 +425,41 @@ fn read_xml<T>(
     let result = if path.ends_with(".gz") {
         let decoder = flate2::read::GzDecoder::new(bytes.as_slice()).take(MAX_XML);
         parse(&mut BufReader::new(decoder))
+    } else if path.ends_with(".zst") {
+        match ruzstd::decoding::StreamingDecoder::new(bytes.as_slice()) {
+            Ok(decoder) => parse(&mut BufReader::new(decoder.take(MAX_XML))),
+            Err(e) => Err(format!("not a readable zstd stream: {e}")),
+        }
+    } else if path.ends_with(".xz") {
+        // lzma-rs decodes xz whole, into a buffer that refuses to grow past the cap.
+        let mut out = Capped(Vec::new());
+        match lzma_rs::xz_decompress(&mut bytes.as_slice(), &mut out) {
+            Ok(()) => parse(&mut out.0.as_slice()),
+            Err(e) => Err(format!("not a readable xz stream: {e}")),
+        }
     } else {
         parse(&mut bytes.as_slice())
     };
     result.map_err(|e| format!("{path}: {e}"))
+}
+
+/// A buffer that refuses to hold more than [`MAX_XML`] bytes.
+struct Capped(Vec<u8>);
+
+impl std::io::Write for Capped {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.0.len() as u64 + buf.len() as u64 > MAX_XML {
+            return Err(std::io::Error::other(format!(
+                "more than {} MiB decompressed",
+                MAX_XML >> 20
+            )));
+        }
+        self.0.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// The versions `primary` offers of installed package names.
