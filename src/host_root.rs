@@ -560,6 +560,29 @@ impl HostRoot {
         Ok(out)
     }
 
+    /// Query an SQLite database file of the host (rpm's `rpmdb.sqlite`, yum's
+    /// `primary_db.sqlite`) through a handle opened inside the root, as an immutable
+    /// read-only database: SQLite then takes no locks and writes no journal beside it. The
+    /// outer error is the read's, the inner one SQLite's.
+    pub fn query_sqlite<T>(
+        &self,
+        host_path: impl AsRef<Path>,
+        query: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<T>,
+    ) -> Result<rusqlite::Result<T>, ReadError> {
+        use std::os::fd::AsRawFd;
+        let file = self.open(host_path)?;
+        let uri = format!(
+            "file:/proc/self/fd/{}?mode=ro&immutable=1",
+            file.as_raw_fd()
+        );
+        let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY
+            | rusqlite::OpenFlags::SQLITE_OPEN_URI
+            | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let result = rusqlite::Connection::open_with_flags(&uri, flags).and_then(|db| query(&db));
+        drop(file);
+        Ok(result)
+    }
+
     /// Expand a host-path glob (`/etc/ssh/ssh_host_*_key`, `/etc/sysctl.d/*.conf`) inside the
     /// root, byte-exact. Only the final component may contain wildcards; results are host
     /// paths sorted by name (byte order). A missing directory gives an empty list. Names

@@ -257,40 +257,31 @@ impl Repo {
     }
 }
 
-/// yum's SQLite `primary_db`, opened read-only and immutable through a handle inside the
-/// root (SQLite then takes no locks and writes nothing beside it).
+/// yum's SQLite `primary_db` (immutable and read-only, through a handle inside the root).
 fn read_primary_db(
     root: &HostRoot,
     path: &str,
     have: &HashMap<&str, Vec<(String, &str)>>,
 ) -> Result<Vec<Offer>, String> {
-    use std::os::fd::AsRawFd;
-    let file = root.open(path).map_err(|e| e.to_string())?;
-    let uri = format!(
-        "file:/proc/self/fd/{}?mode=ro&immutable=1",
-        file.as_raw_fd()
-    );
-    let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY
-        | rusqlite::OpenFlags::SQLITE_OPEN_URI
-        | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let rows = rusqlite::Connection::open_with_flags(&uri, flags).and_then(|db| {
-        let mut q =
-            db.prepare("SELECT name, arch, epoch, version, release, time_file FROM packages")?;
-        let rows = q
-            .query_map([], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, Option<String>>(2)?,
-                    r.get::<_, String>(3)?,
-                    r.get::<_, String>(4)?,
-                    r.get::<_, Option<i64>>(5)?,
-                ))
-            })?
-            .collect::<Result<Vec<_>, _>>();
-        rows
-    });
-    drop(file);
+    let rows = root
+        .query_sqlite(path, |db| {
+            let mut q =
+                db.prepare("SELECT name, arch, epoch, version, release, time_file FROM packages")?;
+            let rows = q
+                .query_map([], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, Option<String>>(2)?,
+                        r.get::<_, String>(3)?,
+                        r.get::<_, String>(4)?,
+                        r.get::<_, Option<i64>>(5)?,
+                    ))
+                })?
+                .collect::<Result<Vec<_>, _>>();
+            rows
+        })
+        .map_err(|e| e.to_string())?;
     let rows = rows.map_err(|e| format!("{path}: not a readable yum primary database: {e}"))?;
     Ok(rows
         .into_iter()

@@ -14,8 +14,6 @@ mod bdb;
 pub(crate) mod header;
 mod ndb;
 
-use std::os::fd::AsRawFd;
-
 use super::{Inventory, Package, PackageFormat, RpmFields};
 use crate::facts::{Fact, Origin};
 use crate::host_root::HostRoot;
@@ -52,28 +50,18 @@ fn inventory(path: &str) -> Inventory {
     }
 }
 
-/// Read `rpmdb.sqlite` through a handle opened inside the root, as an immutable read-only
-/// database: SQLite then takes no locks and writes no journal beside it.
+/// Read `rpmdb.sqlite` (immutable and read-only, through a handle inside the root).
 fn read_sqlite(root: &HostRoot, path: &str) -> Fact<Inventory> {
-    let file = match root.open(path) {
-        Ok(f) => f,
-        Err(e) => return Fact::from_read_error(&e),
-    };
-    let uri = format!(
-        "file:/proc/self/fd/{}?mode=ro&immutable=1",
-        file.as_raw_fd()
-    );
-    let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY
-        | rusqlite::OpenFlags::SQLITE_OPEN_URI
-        | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let rows = rusqlite::Connection::open_with_flags(&uri, flags).and_then(|db| {
+    let rows = match root.query_sqlite(path, |db| {
         let mut stmt = db.prepare("SELECT hnum, blob FROM Packages ORDER BY hnum")?;
         let rows = stmt
             .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?)))?
             .collect::<Result<Vec<_>, _>>();
         rows
-    });
-    drop(file);
+    }) {
+        Ok(rows) => rows,
+        Err(e) => return Fact::from_read_error(&e),
+    };
     let rows = match rows {
         Ok(rows) => rows,
         Err(e) => return Fact::error(format!("{path}: not a readable rpm database: {e}")),
