@@ -187,10 +187,14 @@ fn parse_date(s: &str) -> Result<jiff::civil::Date, String> {
 }
 
 impl FeedArgs {
-    /// The feed data: the data directory's index and the embedded snapshot.
-    fn knowledge(&self) -> Result<ward::feeds::knowledge::Knowledge> {
-        let dir = ward::feeds::data_dir(self.data_dir.as_deref())?;
-        Ok(ward::feeds::knowledge::Knowledge::open(&dir))
+    /// The feed data: the data directory's index and the embedded snapshot. A scan never
+    /// fails for want of a data directory (no HOME under cron): the snapshot serves and the
+    /// report says why.
+    fn knowledge(&self) -> ward::feeds::knowledge::Knowledge {
+        match ward::feeds::data_dir(self.data_dir.as_deref()) {
+            Ok(dir) => ward::feeds::knowledge::Knowledge::open(&dir),
+            Err(e) => ward::feeds::knowledge::Knowledge::without_data_dir(e.to_string()),
+        }
     }
 }
 
@@ -412,7 +416,7 @@ pub fn run() -> Result<ExitCode> {
                 let dir = dir.context("no output directory")?;
                 let knowledge = knowledge
                     .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
                 let software = assess_software(&facts, &knowledge, &feeds)?;
                 let code = finish(
                     &cat, &selection, &facts, software, &output, &dir, None, renderer,
@@ -480,7 +484,7 @@ pub fn run() -> Result<ExitCode> {
             }
             let source = Source::bundle(digest, &bundle);
             let dir = open_output_dir(&output.output, None)?;
-            let software = assess_software(&bundle, &feeds.knowledge()?, &feeds)?;
+            let software = assess_software(&bundle, &feeds.knowledge(), &feeds)?;
             finish(
                 &cat,
                 &selection,

@@ -355,3 +355,57 @@ fn bad_feed_arguments_are_usage_errors() {
         "{text}"
     );
 }
+
+/// A scan never fails for want of a feed data directory (no HOME, as under some cron
+/// set-ups): the embedded snapshot serves and the report says why. As root the data
+/// directory is /var/lib/ward whatever HOME says, so the scan runs as `nobody` then.
+#[test]
+fn a_scan_without_a_data_directory_still_runs_and_says_why() {
+    let root = debian11_root();
+    let out_parent = tempfile::tempdir().unwrap();
+    // Writable by whoever runs the scan and sticky, like /tmp; the root readable by all.
+    std::fs::set_permissions(
+        out_parent.path(),
+        std::os::unix::fs::PermissionsExt::from_mode(0o1777),
+    )
+    .unwrap();
+    std::fs::set_permissions(
+        root.path(),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let reports = out_parent.path().join("reports");
+    let mut cmd = if ward::facts::current_uid() == 0 {
+        let mut c = Command::new("setpriv");
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(env!("CARGO_BIN_EXE_ward"));
+        c
+    } else {
+        ward()
+    };
+    let out = cmd
+        .env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .args(["scan", "-q", "--format", "json", "--root"])
+        .arg(root.path())
+        .arg("--output")
+        .arg(&reports)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.code().is_some_and(|c| c == 1 || c == 2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(reports.join("report.json")).unwrap()).unwrap();
+    let problems = report["software"]["feed_problems"].as_array().unwrap();
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.as_str().unwrap().contains("no feed data directory")),
+        "{problems:?}"
+    );
+    // The snapshot still judged the release.
+    assert_eq!(finding(&report, "software.os-supported")["outcome"], "fail");
+}

@@ -146,6 +146,15 @@ impl Knowledge {
         }
     }
 
+    /// No data directory could be found (`reason` says why): the embedded snapshot only, and
+    /// the reason reported with the results.
+    pub fn without_data_dir(reason: String) -> Knowledge {
+        Knowledge {
+            problems: vec![reason],
+            ..Knowledge::new(None, true)
+        }
+    }
+
     /// An index (or none), with or without the embedded snapshot.
     pub fn new(index: Option<Index>, snapshot: bool) -> Knowledge {
         let mut problems = Vec::new();
