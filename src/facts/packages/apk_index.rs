@@ -20,7 +20,7 @@ use std::io::Read;
 use std::os::unix::ffi::OsStrExt;
 
 use super::apt_lists::{IndexFile, Pending, Update};
-use super::{Inventory, PackageFormat};
+use super::{Bounded, Inventory, PackageFormat};
 use crate::facts::Fact;
 use crate::host_root::HostRoot;
 use crate::version::{Apk, Scheme};
@@ -40,7 +40,7 @@ struct Index {
 
 /// Read one `APKINDEX.*.tar.gz`.
 fn read_index(bytes: &[u8]) -> Result<Index, String> {
-    let stream = flate2::read::MultiGzDecoder::new(bytes).take(MAX_INDEX);
+    let stream = Bounded::new(flate2::read::MultiGzDecoder::new(bytes), MAX_INDEX);
     let mut archive = tar::Archive::new(stream);
     let mut out = Index {
         description: None,

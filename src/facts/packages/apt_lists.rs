@@ -19,7 +19,7 @@ use std::os::unix::ffi::OsStrExt;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Inventory, PackageFormat};
+use super::{Bounded, Inventory, PackageFormat};
 use crate::facts::Fact;
 use crate::host_root::HostRoot;
 use crate::version::{Dpkg, Scheme};
@@ -210,6 +210,7 @@ pub fn collect(root: &HostRoot, inventory: &Inventory) -> Fact<Pending> {
 const MAX_INDEX: u64 = 512 << 20;
 
 /// An index's text: plain, or decompressed (`gz`, `lz4`); other compressions are refused.
+/// Either way at most [`MAX_INDEX`] bytes.
 fn read_index(
     root: &HostRoot,
     path: &std::path::Path,
@@ -219,17 +220,25 @@ fn read_index(
     let bytes = || root.read(path).map_err(|e| e.to_string());
     let mut text = Vec::new();
     let decoded = match compression {
-        None => return root.read_lossy(path).map_err(|e| e.to_string()),
-        Some("gz") => flate2::read::GzDecoder::new(bytes()?.as_slice())
-            .take(MAX_INDEX)
+        // A plain index can be larger than the read cap meant for configuration files
+        // (Ubuntu's universe is tens of megabytes): it is bounded by MAX_INDEX instead.
+        None => Bounded::new(root.open(path).map_err(|e| e.to_string())?, MAX_INDEX)
             .read_to_end(&mut text),
-        Some("lz4") => lz4_flex::frame::FrameDecoder::new(bytes()?.as_slice())
-            .take(MAX_INDEX)
+        Some("gz") => Bounded::new(flate2::read::GzDecoder::new(bytes()?.as_slice()), MAX_INDEX)
             .read_to_end(&mut text),
+        Some("lz4") => Bounded::new(
+            lz4_flex::frame::FrameDecoder::new(bytes()?.as_slice()),
+            MAX_INDEX,
+        )
+        .read_to_end(&mut text),
         Some(other) => return Err(format!("compressed with {other}, which Ward does not read")),
     };
-    decoded.map_err(|e| format!("not a readable compressed index: {e}"))?;
-    Ok(String::from_utf8_lossy(&text).into_owned())
+    decoded.map_err(|e| match compression {
+        Some(c) => format!("not a readable {c}-compressed index: {e}"),
+        None => format!("not readable: {e}"),
+    })?;
+    Ok(String::from_utf8(text)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
 }
 
 /// The Release file of an index: `HOST_dists_SUITE_…_Packages` → `HOST_dists_SUITE_InRelease`

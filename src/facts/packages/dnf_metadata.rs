@@ -20,12 +20,12 @@
 //! bounded: each file by the host root's read cap, each decompressed stream by [`MAX_XML`].
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader};
 
 use quick_xml::events::{BytesStart, Event};
 
 use super::apt_lists::{IndexFile, Pending, Update};
-use super::{Inventory, PackageFormat};
+use super::{Bounded, Inventory, PackageFormat};
 use crate::facts::Fact;
 use crate::host_root::HostRoot;
 use crate::version::{Rpm, Scheme};
@@ -414,11 +414,11 @@ fn read_xml<T>(
     }
     let bytes = root.read(path).map_err(|e| e.to_string())?;
     let result = if path.ends_with(".gz") {
-        let decoder = flate2::read::GzDecoder::new(bytes.as_slice()).take(MAX_XML);
+        let decoder = Bounded::new(flate2::read::GzDecoder::new(bytes.as_slice()), MAX_XML);
         parse(&mut BufReader::new(decoder))
     } else if path.ends_with(".zst") {
         match ruzstd::decoding::StreamingDecoder::new(bytes.as_slice()) {
-            Ok(decoder) => parse(&mut BufReader::new(decoder.take(MAX_XML))),
+            Ok(decoder) => parse(&mut BufReader::new(Bounded::new(decoder, MAX_XML))),
             Err(e) => Err(format!("not a readable zstd stream: {e}")),
         }
     } else if path.ends_with(".xz") {

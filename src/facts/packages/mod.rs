@@ -123,3 +123,62 @@ pub fn collect(root: &HostRoot) -> Fact<Inventory> {
             )
         })
 }
+
+/// A reader that fails, rather than ending early, when its source holds more than `cap`
+/// bytes: a package index or repository list cut off at a limit would silently hide
+/// packages (and with them pending updates).
+pub(crate) struct Bounded<R> {
+    inner: R,
+    left: u64,
+    cap: u64,
+}
+
+impl<R: std::io::Read> Bounded<R> {
+    pub(crate) fn new(inner: R, cap: u64) -> Bounded<R> {
+        Bounded {
+            inner,
+            left: cap,
+            cap,
+        }
+    }
+}
+
+impl<R: std::io::Read> std::io::Read for Bounded<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.left == 0 {
+            let mut probe = [0u8; 1];
+            return match self.inner.read(&mut probe)? {
+                0 => Ok(0),
+                _ => Err(std::io::Error::other(format!(
+                    "more than {} MiB decompressed",
+                    self.cap >> 20
+                ))),
+            };
+        }
+        let want = buf
+            .len()
+            .min(usize::try_from(self.left).unwrap_or(usize::MAX));
+        let n = self.inner.read(&mut buf[..want])?;
+        self.left -= n as u64;
+        Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod bounded_tests {
+    use std::io::Read;
+
+    #[test]
+    fn a_source_over_the_cap_is_an_error_not_a_short_read() {
+        let mut out = Vec::new();
+        assert!(super::Bounded::new(&b"12345"[..], 5)
+            .read_to_end(&mut out)
+            .is_ok());
+        assert_eq!(out, b"12345");
+        let mut out = Vec::new();
+        let err = super::Bounded::new(&b"123456"[..], 5)
+            .read_to_end(&mut out)
+            .unwrap_err();
+        assert!(err.to_string().contains("more than"), "{err}");
+    }
+}
