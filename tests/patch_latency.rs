@@ -635,3 +635,53 @@ fn zstd_and_xz_metadata_are_read() {
         )
     );
 }
+
+/// As dnf does, metadata whose checksum differs from the one repomd.xml gives is not used
+/// (a damaged or partial download), and a package list cut short is an error, not a
+/// shorter list that would hide updates.
+#[test]
+fn dnf_metadata_is_checked_against_repomd_and_never_read_cut_short() {
+    use sha2::Digest;
+    let t = dnf_host(true);
+    let base = t
+        .path()
+        .join("var/cache/dnf/baseos-0123456789abcdef/repodata");
+    let primary = std::fs::read(base.join("11-primary.xml.gz")).unwrap();
+    let info = std::fs::read(base.join("22-updateinfo.xml.gz")).unwrap();
+    let repomd = |primary_sum: &str, info_sum: &str| {
+        format!(
+            r#"<repomd><data type="primary"><checksum type="sha256">{primary_sum}</checksum><location href="repodata/11-primary.xml.gz"/><timestamp>1714470000</timestamp></data>
+<data type="updateinfo"><checksum type="sha256">{info_sum}</checksum><open-checksum type="sha256">0000</open-checksum><location href="repodata/22-updateinfo.xml.gz"/><timestamp>1714480000</timestamp></data></repomd>"#
+        )
+    };
+    let good_p = hex::encode(sha2::Sha256::digest(&primary));
+    let good_i = hex::encode(sha2::Sha256::digest(&info));
+    let root = HostRoot::new(t.path()).unwrap();
+    // Matching checksums: read as before.
+    std::fs::write(base.join("repomd.xml"), repomd(&good_p, &good_i)).unwrap();
+    let Fact::Collected { value: p } = pending(&root) else {
+        panic!("pending")
+    };
+    assert!(p.updates.iter().any(|u| u.package == "bash" && u.security));
+    // A primary that is not what repomd.xml describes: not used, and said.
+    std::fs::write(base.join("repomd.xml"), repomd(&"ab".repeat(32), &good_i)).unwrap();
+    let fact = pending(&root);
+    let text = format!("{fact:?}");
+    assert!(
+        text.contains("11-primary.xml.gz") && text.contains("damaged or partly downloaded"),
+        "{text}"
+    );
+    // A plain primary cut inside a package: an error naming it, not fewer packages.
+    std::fs::write(base.join("repomd.xml"),
+        r#"<repomd><data type="primary"><location href="repodata/55-primary.xml"/><timestamp>1714470000</timestamp></data></repomd>"#).unwrap();
+    std::fs::write(
+        base.join("55-primary.xml"),
+        r#"<metadata><package type="rpm"><name>bash</name><arch>aarch64</arch><version epoch="0" ver="5.1.8" rel="9.el9"/></package><package type="rpm"><name>tzdata</name>"#,
+    )
+    .unwrap();
+    let text = format!("{:?}", pending(&root));
+    assert!(
+        text.contains("55-primary.xml") && text.contains("cut short"),
+        "{text}"
+    );
+}

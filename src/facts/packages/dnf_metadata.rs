@@ -171,7 +171,7 @@ pub fn collect(root: &HostRoot, inventory: &Inventory) -> Fact<Pending> {
                 .push(format!("{repomd_path}: names no primary package list"));
             continue;
         };
-        let offers = match repo.primary(root, &primary, &have) {
+        let offers = match repo.primary(root, &primary, md.primary_checksum.as_ref(), &have) {
             Ok(o) => o,
             Err(e) => {
                 out.warnings.push(e);
@@ -182,9 +182,12 @@ pub fn collect(root: &HostRoot, inventory: &Inventory) -> Fact<Pending> {
             merge(&mut best, &have, o, false);
         }
         if let Some(updateinfo) = md.updateinfo {
-            match read_xml(root, &repo.file(root, &updateinfo, "updateinfo.xml"), |r| {
-                parse_updateinfo(r, &have)
-            }) {
+            let path = repo.file(root, &updateinfo, "updateinfo.xml");
+            let checksum = md
+                .updateinfo_checksum
+                .as_ref()
+                .filter(|_| !path.contains("/gen/"));
+            match read_xml(root, &path, checksum, |r| parse_updateinfo(r, &have)) {
                 Ok(security) => {
                     out.security_known = true;
                     index.security = true;
@@ -247,13 +250,16 @@ impl Repo {
         &self,
         root: &HostRoot,
         href: &str,
+        checksum: Option<&(String, String)>,
         have: &HashMap<&str, Vec<(String, &str)>>,
     ) -> Result<Vec<Offer>, String> {
         let path = self.file(root, href, "primary_db.sqlite");
         if path.ends_with(".sqlite") {
             return read_primary_db(root, &path, have);
         }
-        read_xml(root, &path, |r| parse_primary(r, have))
+        // yum's decompressed copies in gen/ are not what the checksum describes.
+        let checksum = checksum.filter(|_| !path.contains("/gen/"));
+        read_xml(root, &path, checksum, |r| parse_primary(r, have))
     }
 }
 
@@ -350,6 +356,9 @@ fn evr_of(e: &BytesStart, version: &[u8], release: &[u8]) -> String {
 struct Repomd {
     primary: Option<String>,
     updateinfo: Option<String>,
+    /// The `<checksum>` of each file as located: (type, hex digest).
+    primary_checksum: Option<(String, String)>,
+    updateinfo_checksum: Option<(String, String)>,
     newest: Option<String>,
 }
 
@@ -370,9 +379,25 @@ fn parse_repomd(text: &str) -> Result<Repomd, String> {
     let mut out = Repomd::default();
     let mut kind: Option<String> = None;
     let mut in_timestamp = false;
+    let mut checksum_type: Option<String> = None;
     let mut newest: Option<i64> = None;
     loop {
         match r.read_event().map_err(|e| format!("not valid XML: {e}"))? {
+            Event::Start(e) if e.local_name().as_ref() == b"checksum" => {
+                checksum_type = attr(&e, b"type").or_else(|| Some(String::new()));
+            }
+            Event::End(e) if e.local_name().as_ref() == b"checksum" => checksum_type = None,
+            Event::Text(t) if checksum_type.is_some() => {
+                let sum = (
+                    checksum_type.clone().unwrap_or_default(),
+                    t.unescape().unwrap_or_default().trim().to_ascii_lowercase(),
+                );
+                match kind.as_deref() {
+                    Some("primary") => out.primary_checksum = Some(sum),
+                    Some("updateinfo") => out.updateinfo_checksum = Some(sum),
+                    _ => {}
+                }
+            }
             Event::Start(e) if e.local_name().as_ref() == b"data" => kind = attr(&e, b"type"),
             Event::End(e) if e.local_name().as_ref() == b"data" => kind = None,
             Event::Start(e) | Event::Empty(e) if e.local_name().as_ref() == b"location" => {
@@ -398,10 +423,13 @@ fn parse_repomd(text: &str) -> Result<Repomd, String> {
     Ok(out)
 }
 
-/// Open a metadata file (plain or gzip) and parse it with `parse`; `Err` names the file.
+/// Open a metadata file (plain or compressed), check it against the checksum `repomd.xml`
+/// gives for it (as dnf does: a damaged or partial download is not used), and parse it with
+/// `parse`; `Err` names the file.
 fn read_xml<T>(
     root: &HostRoot,
     path: &str,
+    checksum: Option<&(String, String)>,
     parse: impl FnOnce(&mut dyn BufRead) -> Result<T, String>,
 ) -> Result<T, String> {
     if path.ends_with(".bz2") {
@@ -413,6 +441,21 @@ fn read_xml<T>(
         return Err(format!("{path}: refers outside its repository"));
     }
     let bytes = root.read(path).map_err(|e| e.to_string())?;
+    if let Some((kind, expected)) = checksum {
+        use sha2::Digest;
+        let actual = match kind.as_str() {
+            "sha256" => Some(hex::encode(sha2::Sha256::digest(&bytes))),
+            "sha512" => Some(hex::encode(sha2::Sha512::digest(&bytes))),
+            // Other digests (sha1, md5 on very old repositories) are not checked.
+            _ => None,
+        };
+        if let Some(actual) = actual.filter(|a| a != expected) {
+            return Err(format!(
+                "{path}: {kind} is {actual}, repomd.xml says {expected} (damaged or partly \
+                 downloaded): not used"
+            ));
+        }
+    }
     let result = if path.ends_with(".gz") {
         let decoder = Bounded::new(flate2::read::GzDecoder::new(bytes.as_slice()), MAX_XML);
         parse(&mut BufReader::new(decoder))
@@ -453,6 +496,17 @@ impl std::io::Write for Capped {
     }
 }
 
+/// Element nesting after an event; a document that ends inside an element (a file cut
+/// short) is an error, never a shorter list.
+fn track_depth(ev: &Event, depth: usize) -> Result<usize, String> {
+    match ev {
+        Event::Start(_) => Ok(depth + 1),
+        Event::End(_) => Ok(depth.saturating_sub(1)),
+        Event::Eof if depth > 0 => Err("ends inside an element: the file is cut short".into()),
+        _ => Ok(depth),
+    }
+}
+
 /// The versions `primary` offers of installed package names.
 fn parse_primary(
     input: &mut dyn BufRead,
@@ -463,10 +517,12 @@ fn parse_primary(
     let mut out = Vec::new();
     let mut field: Option<&'static str> = None;
     let (mut name, mut arch, mut evr, mut since) = (String::new(), String::new(), None, None);
+    let mut depth = 0usize;
     loop {
         let ev = r
             .read_event_into(&mut buf)
             .map_err(|e| format!("not valid XML at byte {}: {e}", r.buffer_position()))?;
+        depth = track_depth(&ev, depth)?;
         match ev {
             Event::Start(e) if e.local_name().as_ref() == b"package" => {
                 (name, arch, evr, since) = (String::new(), String::new(), None, None);
@@ -524,10 +580,12 @@ fn parse_updateinfo(
     let mut out = Vec::new();
     let mut security = false;
     let mut issued: Option<String> = None;
+    let mut depth = 0usize;
     loop {
         let ev = r
             .read_event_into(&mut buf)
             .map_err(|e| format!("not valid XML at byte {}: {e}", r.buffer_position()))?;
+        depth = track_depth(&ev, depth)?;
         match ev {
             Event::Start(e) if e.local_name().as_ref() == b"update" => {
                 security = attr(&e, b"type").as_deref() == Some("security");
