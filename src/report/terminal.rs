@@ -204,12 +204,12 @@ pub fn summary(report: &Report, color: bool) -> String {
             .filter(|f| f.stale)
             .map(|f| {
                 format!(
-                    "{} data{} is {}",
+                    "{} data ({}) is {}",
                     f.kind.to_uppercase(),
                     if f.embedded {
-                        " (embedded snapshot)"
+                        "embedded snapshot".to_string()
                     } else {
-                        ""
+                        clean(&f.source)
                     },
                     match f.age_days {
                         Some(d) => format!("{d} days old"),
