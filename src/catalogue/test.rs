@@ -46,6 +46,21 @@ pub enum Test {
     PendingUpdates(PendingUpdatesTest),
     /// How recently the host refreshed its package indexes.
     PackageMetadata(PackageMetadataTest),
+    /// Whether modprobe can load a kernel module.
+    KernelModule(KernelModuleTest),
+}
+
+/// Whether modprobe can load a kernel module, judged as kmod would: the first `install`
+/// entry matching the name decides what modprobe runs, a `blacklist` only stops loading
+/// through aliases, a module built into a kernel cannot be stopped, and on the live host a
+/// loaded module is loaded.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KernelModuleTest {
+    /// The module name (`usb-storage` and `usb_storage` are the same module).
+    pub name: String,
+    /// `false`: the module must not be loadable.
+    pub loadable: bool,
 }
 
 /// Known vulnerabilities of installed packages. Passes when no advisory in the feed data
@@ -939,6 +954,16 @@ impl Test {
                 problems,
             ),
             Test::EndOfLife(_) => {}
+            Test::KernelModule(k) => {
+                if k.name.is_empty()
+                    || !k
+                        .name
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+                {
+                    problems.push(format!("kernel_module: {:?} is not a module name", k.name));
+                }
+            }
         }
     }
 

@@ -13,6 +13,7 @@
 pub mod accounts;
 pub mod files;
 pub mod keyvalue;
+pub mod modprobe;
 pub mod os_release;
 pub mod packages;
 pub mod registry;

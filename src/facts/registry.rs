@@ -93,6 +93,7 @@ impl Registry {
         let _ = r.register(LoginDefsCollector);
         let _ = r.register(SshdCollector);
         let _ = r.register(SysctlCollector);
+        let _ = r.register(ModprobeCollector);
         let _ = r.register(SystemdCollector);
         let _ = r.register(FilesCollector);
         let _ = r.register(LinesCollector);
@@ -184,6 +185,28 @@ impl Collector for PackagesCollector {
     }
     fn collect(&self, root: &HostRoot, _: &Plan) -> Fact<Self::Output> {
         packages::collect(root)
+    }
+}
+
+/// Kernel module configuration (modprobe.d) and the modules installed kernels ship.
+pub struct ModprobeCollector;
+impl FactKind for super::modprobe::Modprobe {
+    const NAME: &'static str = "modprobe";
+}
+impl Collector for ModprobeCollector {
+    type Output = super::modprobe::Modprobe;
+    fn paths(&self) -> Vec<String> {
+        let mut p: Vec<String> = super::modprobe::DIRS
+            .iter()
+            .map(|d| format!("{d}/*.conf"))
+            .collect();
+        p.push("/lib/modules/*/modules.dep".into());
+        p.push("/lib/modules/*/modules.builtin".into());
+        p.push("/proc/modules (live host)".into());
+        p
+    }
+    fn collect(&self, root: &HostRoot, _: &Plan) -> Fact<Self::Output> {
+        super::modprobe::collect(root)
     }
 }
 
@@ -419,6 +442,6 @@ mod tests {
         sorted.sort();
         sorted.dedup();
         assert_eq!(sorted.len(), names.len(), "{names:?}");
-        assert_eq!(names.len(), 11);
+        assert_eq!(names.len(), 12);
     }
 }

@@ -22,6 +22,7 @@ pub(super) fn evaluate(test: &Test, inputs: super::Inputs) -> Verdict {
         Test::EndOfLife(t) => software::end_of_life(t, &inputs),
         Test::PendingUpdates(t) => software::pending_updates(t, &inputs),
         Test::PackageMetadata(t) => software::package_metadata(t, &inputs),
+        Test::KernelModule(t) => kernel_module(t, facts),
         Test::All(_) | Test::Any(_) | Test::None(_) | Test::Not(_) => {
             crate::eval::evaluate_test_with(test, inputs)
         }
@@ -69,6 +70,7 @@ macro_rules! collected {
 mod accounts;
 mod config;
 mod files;
+mod modules;
 mod packages;
 mod services;
 mod software;
@@ -78,6 +80,7 @@ mod sysctl;
 use accounts::account;
 use config::{config, login_defs};
 use files::{file, lines};
+use modules::kernel_module;
 use packages::package;
 use services::service;
 use sshd::sshd;

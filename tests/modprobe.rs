@@ -1,0 +1,139 @@
+//! Differential: kmod's own `modprobe -c` (the configuration as modprobe applies it) against
+//! Ward's reading of the same modprobe.d directories, on tricky inputs: continuation lines,
+//! dropped backslashes, NUL bytes, comments that are not comments to kmod, missing
+//! arguments, unknown commands, dashes in names, and one file name in two directories (the
+//! first directory wins). When modprobe is absent the test says it did not run, and fails
+//! when `CI=true` (CI installs kmod).
+
+use std::path::Path;
+use std::process::Command;
+
+use ward::facts::modprobe::{self, Modprobe};
+use ward::facts::Fact;
+use ward::host_root::HostRoot;
+
+const MODPROBE: &str = "/usr/sbin/modprobe";
+
+fn write(root: &Path, path: &str, bytes: &[u8]) {
+    let p = root.join(path.trim_start_matches('/'));
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, bytes).unwrap();
+}
+
+/// (install and blacklist lines, ignored (file, line)) as `modprobe -c -C DIR…` prints them.
+fn kmod(root: &Path) -> (Vec<String>, Vec<(String, usize)>) {
+    let mut cmd = Command::new(MODPROBE);
+    cmd.arg("-c");
+    for d in modprobe::DIRS {
+        cmd.arg("-C").arg(root.join(d.trim_start_matches('/')));
+    }
+    let out = cmd.output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let lines = stdout
+        .lines()
+        .take_while(|l| !l.starts_with("# End of configuration files"))
+        .filter(|l| l.starts_with("install ") || l.starts_with("blacklist "))
+        .map(str::to_string)
+        .collect();
+    let prefix = root.display().to_string();
+    let ignored = String::from_utf8_lossy(&out.stderr)
+        .lines()
+        .filter_map(|l| {
+            // "... kmod_config_parse: /root/etc/modprobe.d/x.conf line 2: ignoring bad line ..."
+            let (_, rest) = l.split_once("kmod_config_parse: ")?;
+            let (file, rest) = rest.split_once(" line ")?;
+            let (n, _) = rest.split_once(':')?;
+            Some((file.strip_prefix(&prefix)?.to_string(), n.parse().ok()?))
+        })
+        .collect();
+    (lines, ignored)
+}
+
+fn ward(root: &Path) -> Modprobe {
+    let Fact::Collected { value } = modprobe::collect(&HostRoot::new(root).unwrap()) else {
+        panic!("modprobe configuration not collected")
+    };
+    value
+}
+
+#[test]
+fn modprobe_agrees_on_tricky_configuration() {
+    if !Path::new(MODPROBE).exists() {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "CI=true but {MODPROBE} is absent: the modprobe differential test did not run"
+        );
+        #[allow(clippy::print_stderr)]
+        {
+            eprintln!("modprobe differential test NOT RUN: {MODPROBE} is absent");
+        }
+        return;
+    }
+    let t = tempfile::tempdir().unwrap();
+    let r = t.path();
+    write(
+        r,
+        "/etc/modprobe.d/10-a.conf",
+        b"# comment\n  # indented: a bad line to kmod\ninstall usb-storage /bin/false\n\
+          install cramfs \\\n  /bin/true\nblacklist hfs\\plus\ninstall\ninstall udf\n\
+          bogus x\ninstall free-vxfs\t/bin/false\x00 hidden after NUL\n\
+          install   sctp    /bin/false   extra words\nblacklist\tdccp trailing\n\
+          options rds x=1\nalias foo-bar rds\ninstall a] /bin/false\n",
+    );
+    write(
+        r,
+        "/usr/lib/modprobe.d/10-a.conf",
+        b"install hidden /bin/false\n",
+    );
+    write(
+        r,
+        "/usr/lib/modprobe.d/20-b.conf",
+        b"install tipc /bin/true\nblacklist jffs2\n",
+    );
+    write(
+        r,
+        "/run/modprobe.d/.hidden.conf",
+        b"install dot /bin/false\n",
+    );
+    write(
+        r,
+        "/run/modprobe.d/notconf.txt",
+        b"install txt /bin/false\n",
+    );
+    write(r, "/etc/modprobe.d/05-z.conf", b"install rds /bin/false\n");
+
+    let (kmod_lines, mut kmod_ignored) = kmod(r);
+    let m = ward(r);
+    let mut ward_lines: Vec<String> = m
+        .blacklists
+        .iter()
+        .map(|d| format!("blacklist {}", d.module))
+        .collect();
+    ward_lines.extend(m.installs.iter().map(|d| {
+        format!(
+            "install {} {}",
+            d.module,
+            d.command.as_deref().unwrap_or_default()
+        )
+    }));
+    // modprobe -c prints the blacklists first, then the install commands, each in the
+    // order read.
+    assert!(kmod_lines.len() >= 8, "{kmod_lines:?}");
+    assert_eq!(ward_lines, kmod_lines);
+    let mut ward_ignored: Vec<(String, usize)> = m
+        .ignored
+        .iter()
+        .filter(|i| i.origin.line.is_some())
+        .map(|i| (i.origin.path.to_string(), i.origin.line.unwrap()))
+        .collect();
+    ward_ignored.sort();
+    kmod_ignored.sort();
+    assert!(kmod_ignored.len() >= 5, "{kmod_ignored:?}");
+    assert_eq!(ward_ignored, kmod_ignored);
+    // The hidden duplicate is named.
+    assert!(m
+        .ignored
+        .iter()
+        .any(|i| i.origin.path == "/usr/lib/modprobe.d/10-a.conf"
+            && i.reason.contains("hidden by /etc/modprobe.d/10-a.conf")));
+}
