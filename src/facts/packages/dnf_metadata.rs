@@ -496,6 +496,28 @@ impl std::io::Write for Capped {
     }
 }
 
+/// Stream a document's events to `f` until its end: invalid XML is an error naming the
+/// byte, and so is a document that ends inside an element.
+fn for_each_event(
+    input: &mut dyn BufRead,
+    mut f: impl FnMut(Event) -> Result<(), String>,
+) -> Result<(), String> {
+    let mut r = quick_xml::Reader::from_reader(input);
+    let mut buf = Vec::new();
+    let mut depth = 0usize;
+    loop {
+        let ev = r
+            .read_event_into(&mut buf)
+            .map_err(|e| format!("not valid XML at byte {}: {e}", r.buffer_position()))?;
+        depth = track_depth(&ev, depth)?;
+        if matches!(ev, Event::Eof) {
+            return Ok(());
+        }
+        f(ev)?;
+        buf.clear();
+    }
+}
+
 /// Element nesting after an event; a document that ends inside an element (a file cut
 /// short) is an error, never a shorter list.
 fn track_depth(ev: &Event, depth: usize) -> Result<usize, String> {
@@ -512,17 +534,10 @@ fn parse_primary(
     input: &mut dyn BufRead,
     have: &HashMap<&str, Vec<(String, &str)>>,
 ) -> Result<Vec<Offer>, String> {
-    let mut r = quick_xml::Reader::from_reader(input);
-    let mut buf = Vec::new();
     let mut out = Vec::new();
     let mut field: Option<&'static str> = None;
     let (mut name, mut arch, mut evr, mut since) = (String::new(), String::new(), None, None);
-    let mut depth = 0usize;
-    loop {
-        let ev = r
-            .read_event_into(&mut buf)
-            .map_err(|e| format!("not valid XML at byte {}: {e}", r.buffer_position()))?;
-        depth = track_depth(&ev, depth)?;
+    for_each_event(input, |ev| {
         match ev {
             Event::Start(e) if e.local_name().as_ref() == b"package" => {
                 (name, arch, evr, since) = (String::new(), String::new(), None, None);
@@ -561,11 +576,10 @@ fn parse_primary(
                     }
                 }
             }
-            Event::Eof => break,
             _ => {}
         }
-        buf.clear();
-    }
+        Ok(())
+    })?;
     Ok(out)
 }
 
@@ -575,17 +589,10 @@ fn parse_updateinfo(
     input: &mut dyn BufRead,
     have: &HashMap<&str, Vec<(String, &str)>>,
 ) -> Result<Vec<Offer>, String> {
-    let mut r = quick_xml::Reader::from_reader(input);
-    let mut buf = Vec::new();
     let mut out = Vec::new();
     let mut security = false;
     let mut issued: Option<String> = None;
-    let mut depth = 0usize;
-    loop {
-        let ev = r
-            .read_event_into(&mut buf)
-            .map_err(|e| format!("not valid XML at byte {}: {e}", r.buffer_position()))?;
-        depth = track_depth(&ev, depth)?;
+    for_each_event(input, |ev| {
         match ev {
             Event::Start(e) if e.local_name().as_ref() == b"update" => {
                 security = attr(&e, b"type").as_deref() == Some("security");
@@ -613,11 +620,10 @@ fn parse_updateinfo(
                     });
                 }
             }
-            Event::Eof => break,
             _ => {}
         }
-        buf.clear();
-    }
+        Ok(())
+    })?;
     // Only versions above the installed one are waiting fixes.
     out.retain(|o| {
         have.get(o.name.as_str())
