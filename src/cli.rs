@@ -191,10 +191,15 @@ impl FeedArgs {
     /// fails for want of a data directory (no HOME under cron): the snapshot serves and the
     /// report says why.
     fn knowledge(&self) -> ward::feeds::knowledge::Knowledge {
-        match ward::feeds::data_dir(self.data_dir.as_deref()) {
+        let k = match ward::feeds::data_dir(self.data_dir.as_deref()) {
             Ok(dir) => ward::feeds::knowledge::Knowledge::open(&dir),
             Err(e) => ward::feeds::knowledge::Knowledge::without_data_dir(e.to_string()),
-        }
+        };
+        // Listing the feeds decodes what the embedded snapshot contributes, here on the
+        // feeds thread rather than later on the scan's; an error is reported by the
+        // assessment, which asks again.
+        let _ = k.feeds();
+        k
     }
 }
 
