@@ -137,3 +137,33 @@ fn modprobe_agrees_on_tricky_configuration() {
         .any(|i| i.origin.path == "/usr/lib/modprobe.d/10-a.conf"
             && i.reason.contains("hidden by /etc/modprobe.d/10-a.conf")));
 }
+
+/// A directory named like a configuration file is skipped and hides nothing; a
+/// configuration path that is a file is read as one file; both as kmod does.
+#[test]
+fn directories_named_conf_are_skipped_and_hide_nothing() {
+    let t = tempfile::tempdir().unwrap();
+    let r = t.path();
+    std::fs::create_dir_all(r.join("etc/modprobe.d/cis.conf")).unwrap();
+    write(
+        r,
+        "/usr/lib/modprobe.d/cis.conf",
+        b"install cramfs /bin/false\n",
+    );
+    write(r, "/run/modprobe.d", b"install udf /bin/true\n");
+    let m = ward(r);
+    let installs: Vec<&str> = m.installs.iter().map(|d| d.module.as_str()).collect();
+    // Files are read in name order: `cis.conf` before the file `modprobe.d`.
+    assert_eq!(installs, ["cramfs", "udf"]);
+    assert!(m
+        .ignored
+        .iter()
+        .any(|i| i.origin.path == "/etc/modprobe.d/cis.conf" && i.reason.contains("directory")));
+    if Path::new(MODPROBE).exists() {
+        let (lines, _) = kmod(r);
+        assert_eq!(
+            lines,
+            ["install cramfs /bin/false", "install udf /bin/true"]
+        );
+    }
+}

@@ -4,7 +4,9 @@
 //! Configuration: every `*.conf` file (not starting with `.`) of `/etc/modprobe.d`,
 //! `/run/modprobe.d`, `/usr/local/lib/modprobe.d`, `/usr/lib/modprobe.d` and
 //! `/lib/modprobe.d`; a file name seen in an earlier directory hides the same name in later
-//! ones, and the files are read in name order (libkmod's `conf_files_list`). Lines are read
+//! ones (an entry that is a directory, or cannot be examined, is skipped and hides nothing),
+//! a configuration path that is itself a file is read as one file, and the files are read
+//! in name order (libkmod's `conf_files_list`). Lines are read
 //! as `freadline_wrapped` reads them: a backslash before a newline joins the next line, a
 //! backslash before any other character is dropped and the character kept; a line whose
 //! first character is `#` is a comment; words are split on spaces and tabs. In module
@@ -208,13 +210,26 @@ fn parse_file(path: &str, text: &str, out: &mut Modprobe) {
 
 /// Read the configuration and the installed kernels' module lists.
 pub fn collect(root: &HostRoot) -> Fact<Modprobe> {
+    use crate::host_root::FileKind;
     let mut out = Modprobe::default();
-    // Name -> directory: the first directory holding a name wins.
+    // Name -> path: the first directory holding a name wins (libkmod's
+    // `conf_files_insert_sorted` ignores later duplicates).
     let mut chosen: BTreeMap<String, String> = BTreeMap::new();
     for dir in DIRS {
+        match root.metadata(dir) {
+            Ok(m) if m.kind == FileKind::Directory => {}
+            // A configuration path that is a file is read as one configuration file.
+            Ok(m) if m.kind == FileKind::File => {
+                let name = dir.rsplit('/').next().unwrap_or(dir).to_string();
+                chosen.entry(name).or_insert_with(|| dir.to_string());
+                continue;
+            }
+            Ok(_) => continue,
+            Err(e) if e.is_not_found() => continue,
+            Err(e) => return Fact::from_read_error(&e),
+        }
         let entries = match root.read_dir(dir) {
             Ok(e) => e,
-            Err(e) if e.is_not_found() => continue,
             Err(e) => return Fact::from_read_error(&e),
         };
         for entry in entries {
@@ -225,36 +240,43 @@ pub fn collect(root: &HostRoot) -> Fact<Modprobe> {
                 continue;
             }
             let path = format!("{dir}/{name}");
+            // libkmod stats each entry (following links) before listing it: a directory or
+            // an entry it cannot stat is skipped, and hides nothing.
+            match root.metadata(&path) {
+                Ok(m) if m.kind == FileKind::Directory => {
+                    out.ignored.push(Ignored {
+                        origin: Origin::file(path),
+                        reason: "a directory: modprobe skips it".into(),
+                    });
+                    continue;
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    out.ignored.push(Ignored {
+                        origin: Origin::file(path),
+                        reason: format!("cannot be examined ({e}): modprobe skips it"),
+                    });
+                    continue;
+                }
+            }
             match chosen.get(name) {
                 Some(first) => out.ignored.push(Ignored {
                     origin: Origin::file(path),
-                    reason: format!("hidden by {first}/{name}"),
+                    reason: format!("hidden by {first}"),
                 }),
                 None => {
-                    chosen.insert(name.to_string(), dir.to_string());
+                    chosen.insert(name.to_string(), path);
                 }
             }
         }
     }
-    for (name, dir) in chosen {
-        let path = format!("{dir}/{name}");
+    for path in chosen.into_values() {
         match root.read_lossy(&path) {
             Ok(text) => {
                 parse_file(&path, &text, &mut out);
                 out.files.push(path);
             }
-            Err(e) => {
-                // A directory named *.conf is skipped by kmod too; anything else unreadable
-                // leaves the configuration unknown.
-                if matches!(e, crate::host_root::ReadError::NotRegular { .. }) {
-                    out.ignored.push(Ignored {
-                        origin: Origin::file(path),
-                        reason: "not a regular file: modprobe skips it".into(),
-                    });
-                } else {
-                    return Fact::from_read_error(&e);
-                }
-            }
+            Err(e) => return Fact::from_read_error(&e),
         }
     }
     match kernels(root) {
