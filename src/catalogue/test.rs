@@ -658,6 +658,9 @@ pub struct AccountTest {
     /// Every account's primary group exists in `/etc/group`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub primary_groups_exist: Option<bool>,
+    /// No NIS compat entry (`+`, `+name`, `-name`, `+@netgroup`) in passwd, group or shadow.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub no_nis_compat: Option<bool>,
     /// Only these accounts may belong to the named group (e.g. `{ group: sudo, allow: [] }`
     /// lists the members found as evidence and fails when anyone else is a member).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -685,6 +688,7 @@ impl AccountTest {
             self.unique_names.is_some(),
             self.primary_groups_exist.is_some(),
             self.group_members_only.is_some(),
+            self.no_nis_compat.is_some(),
         ]
         .iter()
         .filter(|b| **b)

@@ -77,6 +77,9 @@ pub struct Accounts {
     /// Lines the C library rejects: checks reading their file cannot pass.
     #[serde(default)]
     pub malformed: Vec<LineNote>,
+    /// NIS compat entries (`+`, `+name`, `-name`, `+@netgroup`) of passwd, group and shadow.
+    #[serde(default)]
+    pub nis_compat: Vec<Origin>,
 }
 
 /// Shadow entries by account name, in file order. Serialised as a map, like any other.
@@ -205,6 +208,7 @@ pub fn collect(root: &HostRoot) -> Fact<Accounts> {
     };
     notes.warnings.extend(shadow_notes.warnings);
     notes.malformed.extend(shadow_notes.malformed);
+    notes.nis_compat.extend(shadow_notes.nis_compat);
     Fact::Collected {
         value: Accounts {
             users,
@@ -212,6 +216,7 @@ pub fn collect(root: &HostRoot) -> Fact<Accounts> {
             shadow,
             warnings: notes.warnings,
             malformed: notes.malformed,
+            nis_compat: notes.nis_compat,
         },
     }
 }
@@ -220,9 +225,16 @@ pub fn collect(root: &HostRoot) -> Fact<Accounts> {
 struct Notes {
     warnings: Vec<LineNote>,
     malformed: Vec<LineNote>,
+    nis_compat: Vec<Origin>,
 }
 
 impl Notes {
+    /// An NIS compat line: skipped with a warning, and recorded.
+    fn nis(&mut self, path: &'static str, line: usize) {
+        self.warn(path, line, NIS_WARNING);
+        self.nis_compat.push(Origin::at(path, line));
+    }
+
     fn warn(&mut self, path: &'static str, line: usize, message: impl Into<String>) {
         self.warnings.push(LineNote {
             origin: Origin::at(path, line),
@@ -416,7 +428,7 @@ fn parse_passwd(text: &str, path: &'static str, notes: &mut Notes) -> Vec<User> 
         let mut f = Fields { rest: line };
         let name = f.string();
         if is_nis_compat(name) {
-            notes.warn(path, line_no, NIS_WARNING);
+            notes.nis(path, line_no);
             continue;
         }
         let password = f.string();
@@ -489,7 +501,7 @@ fn parse_group(text: &str, path: &'static str, notes: &mut Notes) -> Vec<Group> 
         let mut f = Fields { rest: line };
         let name = f.string();
         if is_nis_compat(name) {
-            notes.warn(path, line_no, NIS_WARNING);
+            notes.nis(path, line_no);
             continue;
         }
         let _password = f.string();
@@ -587,7 +599,7 @@ fn parse_shadow(text: &str, path: &'static str, notes: &mut Notes) -> ShadowMap 
         let mut f = Fields { rest: line };
         let name = f.string();
         if is_nis_compat(name) {
-            notes.warn(path, line_no, NIS_WARNING);
+            notes.nis(path, line_no);
             continue;
         }
         let password = f.string();

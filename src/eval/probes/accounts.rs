@@ -22,7 +22,9 @@ pub(super) fn account(t: &AccountTest, facts: &Facts) -> Verdict {
 
 /// The account databases a query reads.
 fn account_files(t: &AccountTest) -> &'static [&'static str] {
-    if t.uid_zero_only.is_some() || t.all_shadowed.is_some() {
+    if t.no_nis_compat.is_some() {
+        &[PASSWD, GROUP, SHADOW]
+    } else if t.uid_zero_only.is_some() || t.all_shadowed.is_some() {
         &[PASSWD]
     } else if t.no_empty_passwords.is_some()
         || t.hash_algorithms.is_some()
@@ -153,6 +155,38 @@ fn account_query(t: &AccountTest, acc: &Accounts, facts: &Facts) -> Verdict {
     }
     if t.no_empty_passwords.is_some() {
         return no_empty_passwords(acc);
+    }
+    if t.no_nis_compat.is_some() {
+        // shadow must have been read: an entry there is as much a legacy entry.
+        if let Fact::Error {
+            reason,
+            permission_denied,
+        } = &acc.shadow
+        {
+            return Verdict::error(
+                EvidenceSource::file(SHADOW, None),
+                reason.clone(),
+                *permission_denied,
+            );
+        }
+        let offenders: Vec<Evidence> = acc
+            .nis_compat
+            .iter()
+            .map(|o| {
+                Evidence::new(
+                    EvidenceSource::origin(o),
+                    "NIS compat (`+`/`-`) entry",
+                    "no NIS compat entries",
+                )
+            })
+            .collect();
+        return verdict_list(
+            offenders,
+            "no NIS compat (`+`/`-`) entries in passwd, group or shadow",
+            "NIS compat (`+`/`-`) entries: with `compat` in nsswitch.conf they import \
+             accounts from NIS, whatever the local files say",
+            EvidenceSource::search("/etc/passwd, /etc/group, /etc/shadow"),
+        );
     }
     if t.all_shadowed.is_some() {
         // Only `x` sends the C library and PAM to /etc/shadow; anything else in passwd is
