@@ -44,12 +44,7 @@ pub fn looks_like(v: &Value) -> bool {
 }
 
 impl Bundle {
-    /// Read a bundle; another format version or shape is an error.
-    pub fn parse(bytes: &[u8]) -> Result<Bundle, String> {
-        Bundle::from_value(serde_json::from_slice(bytes).map_err(|e| e.to_string())?)
-    }
-
-    /// A bundle from a parsed JSON document.
+    /// A bundle from a parsed JSON document; another format version or shape is an error.
     pub fn from_value(v: Value) -> Result<Bundle, String> {
         let b: Bundle =
             serde_json::from_value(v).map_err(|e| format!("not a Ward feed bundle: {e}"))?;

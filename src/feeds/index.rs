@@ -423,21 +423,6 @@ impl Index {
         Ok(Index { db, path })
     }
 
-    /// Where the index is (a file, or the label of one held in memory).
-    pub fn location(&self) -> &Path {
-        &self.path
-    }
-
-    /// Whether the index holds a feed of this kind (`osv`, `kev`, `eol`).
-    pub fn has_kind(&self, kind: &str) -> Result<bool, FeedError> {
-        let e = sqlite_err(&self.path);
-        self.db
-            .prepare_cached("SELECT 1 FROM feed WHERE kind = ?1 LIMIT 1")
-            .map_err(&e)?
-            .exists(params![kind])
-            .map_err(&e)
-    }
-
     /// An affected row's stored events and versions, decoded; malformed text is a corrupt
     /// index, never an empty range.
     #[allow(clippy::type_complexity)]

@@ -210,11 +210,6 @@ impl Knowledge {
         Ok(out)
     }
 
-    /// Whether any OSV data is indexed.
-    pub fn has_osv(&self) -> bool {
-        self.has("osv")
-    }
-
     fn has(&self, kind: &str) -> bool {
         self.kinds.iter().any(|k| k == kind)
     }

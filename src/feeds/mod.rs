@@ -5,8 +5,11 @@
 //! Feeds enter through `ward feeds update` (downloads, [`update`]) or `ward feeds import`
 //! (files, directories and zips, for sites without internet access, [`import`]) and are
 //! stored only as the index ([`index`]): an SQLite file whose digest is checked before
-//! every use. Matching ([`matching`]) compares installed
-//! versions with advisory ranges in the package manager's own version order.
+//! every use; `ward feeds export` writes them as a bundle ([`bundle`]) another machine
+//! imports. Matching ([`matching`]) compares installed versions with advisory ranges in the
+//! package manager's own version order. A scan reads the index together with Ward's embedded
+//! KEV and end-of-life snapshot ([`knowledge`]) and judges the host's software once
+//! ([`assess`]), for the software checks and the report alike.
 
 pub mod assess;
 pub mod bundle;

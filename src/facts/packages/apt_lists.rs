@@ -93,8 +93,8 @@ const STAMPS: [&str; 2] = [
 pub fn collect(root: &HostRoot, inventory: &Inventory) -> Fact<Pending> {
     if inventory.format != PackageFormat::Dpkg {
         return Fact::error(format!(
-            "pending updates are read from apt's package indexes; this host's packages are {} \
-             (dnf/yum metadata is not read yet)",
+            "apt's package indexes are only compared with a dpkg inventory; this host's \
+             packages are {}",
             inventory.format.as_str()
         ));
     }

@@ -583,8 +583,8 @@ fn parse_primary(
     Ok(out)
 }
 
-/// The packages of `updateinfo`'s security advisories that are installed, at the advisory's
-/// version, available since its `issued` date.
+/// The packages of `updateinfo`'s security advisories whose names are installed, at the
+/// advisory's version, available since its `issued` date.
 fn parse_updateinfo(
     input: &mut dyn BufRead,
     have: &HashMap<&str, Vec<(String, &str)>>,
@@ -624,16 +624,7 @@ fn parse_updateinfo(
         }
         Ok(())
     })?;
-    // Only versions above the installed one are waiting fixes.
-    out.retain(|o| {
-        have.get(o.name.as_str())
-            .into_iter()
-            .flatten()
-            .any(|(evr, arch)| {
-                arch_fits(&o.arch, arch)
-                    && Rpm.compare(&o.evr, evr) == Ok(std::cmp::Ordering::Greater)
-            })
-    });
+    // Versions not above the installed one are dropped by `merge`.
     Ok(out)
 }
 
