@@ -49,3 +49,35 @@ pub enum HashAlgorithm {
 pub fn has_glob_meta(s: &str) -> bool {
     s.contains(['*', '?', '['])
 }
+
+/// The four PAM management groups.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PamType {
+    Auth,
+    Account,
+    Password,
+    Session,
+}
+
+impl PamType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PamType::Auth => "auth",
+            PamType::Account => "account",
+            PamType::Password => "password",
+            PamType::Session => "session",
+        }
+    }
+
+    pub fn parse(word: &str) -> Option<PamType> {
+        [
+            PamType::Auth,
+            PamType::Account,
+            PamType::Password,
+            PamType::Session,
+        ]
+        .into_iter()
+        .find(|t| word.eq_ignore_ascii_case(t.as_str()))
+    }
+}

@@ -48,6 +48,8 @@ pub enum Test {
     PackageMetadata(PackageMetadataTest),
     /// Whether modprobe can load a kernel module.
     KernelModule(KernelModuleTest),
+    /// A PAM module in services' stacks, as libpam builds and runs them.
+    Pam(PamTest),
 }
 
 /// Whether modprobe can load a kernel module, judged as kmod would: the first `install`
@@ -551,6 +553,45 @@ keyed_probe!(
     }
 );
 
+keyed_probe!(
+    /// A PAM module in the stacks of some services, judged on the stack libpam builds for
+    /// each service and every way it can run ([`crate::facts::pam::stack`]). With
+    /// `setting`, only lines whose effective setting (module configuration files, then the
+    /// line's arguments) satisfies the comparison count.
+    PamTest {
+        /// Services whose stacks are judged (`login`, `sshd`, `passwd`, …). A service
+        /// without PAM configuration is skipped; when none has any the test is
+        /// `not_applicable`.
+        services: Vec<String>,
+        /// `auth`, `account`, `password` or `session`.
+        #[serde(rename = "type")]
+        kind: crate::vocab::PamType,
+        /// Module name without directory or extension (`pam_pwquality`).
+        module: String,
+        /// Only lines whose effective settings equal these (`{ mode: preauth }`).
+        #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+        when: std::collections::BTreeMap<String, Scalar>,
+        /// The effective setting compared (`minlen`, `deny`, `nullok`, `hash`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        setting: Option<String>,
+        /// `enforced` (default): every successful run passes a counting line that returns
+        /// success; `every_line`: every line a run can reach satisfies the comparison
+        /// (none reached passes); `some_line`: some reachable line does.
+        #[serde(default)]
+        expect: PamExpect,
+    }
+);
+
+/// What a `pam` probe requires.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PamExpect {
+    #[default]
+    Enforced,
+    EveryLine,
+    SomeLine,
+}
+
 fn yes() -> bool {
     true
 }
@@ -958,6 +999,27 @@ impl Test {
                 problems,
             ),
             Test::EndOfLife(_) => {}
+            Test::Pam(p) => {
+                if p.services.is_empty() || p.services.iter().any(|s| s.is_empty() || s.contains('/')) {
+                    problems.push("pam: services must name at least one service (no paths)".into());
+                }
+                if p.module.is_empty() || p.module.contains(['/', '.']) {
+                    problems.push(format!(
+                        "pam: module {:?} must be a module name such as pam_unix",
+                        p.module
+                    ));
+                }
+                let compares = p.compare() != Compare::default();
+                if compares && p.setting.is_none() {
+                    problems.push("pam: a comparison needs `setting`".into());
+                }
+                if !compares && p.setting.is_some() {
+                    problems.push("pam: `setting` needs a comparison".into());
+                }
+                if !compares && p.expect != PamExpect::Enforced {
+                    problems.push("pam: every_line and some_line need a setting to compare".into());
+                }
+            }
             Test::KernelModule(k) => {
                 if k.name.is_empty()
                     || !k
@@ -982,6 +1044,7 @@ impl Test {
                 Test::LoginDefs(k) => k.params(),
                 Test::Sshd(s) => s.params(),
                 Test::Sysctl(s) => s.params(),
+                Test::Pam(p) => p.params(),
                 Test::Lines(l) => l.value.as_ref().map(Compare::params).unwrap_or_default(),
                 Test::Vulnerabilities(v) => v
                     .min_severity
@@ -1019,6 +1082,7 @@ impl Test {
             Test::LoginDefs(k) => k.resolve(params),
             Test::Sshd(s) => s.resolve(params),
             Test::Sysctl(s) => s.resolve(params),
+            Test::Pam(p) => p.resolve(params),
             Test::Lines(l) => match &mut l.value {
                 Some(v) => v.resolve(params),
                 None => Ok(()),

@@ -94,6 +94,7 @@ impl Registry {
         let _ = r.register(SshdCollector);
         let _ = r.register(SysctlCollector);
         let _ = r.register(ModprobeCollector);
+        let _ = r.register(PamCollector);
         let _ = r.register(SystemdCollector);
         let _ = r.register(FilesCollector);
         let _ = r.register(LinesCollector);
@@ -185,6 +186,38 @@ impl Collector for PackagesCollector {
     }
     fn collect(&self, root: &HostRoot, _: &Plan) -> Fact<Self::Output> {
         packages::collect(root)
+    }
+}
+
+/// PAM service files, included files, module files and the settings files of the modules
+/// Ward judges.
+pub struct PamCollector;
+impl FactKind for super::pam::Pam {
+    const NAME: &'static str = "pam";
+}
+impl Collector for PamCollector {
+    type Output = super::pam::Pam;
+    fn paths(&self) -> Vec<String> {
+        let mut p: Vec<String> = super::pam::DIRS.iter().map(|d| format!("{d}/*")).collect();
+        p.extend(
+            [
+                super::pam::PAM_CONF,
+                "(files included by absolute path)",
+                "/lib/*/security/*.so",
+                "/usr/lib/*/security/*.so",
+                "/usr/lib64/security/*.so",
+                "/etc/security/pwquality.conf",
+                "/etc/security/pwquality.conf.d/*.conf",
+                super::pam::FAILLOCK_CONF,
+                "(files named by pam_faillock conf=)",
+                super::pam::LOGIN_DEFS,
+            ]
+            .map(String::from),
+        );
+        p
+    }
+    fn collect(&self, root: &HostRoot, _: &Plan) -> Fact<Self::Output> {
+        super::pam::collect(root)
     }
 }
 

@@ -23,6 +23,7 @@ pub(super) fn evaluate(test: &Test, inputs: super::Inputs) -> Verdict {
         Test::PendingUpdates(t) => software::pending_updates(t, &inputs),
         Test::PackageMetadata(t) => software::package_metadata(t, &inputs),
         Test::KernelModule(t) => kernel_module(t, facts),
+        Test::Pam(t) => pam::pam(t, facts),
         Test::All(_) | Test::Any(_) | Test::None(_) | Test::Not(_) => {
             crate::eval::evaluate_test_with(test, inputs)
         }
@@ -72,6 +73,7 @@ mod config;
 mod files;
 mod modules;
 mod packages;
+mod pam;
 mod services;
 mod software;
 mod sshd;
