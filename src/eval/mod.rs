@@ -410,6 +410,19 @@ fn combine_all_inner(parts: Vec<Verdict>) -> Verdict {
             )
         };
     }
+    // A part that does not apply leaves the conjunction unproven: it passes only when
+    // every part passes (never on not_applicable parts alone).
+    let not_applicable: Vec<&Verdict> = parts
+        .iter()
+        .filter(|v| v.outcome == Outcome::NotApplicable)
+        .collect();
+    if !not_applicable.is_empty() {
+        return Verdict::with(
+            Outcome::NotApplicable,
+            join_reasons(&not_applicable),
+            parts.iter().flat_map(|v| v.evidence.clone()).collect(),
+        );
+    }
     let all: Vec<&Verdict> = parts.iter().collect();
     Verdict::pass(
         join_reasons(&all),
@@ -436,6 +449,13 @@ fn combine_any_inner(parts: Vec<Verdict>) -> Verdict {
         };
     }
     let all: Vec<&Verdict> = parts.iter().collect();
+    if !parts.is_empty() && parts.iter().all(|v| v.outcome == Outcome::NotApplicable) {
+        return Verdict::with(
+            Outcome::NotApplicable,
+            join_reasons(&all),
+            parts.iter().flat_map(|v| v.evidence.clone()).collect(),
+        );
+    }
     Verdict::fail(
         join_reasons(&all),
         parts.iter().flat_map(|v| v.evidence.clone()).collect(),

@@ -475,6 +475,6 @@ mod tests {
         sorted.sort();
         sorted.dedup();
         assert_eq!(sorted.len(), names.len(), "{names:?}");
-        assert_eq!(names.len(), 12);
+        assert_eq!(names.len(), 13);
     }
 }

@@ -95,6 +95,7 @@ pub(super) fn pam(t: &PamTest, facts: &Facts) -> Verdict {
     let exp = expected(t);
     let mut evidence: Vec<Evidence> = Vec::new();
     let mut failures: Vec<String> = Vec::new();
+    let mut errors: Vec<String> = Vec::new();
     let mut judged: Vec<String> = Vec::new();
     for service in &t.services {
         let has_config = if pam.uses_pam_conf {
@@ -175,6 +176,17 @@ pub(super) fn pam(t: &PamTest, facts: &Facts) -> Verdict {
                 ));
             }
         }
+        if !analysis.can_succeed {
+            // libpam would refuse every login or change: not insecure, but not the
+            // configuration the check is about either.
+            errors.push(format!(
+                "{label}: no run of this stack can succeed (files: {}), so it never succeeds \
+                 with or without {}",
+                stack.files.join(", "),
+                t.module
+            ));
+            continue;
+        }
         match t.expect {
             PamExpect::Enforced => {
                 if let Some(path) = &analysis.bypass {
@@ -187,15 +199,6 @@ pub(super) fn pam(t: &PamTest, facts: &Facts) -> Verdict {
                         },
                         step_text(&stack, path)
                     ));
-                } else if !analysis.can_succeed {
-                    evidence.push(
-                        Evidence::new(
-                            source(),
-                            format!("{label}: no run of this stack succeeds"),
-                            exp.clone(),
-                        )
-                        ,
-                    );
                 }
             }
             PamExpect::SomeLine => {
@@ -224,6 +227,11 @@ pub(super) fn pam(t: &PamTest, facts: &Facts) -> Verdict {
             format!("no PAM configuration for {}", t.services.join(", ")),
             vec![Evidence::new(source(), "no such service", exp)],
         );
+    }
+    if failures.is_empty() && !errors.is_empty() {
+        let reason = errors.join("; ");
+        evidence.push(Evidence::new(source(), reason.clone(), exp));
+        return Verdict::with(Outcome::Error, reason, evidence);
     }
     if failures.is_empty() {
         Verdict::pass(

@@ -27,7 +27,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Fact, Origin};
+use super::Fact;
 use crate::host_root::{FileKind, HostRoot};
 
 pub use file::{PamFile, PamLine};
