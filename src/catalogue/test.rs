@@ -1000,7 +1000,9 @@ impl Test {
             ),
             Test::EndOfLife(_) => {}
             Test::Pam(p) => {
-                if p.services.is_empty() || p.services.iter().any(|s| s.is_empty() || s.contains('/')) {
+                if p.services.is_empty()
+                    || p.services.iter().any(|s| s.is_empty() || s.contains('/'))
+                {
                     problems.push("pam: services must name at least one service (no paths)".into());
                 }
                 if p.module.is_empty() || p.module.contains(['/', '.']) {

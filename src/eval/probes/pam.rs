@@ -67,7 +67,10 @@ fn expected(t: &PamTest) -> String {
         what = format!("{what} with {key} {}", t.compare().describe());
     }
     match t.expect {
-        PamExpect::Enforced => format!("{what} on every successful run of the {} stack", t.kind.as_str()),
+        PamExpect::Enforced => format!(
+            "{what} on every successful run of the {} stack",
+            t.kind.as_str()
+        ),
         PamExpect::EveryLine => format!("every reachable {what}"),
         PamExpect::SomeLine => format!("a reachable {what}"),
     }
@@ -117,7 +120,11 @@ pub(super) fn pam(t: &PamTest, facts: &Facts) -> Verdict {
             Ok(s) => s,
             Err(BuildError::Unreadable(reason)) => {
                 let denied = reason.contains("ermission denied");
-                return Verdict::error(source(), format!("PAM service {service}: {reason}"), denied);
+                return Verdict::error(
+                    source(),
+                    format!("PAM service {service}: {reason}"),
+                    denied,
+                );
             }
             Err(e) => {
                 return Verdict::with(
@@ -130,10 +137,18 @@ pub(super) fn pam(t: &PamTest, facts: &Facts) -> Verdict {
         let label = format!(
             "{service} {}{}",
             t.kind.as_str(),
-            if stack.from_other { " (from other)" } else { "" }
+            if stack.from_other {
+                " (from other)"
+            } else {
+                ""
+            }
         );
         for n in &stack.notes {
-            evidence.push(Evidence::new(source(), format!("{label}: {n}"), exp.clone()));
+            evidence.push(Evidence::new(
+                source(),
+                format!("{label}: {n}"),
+                exp.clone(),
+            ));
         }
         let counted = |h: &Handler| matching(t, pam, h).is_some_and(|e| satisfies(t, &e).is_ok());
         let analysis = analyse(&stack, pam, &counted);
@@ -154,7 +169,11 @@ pub(super) fn pam(t: &PamTest, facts: &Facts) -> Verdict {
                 exp.clone(),
             ));
             for n in &e.notes {
-                evidence.push(Evidence::new(EvidenceSource::origin(&line.origin), n.clone(), exp.clone()));
+                evidence.push(Evidence::new(
+                    EvidenceSource::origin(&line.origin),
+                    n.clone(),
+                    exp.clone(),
+                ));
             }
             if t.expect == PamExpect::EveryLine {
                 if let Err(why) = ok {
@@ -171,7 +190,10 @@ pub(super) fn pam(t: &PamTest, facts: &Facts) -> Verdict {
             if h.missing {
                 evidence.push(Evidence::new(
                     EvidenceSource::origin(&line.origin),
-                    format!("{}: the module file is not installed; the line fails", line.display()),
+                    format!(
+                        "{}: the module file is not installed; the line fails",
+                        line.display()
+                    ),
                     exp.clone(),
                 ));
             }
@@ -202,7 +224,10 @@ pub(super) fn pam(t: &PamTest, facts: &Facts) -> Verdict {
                 }
             }
             PamExpect::SomeLine => {
-                let any = analysis.reached.iter().any(|&i| counted(&stack.handlers[i]));
+                let any = analysis
+                    .reached
+                    .iter()
+                    .any(|&i| counted(&stack.handlers[i]));
                 if !any {
                     failures.push(format!("{label}: no reachable line qualifies"));
                 }
@@ -234,10 +259,7 @@ pub(super) fn pam(t: &PamTest, facts: &Facts) -> Verdict {
         return Verdict::with(Outcome::Error, reason, evidence);
     }
     if failures.is_empty() {
-        Verdict::pass(
-            format!("{exp} ({})", judged.join(", ")),
-            evidence,
-        )
+        Verdict::pass(format!("{exp} ({})", judged.join(", ")), evidence)
     } else {
         Verdict::fail(failures.join("; "), evidence)
     }

@@ -182,7 +182,11 @@ pub(crate) fn parse_with(path: &str, bytes: &[u8], with_service: bool) -> PamFil
                          libpam reads the rest as a separate line"
                     ));
                 }
-                if let Some(line) = tokenise(&text, Origin::at(path.to_string(), first_line), with_service) {
+                if let Some(line) = tokenise(
+                    &text,
+                    Origin::at(path.to_string(), first_line),
+                    with_service,
+                ) {
                     out.lines.push(line);
                 }
             }
@@ -415,7 +419,10 @@ mod tests {
             lines("auth required pam_unix.so nullok # try_first_pass\n"),
             ["auth required pam_unix.so nullok"]
         );
-        assert_eq!(lines("  # comment\n\n\tauth sufficient pam_permit.so"), ["auth sufficient pam_permit.so"]);
+        assert_eq!(
+            lines("  # comment\n\n\tauth sufficient pam_permit.so"),
+            ["auth sufficient pam_permit.so"]
+        );
     }
 
     #[test]
@@ -425,11 +432,20 @@ mod tests {
             b"auth required \\\n\n# note\n   pam_unix.so \\  \nnullok\nsession optional pam_permit.so\n",
         );
         let d: Vec<String> = f.lines.iter().map(PamLine::display).collect();
-        assert_eq!(d, ["auth required pam_unix.so nullok", "session optional pam_permit.so"]);
+        assert_eq!(
+            d,
+            [
+                "auth required pam_unix.so nullok",
+                "session optional pam_permit.so"
+            ]
+        );
         assert_eq!(f.lines[0].origin.line, Some(1));
         assert_eq!(f.lines[1].origin.line, Some(6));
         // A comment after the backslash ends the line: the backslash is a token.
-        assert_eq!(lines("auth required pam_unix.so \\ # x\nnullok\n"), ["auth required pam_unix.so \\", "nullok"]);
+        assert_eq!(
+            lines("auth required pam_unix.so \\ # x\nnullok\n"),
+            ["auth required pam_unix.so \\", "nullok"]
+        );
     }
 
     #[test]
@@ -438,7 +454,10 @@ mod tests {
             "/etc/pam.d/t",
             b"auth [success=1 default=ignore] pam_unix.so [query=a b\\]c] x\n[auth] required pam_deny.so\n",
         );
-        assert_eq!(f.lines[0].control.as_deref(), Some("success=1 default=ignore"));
+        assert_eq!(
+            f.lines[0].control.as_deref(),
+            Some("success=1 default=ignore")
+        );
         assert!(f.lines[0].bracketed);
         assert_eq!(f.lines[0].args, ["query=a b]c", "x"]);
         assert_eq!(f.lines[1].kind.as_deref(), Some("auth"));
@@ -460,7 +479,10 @@ mod tests {
 
     #[test]
     fn nul_hides_the_rest_of_a_physical_line() {
-        assert_eq!(lines("auth required pam_unix.so\0 nullok\nauth required pam_deny.so\n"), ["auth required pam_unix.so", "auth required pam_deny.so"]);
+        assert_eq!(
+            lines("auth required pam_unix.so\0 nullok\nauth required pam_deny.so\n"),
+            ["auth required pam_unix.so", "auth required pam_deny.so"]
+        );
     }
 
     #[test]
@@ -470,7 +492,11 @@ mod tests {
         assert_eq!(f.lines.len(), 2);
         assert_eq!(f.notes.len(), 1);
         // A continuation that outgrows the buffer is cut too: the rest is a new line.
-        let cont = format!("auth required pam_unix.so \\\n{} \\\n{}\n", "a".repeat(600), "b".repeat(600));
+        let cont = format!(
+            "auth required pam_unix.so \\\n{} \\\n{}\n",
+            "a".repeat(600),
+            "b".repeat(600)
+        );
         let f = parse("/etc/pam.d/t", cont.as_bytes());
         assert_eq!(f.lines.len(), 2, "{f:?}");
         assert_eq!(f.notes.len(), 1);
@@ -481,13 +507,22 @@ mod tests {
 
     #[test]
     fn secrets_in_arguments_are_withheld() {
-        let f = parse("/etc/pam.d/t", b"auth sufficient pam_mysql.so user=pam passwd=hunter2 use_authtok\n");
-        assert_eq!(f.lines[0].args, ["user=pam", "passwd=(withheld)", "use_authtok"]);
+        let f = parse(
+            "/etc/pam.d/t",
+            b"auth sufficient pam_mysql.so user=pam passwd=hunter2 use_authtok\n",
+        );
+        assert_eq!(
+            f.lines[0].args,
+            ["user=pam", "passwd=(withheld)", "use_authtok"]
+        );
     }
 
     #[test]
     fn pam_conf_has_a_service_column() {
-        let f = parse(PAM_CONF_PATH, b"login auth required pam_unix.so\nOTHER account required pam_deny.so\n");
+        let f = parse(
+            PAM_CONF_PATH,
+            b"login auth required pam_unix.so\nOTHER account required pam_deny.so\n",
+        );
         assert_eq!(f.lines[0].service.as_deref(), Some("login"));
         assert_eq!(f.lines[1].kind.as_deref(), Some("account"));
     }

@@ -102,7 +102,10 @@ impl Pam {
     /// Whether a module named on a line is installed: `Some(false)` only when the module
     /// directory is known and the file is not in it.
     pub fn module_installed(&self, module: &str) -> Option<bool> {
-        self.modules.get(module).copied().filter(|_| self.module_dir.is_some())
+        self.modules
+            .get(module)
+            .copied()
+            .filter(|_| self.module_dir.is_some())
     }
 }
 
@@ -155,7 +158,7 @@ pub fn collect(root: &HostRoot) -> Fact<Pam> {
         for path in wanted {
             read_into(root, &path, &mut out.files);
             // A missing absolute include is recorded as absent so it is not tried again.
-            out.files.entry(path).or_insert_with(|| PamFile::absent());
+            out.files.entry(path).or_insert_with(PamFile::absent);
         }
         depth += 1;
     }
@@ -188,9 +191,10 @@ pub fn collect(root: &HostRoot) -> Fact<Pam> {
         }
     }
     for p in faillock_paths {
-        if !out.faillock.contains_key(&p) {
-            let f = settings::read_faillock(root, &p, p == FAILLOCK_CONF);
-            out.faillock.insert(p, f);
+        let is_default = p == FAILLOCK_CONF;
+        if let std::collections::btree_map::Entry::Vacant(slot) = out.faillock.entry(p) {
+            let f = settings::read_faillock(root, slot.key(), is_default);
+            slot.insert(f);
         }
     }
     match settings::search_key(root, LOGIN_DEFS, "ENCRYPT_METHOD") {

@@ -231,7 +231,9 @@ pub fn read_pwquality(root: &HostRoot, main: &str) -> Vec<ConfFile> {
     if let Ok(entries) = root.read_dir_matching(&dir, |n| {
         let b = n.as_encoded_bytes();
         // scandir's filter: the first ".conf" in the name must end it.
-        b.windows(5).position(|w| w == b".conf").is_some_and(|i| i + 5 == b.len())
+        b.windows(5)
+            .position(|w| w == b".conf")
+            .is_some_and(|i| i + 5 == b.len())
     }) {
         // scandir with strcmp: byte order, which read_dir_matching already gives.
         for e in entries {
@@ -317,11 +319,9 @@ pub fn read_faillock(root: &HostRoot, path: &str, is_default: bool) -> ConfFile 
                     }
                 }
             }
-            Err(n) => {
-                file.error = Some(format!(
-                    "{path}:{n}: longer than {MAX_LINE} bytes; pam_faillock refuses the file and fails"
-                ))
-            }
+            Err(n) => file.error = Some(format!(
+                "{path}:{n}: longer than {MAX_LINE} bytes; pam_faillock refuses the file and fails"
+            )),
         },
         Err(e) if e.is_not_found() && is_default => file.absent = true,
         Err(e) if e.is_not_found() => {
@@ -402,8 +402,10 @@ pub fn effective(pam: &Pam, line: &PamLine) -> Effective {
 fn pwquality(pam: &Pam, line: &PamLine) -> Effective {
     let mut e = Effective::default();
     for (k, v) in PWQ_DEFAULTS {
-        e.values
-            .insert(k.to_string(), (v.to_string(), "libpwquality's default".into()));
+        e.values.insert(
+            k.to_string(),
+            (v.to_string(), "libpwquality's default".into()),
+        );
     }
     for f in &pam.pwquality {
         if f.skipped {
@@ -435,12 +437,15 @@ fn pwquality(pam: &Pam, line: &PamLine) -> Effective {
         }
         let (name, value) = a.split_once('=').unwrap_or((a.as_str(), ""));
         if name.len() > 79 {
-            e.notes.push(format!("{origin}: {a:?} is not an option pam_pwquality knows; ignored"));
+            e.notes.push(format!(
+                "{origin}: {a:?} is not an option pam_pwquality knows; ignored"
+            ));
             continue;
         }
         if let Err(err) = pwq_set(&mut e.values, name, value, &origin) {
-            e.notes
-                .push(format!("{origin}: {err}; pam_pwquality ignores the argument"));
+            e.notes.push(format!(
+                "{origin}: {err}; pam_pwquality ignores the argument"
+            ));
         }
     }
     e
@@ -456,7 +461,11 @@ fn strtol_prefix(s: &str) -> i64 {
         _ => (false, t),
     };
     let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
-    let n: i64 = if digits.is_empty() { 0 } else { digits.parse().unwrap_or(i64::MAX) };
+    let n: i64 = if digits.is_empty() {
+        0
+    } else {
+        digits.parse().unwrap_or(i64::MAX)
+    };
     if neg {
         -n
     } else {
@@ -479,11 +488,7 @@ fn scan_unsigned(value: &str, short: bool) -> Option<u64> {
     // strtoul saturates at ULONG_MAX, then negation wraps.
     let n: u64 = digits.parse().unwrap_or(u64::MAX);
     let n = if neg { n.wrapping_neg() } else { n };
-    Some(if short {
-        n & 0xffff
-    } else {
-        n & 0xffff_ffff
-    })
+    Some(if short { n & 0xffff } else { n & 0xffff_ffff })
 }
 
 const MAX_TIME_INTERVAL: u64 = 604_800;
@@ -515,9 +520,9 @@ fn faillock_set(e: &mut Effective, name: &str, value: &str, origin: &str) {
         "even_deny_root" | "audit" | "silent" | "no_log_info" | "local_users_only" | "nodelay" => {
             put(name, "yes".into())
         }
-        _ => e
-            .notes
-            .push(format!("{origin}: unknown option {name:?}; pam_faillock ignores it")),
+        _ => e.notes.push(format!(
+            "{origin}: unknown option {name:?}; pam_faillock ignores it"
+        )),
     }
 }
 
@@ -533,8 +538,10 @@ fn faillock(pam: &Pam, line: &PamLine) -> Effective {
         ("local_users_only", "no"),
         ("mode", "preauth"),
     ] {
-        e.values
-            .insert(k.to_string(), (v.to_string(), "pam_faillock's default".into()));
+        e.values.insert(
+            k.to_string(),
+            (v.to_string(), "pam_faillock's default".into()),
+        );
     }
     let conf_index = line.args.iter().rposition(|a| a.starts_with("conf="));
     let conf = conf_index
@@ -559,8 +566,7 @@ fn faillock(pam: &Pam, line: &PamLine) -> Effective {
         }
         match a.as_str() {
             "preauth" | "authfail" | "authsucc" => {
-                e.values
-                    .insert("mode".into(), (a.clone(), origin.clone()));
+                e.values.insert("mode".into(), (a.clone(), origin.clone()));
             }
             _ => {
                 // The argument is cut at FAILLOCK_CONF_MAX_LINELEN and split at '='.
@@ -573,7 +579,10 @@ fn faillock(pam: &Pam, line: &PamLine) -> Effective {
         let (v, o) = e.values["unlock_time"].clone();
         e.values.insert(
             "root_unlock_time".into(),
-            (v, format!("unlock_time ({o}), as pam_faillock does when root_unlock_time is unset")),
+            (
+                v,
+                format!("unlock_time ({o}), as pam_faillock does when root_unlock_time is unset"),
+            ),
         );
     }
     e
@@ -614,7 +623,10 @@ fn unix(pam: &Pam, line: &PamLine) -> Effective {
     let mut e = Effective::default();
     e.values.insert(
         "hash".into(),
-        ("des".into(), "pam_unix's default (no ENCRYPT_METHOD, no hash option)".into()),
+        (
+            "des".into(),
+            "pam_unix's default (no ENCRYPT_METHOD, no hash option)".into(),
+        ),
     );
     e.values
         .insert("nullok".into(), ("no".into(), "pam_unix's default".into()));
@@ -627,13 +639,16 @@ fn unix(pam: &Pam, line: &PamLine) -> Effective {
         e.values.remove("hash");
     }
     if let Some(m) = &pam.encrypt_method {
-        let hash = UNIX_OPTIONS.iter().filter_map(|(t, h)| h.map(|h| (t, h))).find(|(t, _)| {
-            m.value.len() >= t.len() && m.value[..t.len()].eq_ignore_ascii_case(t)
-        });
+        let hash = UNIX_OPTIONS
+            .iter()
+            .filter_map(|(t, h)| h.map(|h| (t, h)))
+            .find(|(t, _)| m.value.len() >= t.len() && m.value[..t.len()].eq_ignore_ascii_case(t));
         match hash {
             Some((_, h)) => {
-                e.values
-                    .insert("hash".into(), (h.to_string(), format!("ENCRYPT_METHOD at {}", m.origin)));
+                e.values.insert(
+                    "hash".into(),
+                    (h.to_string(), format!("ENCRYPT_METHOD at {}", m.origin)),
+                );
             }
             None => e.notes.push(format!(
                 "{}: ENCRYPT_METHOD {:?} is not a method pam_unix knows; ignored",
@@ -653,7 +668,8 @@ fn unix(pam: &Pam, line: &PamLine) -> Effective {
             e.values
                 .insert("hash".into(), (h.to_string(), origin.clone()));
         } else if *token == "nullok" {
-            e.values.insert("nullok".into(), ("yes".into(), origin.clone()));
+            e.values
+                .insert("nullok".into(), ("yes".into(), origin.clone()));
         } else if *token == "remember=" {
             let n = strtol_prefix(rest).clamp(-1, 400);
             e.values
@@ -671,8 +687,10 @@ fn unix(pam: &Pam, line: &PamLine) -> Effective {
 
 fn pwhistory(line: &PamLine) -> Effective {
     let mut e = Effective::default();
-    e.values
-        .insert("remember".into(), ("10".into(), "pam_pwhistory's default".into()));
+    e.values.insert(
+        "remember".into(),
+        ("10".into(), "pam_pwhistory's default".into()),
+    );
     e.values.insert(
         "enforce_for_root".into(),
         ("no".into(), "pam_pwhistory's default".into()),
@@ -681,7 +699,8 @@ fn pwhistory(line: &PamLine) -> Effective {
     for a in &line.args {
         if a.len() >= 9 && a[..9].eq_ignore_ascii_case("remember=") {
             let n = strtol_prefix(&a[9..]).clamp(0, 400);
-            e.values.insert("remember".into(), (n.to_string(), origin.clone()));
+            e.values
+                .insert("remember".into(), (n.to_string(), origin.clone()));
         } else if a.eq_ignore_ascii_case("enforce_for_root") {
             e.values
                 .insert("enforce_for_root".into(), ("yes".into(), origin.clone()));
@@ -711,11 +730,26 @@ mod tests {
 
     #[test]
     fn setting_lines_split_like_read_config_file() {
-        assert_eq!(split_setting(b"minlen = 14 # x"), Some(("minlen".into(), "14".into())));
-        assert_eq!(split_setting(b"  minlen=14"), Some(("minlen".into(), "14".into())));
-        assert_eq!(split_setting(b"minlen 14"), Some(("minlen".into(), "14".into())));
-        assert_eq!(split_setting(b"minlen =  = 14"), Some(("minlen".into(), "= 14".into())));
-        assert_eq!(split_setting(b"enforce_for_root"), Some(("enforce_for_root".into(), "".into())));
+        assert_eq!(
+            split_setting(b"minlen = 14 # x"),
+            Some(("minlen".into(), "14".into()))
+        );
+        assert_eq!(
+            split_setting(b"  minlen=14"),
+            Some(("minlen".into(), "14".into()))
+        );
+        assert_eq!(
+            split_setting(b"minlen 14"),
+            Some(("minlen".into(), "14".into()))
+        );
+        assert_eq!(
+            split_setting(b"minlen =  = 14"),
+            Some(("minlen".into(), "= 14".into()))
+        );
+        assert_eq!(
+            split_setting(b"enforce_for_root"),
+            Some(("enforce_for_root".into(), "".into()))
+        );
         assert_eq!(split_setting(b"   # minlen = 3"), None);
         assert_eq!(split_setting(b""), None);
     }

@@ -283,9 +283,9 @@ impl std::fmt::Display for BuildError {
         match self {
             BuildError::Unreadable(r) => write!(f, "{r}"),
             BuildError::Refused(r) => write!(f, "libpam refuses the configuration: {r}"),
-            BuildError::NoConfiguration => {
-                f.write_str("neither the service's file nor `other` exists: libpam fails every call")
-            }
+            BuildError::NoConfiguration => f.write_str(
+                "neither the service's file nor `other` exists: libpam fails every call",
+            ),
         }
     }
 }
@@ -422,7 +422,10 @@ impl<'a> Builder<'a> {
                         a
                     }
                     Err(e) => {
-                        let msg = format!("{}: control [{c}]: {e}; libpam treats every result as bad", line.origin);
+                        let msg = format!(
+                            "{}: control [{c}]: {e}; libpam treats every result as bad",
+                            line.origin
+                        );
                         self.notes.push(msg.clone());
                         control_error = Some(msg);
                         [Action::Bad; code::COUNT]
@@ -566,6 +569,21 @@ fn outcomes(h: &Handler, kind: PamType, pam: &Pam) -> Vec<usize> {
             _ => code::AUTH_ERR,
         }],
         "pam_permit" => vec![code::SUCCESS],
+        // pam_debug returns what its first `EVENT=` argument names (success otherwise).
+        "pam_debug" => {
+            let event = match kind {
+                PamType::Auth => "auth=",
+                PamType::Account => "acct=",
+                PamType::Password => "chauthtok=",
+                PamType::Session => "open_session=",
+            };
+            let named = line
+                .args
+                .iter()
+                .find_map(|a| a.strip_prefix(event))
+                .and_then(|v| RETURN_NAMES[..code::COUNT].iter().position(|n| *n == v));
+            vec![named.unwrap_or(code::SUCCESS)]
+        }
         "pam_pwquality" | "pam_pwhistory" => vec![code::SUCCESS, code::AUTHTOK_ERR],
         "pam_faillock" => {
             let e = super::settings::effective(pam, line);
@@ -578,7 +596,9 @@ fn outcomes(h: &Handler, kind: PamType, pam: &Pam) -> Vec<usize> {
                 _ => vec![code::SUCCESS, code::AUTH_ERR],
             }
         }
-        "pam_unix" => (0..code::INCOMPLETE).filter(|c| *c != code::IGNORE).collect(),
+        "pam_unix" => (0..code::INCOMPLETE)
+            .filter(|c| *c != code::IGNORE)
+            .collect(),
         _ => (0..code::INCOMPLETE).collect(),
     }
 }
@@ -661,7 +681,16 @@ pub fn analyse(stack: &Stack, pam: &Pam, wanted: &dyn Fn(&Handler) -> bool) -> A
                 prev_level: level,
                 ..base
             };
-            push(&mut parent, &mut queue, &st, next, Step { handler: st.idx, code: 0 });
+            push(
+                &mut parent,
+                &mut queue,
+                &st,
+                next,
+                Step {
+                    handler: st.idx,
+                    code: 0,
+                },
+            );
             continue;
         }
         let is_wanted = wanted(h);
@@ -724,7 +753,16 @@ pub fn analyse(stack: &Stack, pam: &Pam, wanted: &dyn Fn(&Handler) -> bool) -> A
             }
             s.idx = next;
             s.prev_level = level;
-            push(&mut parent, &mut queue, &st, s, Step { handler: st.idx, code: c });
+            push(
+                &mut parent,
+                &mut queue,
+                &st,
+                s,
+                Step {
+                    handler: st.idx,
+                    code: c,
+                },
+            );
         }
     }
     out
@@ -828,8 +866,16 @@ mod tests {
         ]);
         let s = build(&p, "passwd", PamType::Password).unwrap();
         let a = analyse(&s, &p, &module_is("pam_pwquality"));
-        let path = a.bypass.expect("pam_unix's success jumps over pam_pwquality");
-        assert_eq!(path[0], Step { handler: 0, code: 0 });
+        let path = a
+            .bypass
+            .expect("pam_unix's success jumps over pam_pwquality");
+        assert_eq!(
+            path[0],
+            Step {
+                handler: 0,
+                code: 0
+            }
+        );
     }
 
     #[test]
@@ -839,7 +885,9 @@ mod tests {
             "password sufficient pam_unix.so\npassword requisite pam_pwquality.so\n",
         )]);
         let s = build(&p, "passwd", PamType::Password).unwrap();
-        assert!(analyse(&s, &p, &module_is("pam_pwquality")).bypass.is_some());
+        assert!(analyse(&s, &p, &module_is("pam_pwquality"))
+            .bypass
+            .is_some());
         let p = pam(&[(
             "passwd",
             "password requisite pam_pwquality.so\npassword [success=1 default=ignore] pam_unix.so\npassword requisite pam_deny.so\npassword required pam_permit.so\n",
@@ -856,14 +904,19 @@ mod tests {
             "password optional pam_pwquality.so\npassword required pam_unix.so\n",
         )]);
         let s = build(&p, "passwd", PamType::Password).unwrap();
-        assert!(analyse(&s, &p, &module_is("pam_pwquality")).bypass.is_some());
+        assert!(analyse(&s, &p, &module_is("pam_pwquality"))
+            .bypass
+            .is_some());
     }
 
     #[test]
     fn other_is_used_only_for_types_the_service_lacks() {
         let p = pam(&[
             ("sshd", "account required pam_unix.so\n"),
-            ("other", "auth required pam_deny.so\naccount required pam_deny.so\n"),
+            (
+                "other",
+                "auth required pam_deny.so\naccount required pam_deny.so\n",
+            ),
         ]);
         let s = build(&p, "sshd", PamType::Auth).unwrap();
         assert!(s.from_other);
@@ -875,20 +928,37 @@ mod tests {
     #[test]
     fn substack_done_ends_only_the_substack() {
         let p = pam(&[
-            ("login", "auth substack sub\nauth requisite pam_pwquality.so\n"),
-            ("sub", "auth sufficient pam_permit.so\nauth required pam_deny.so\n"),
+            (
+                "login",
+                "auth substack sub\nauth requisite pam_pwquality.so\n",
+            ),
+            (
+                "sub",
+                "auth sufficient pam_permit.so\nauth required pam_deny.so\n",
+            ),
         ]);
         let s = build(&p, "login", PamType::Auth).unwrap();
         let a = analyse(&s, &p, &module_is("pam_pwquality"));
         assert!(a.can_succeed);
-        assert!(a.bypass.is_none(), "done inside the substack must not skip the outer module");
+        assert!(
+            a.bypass.is_none(),
+            "done inside the substack must not skip the outer module"
+        );
         // With include, sufficient ends the whole stack.
         let p = pam(&[
-            ("login", "auth include sub\nauth requisite pam_pwquality.so\n"),
-            ("sub", "auth sufficient pam_permit.so\nauth required pam_deny.so\n"),
+            (
+                "login",
+                "auth include sub\nauth requisite pam_pwquality.so\n",
+            ),
+            (
+                "sub",
+                "auth sufficient pam_permit.so\nauth required pam_deny.so\n",
+            ),
         ]);
         let s = build(&p, "login", PamType::Auth).unwrap();
-        assert!(analyse(&s, &p, &module_is("pam_pwquality")).bypass.is_some());
+        assert!(analyse(&s, &p, &module_is("pam_pwquality"))
+            .bypass
+            .is_some());
     }
 
     #[test]
@@ -900,7 +970,10 @@ mod tests {
         let s = build(&p, "login", PamType::Auth).unwrap();
         assert!(matches!(s.handlers[0].kind, HandlerKind::MustFail { .. }));
         assert!(!analyse(&s, &p, &|_| false).can_succeed);
-        let p = pam(&[("login", "auht required pam_permit.so\nauth required pam_permit.so\n")]);
+        let p = pam(&[(
+            "login",
+            "auht required pam_permit.so\nauth required pam_permit.so\n",
+        )]);
         let s = build(&p, "login", PamType::Auth).unwrap();
         assert_eq!(s.handlers.len(), 2);
         assert!(!analyse(&s, &p, &|_| false).can_succeed);
@@ -918,6 +991,9 @@ mod tests {
     #[test]
     fn include_loops_are_refused() {
         let p = pam(&[("a", "auth include b\n"), ("b", "auth include a\n")]);
-        assert!(matches!(build(&p, "a", PamType::Auth), Err(BuildError::Refused(_))));
+        assert!(matches!(
+            build(&p, "a", PamType::Auth),
+            Err(BuildError::Refused(_))
+        ));
     }
 }
