@@ -60,6 +60,11 @@ pub(super) fn sshd(t: &SshdTest, facts: &Facts) -> Verdict {
         (None, SettingSource::Default) => EvidenceSource::default_of("OpenSSH default"),
         (None, SettingSource::SshdT) => EvidenceSource::command("sshd -T"),
         (None, SettingSource::File) => EvidenceSource::file("/etc/ssh/sshd_config", None),
+        (None, SettingSource::Derived) if key == crate::facts::sshd::ACCESS_LISTS => {
+            EvidenceSource::derived(
+                "derived by Ward from AllowUsers, AllowGroups, DenyUsers and DenyGroups",
+            )
+        }
         (None, SettingSource::Derived) => EvidenceSource::derived(
             "derived by Ward from ClientAliveInterval and ClientAliveCountMax",
         ),

@@ -319,9 +319,11 @@ pub fn read_faillock(root: &HostRoot, path: &str, is_default: bool) -> ConfFile 
                     }
                 }
             }
-            Err(n) => file.error = Some(format!(
+            Err(n) => {
+                file.error = Some(format!(
                 "{path}:{n}: longer than {MAX_LINE} bytes; pam_faillock refuses the file and fails"
-            )),
+            ))
+            }
         },
         Err(e) if e.is_not_found() && is_default => file.absent = true,
         Err(e) if e.is_not_found() => {

@@ -113,6 +113,11 @@ pub const MAIN_CONFIG: &str = "/etc/ssh/sshd_config";
 /// does (interval 0: no probes; count 0: probes but never a disconnect, OpenSSH ≥ 8.2).
 pub const CLIENT_ALIVE_TIMEOUT: &str = "ward:clientalivetimeout";
 
+/// Ward's derived setting: which of AllowUsers, AllowGroups, DenyUsers and DenyGroups the
+/// global configuration sets (comma-separated), or `none` when sshd admits every account
+/// that authenticates.
+pub const ACCESS_LISTS: &str = "ward:accesslists";
+
 /// The effective sshd configuration of a host.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SshdConfig {
@@ -268,6 +273,7 @@ pub fn collect(root: &HostRoot) -> Fact<SshdConfig> {
     }
     mirror_renamed(&mut cfg);
     derive_client_alive_timeout(&mut cfg);
+    derive_access_lists(&mut cfg);
     Fact::Collected { value: cfg }
 }
 
@@ -300,6 +306,46 @@ fn client_alive_timeout(interval: &str, count_max: &str) -> Option<String> {
         return Some("none".to_string());
     }
     Some(((count + 1) * interval).to_string())
+}
+
+/// Add [`ACCESS_LISTS`] from the global settings (a `Match` block's lists restrict only the
+/// connections it matches, so they do not count).
+fn derive_access_lists(cfg: &mut SshdConfig) {
+    if !cfg.present {
+        return;
+    }
+    let mut set = Vec::new();
+    let mut origin = None;
+    for (key, name) in [
+        ("allowusers", "AllowUsers"),
+        ("allowgroups", "AllowGroups"),
+        ("denyusers", "DenyUsers"),
+        ("denygroups", "DenyGroups"),
+    ] {
+        if let Some(s) = cfg.settings.get(key) {
+            if !s.value.trim().is_empty() {
+                set.push(name);
+                if origin.is_none() {
+                    origin = s.origin.clone();
+                }
+            }
+        }
+    }
+    let value = if set.is_empty() {
+        // Nothing sets a list: point at the main file, where one would go.
+        origin = Some(super::Origin::file(MAIN_CONFIG));
+        "none".to_string()
+    } else {
+        set.join(",")
+    };
+    cfg.settings.insert(
+        ACCESS_LISTS.to_string(),
+        Setting {
+            value,
+            source: SettingSource::Derived,
+            origin,
+        },
+    );
 }
 
 /// Add [`CLIENT_ALIVE_TIMEOUT`] globally and to every `Match` block that sets either input.
