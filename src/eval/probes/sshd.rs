@@ -70,6 +70,18 @@ pub(super) fn sshd(t: &SshdTest, facts: &Facts) -> Verdict {
         ),
     };
     let mut global = judge_value(&cmp, &key, &t.key, &setting.value, source);
+    if setting.source == SettingSource::Default {
+        // Say where the setting would go: nothing in the files sets it.
+        global.evidence.push(Evidence::new(
+            EvidenceSource::file(crate::facts::sshd::MAIN_CONFIG, None),
+            format!(
+                "{} is not set in {} or the files it includes; OpenSSH's default applies",
+                t.key,
+                crate::facts::sshd::MAIN_CONFIG
+            ),
+            cmp.describe(),
+        ));
+    }
     // On the live host `sshd -T` wins; when it disagrees with the files, say so. Later
     // lines that lose to the effective value, and `Match all` overrides, are shown too.
     for note in cfg.notes_for(&key, NoteKind::SshdTDisagrees) {
