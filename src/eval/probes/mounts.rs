@@ -129,6 +129,19 @@ pub(super) fn mount(t: &MountTest, facts: &Facts) -> Verdict {
             expected.clone(),
         ),
     );
+    if matches!(
+        mounted.by,
+        DefinedBy::SystemdBuiltin | DefinedBy::OpenrcBuiltin
+    ) {
+        evidence.insert(
+            1,
+            Evidence::new(
+                EvidenceSource::file(FSTAB, None),
+                format!("no entry for {path}: the init system's own options apply"),
+                format!("an entry for {path} with {option}, or the init system's {option}"),
+            ),
+        );
+    }
     notes(&mut evidence, &expected);
     if set {
         Verdict::pass(format!("{path} is mounted {option}"), evidence)
