@@ -95,7 +95,11 @@ fn findmnt_agrees_on_tricky_fstab() {
         std::fs::write(&f, "/dev/a /a ext4 defaults 0 0\n").unwrap();
         findmnt(&f)
     };
-    assert_eq!(found.len(), 1, "findmnt does not read a plain fstab: {found:?}");
+    assert_eq!(
+        found.len(),
+        1,
+        "findmnt does not read a plain fstab: {found:?}"
+    );
 
     let counts = agree(
         "comments, blanks, tabs, escapes, missing fields",
@@ -131,12 +135,22 @@ fn findmnt_agrees_on_tricky_fstab() {
         b"/dev/a /tmp ext4 nodev\r\n# c\r\n\r\n/dev/b /var ext4 defaults 0 2\r\r\n\
           /dev/c /home ext4 noexec 0 0",
     );
-    assert_eq!(counts, (2, 1), "one CR is dropped, a second makes passno bad");
     assert_eq!(
-        agree("no final newline, NUL in it", b"/dev/a /a ext4 d\n/dev/d /d\x00 ext4 x"),
+        counts,
+        (2, 1),
+        "one CR is dropped, a second makes passno bad"
+    );
+    assert_eq!(
+        agree(
+            "no final newline, NUL in it",
+            b"/dev/a /a ext4 d\n/dev/d /d\x00 ext4 x"
+        ),
         (1, 1)
     );
-    assert_eq!(agree("no final newline, NUL after", b"/dev/a /a ext4 d\x00z"), (1, 0));
+    assert_eq!(
+        agree("no final newline, NUL after", b"/dev/a /a ext4 d\x00z"),
+        (1, 0)
+    );
     assert_eq!(agree("empty file", b""), (0, 0));
 }
 

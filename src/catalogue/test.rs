@@ -994,9 +994,8 @@ impl Test {
                     (Some(false), None) => problems.push(
                         "mount: `separate: false` checks nothing; use `separate: true`".into(),
                     ),
-                    _ => problems.push(
-                        "mount: give exactly one of `separate: true` and `option`".into(),
-                    ),
+                    _ => problems
+                        .push("mount: give exactly one of `separate: true` and `option`".into()),
                 }
             }
             Test::KernelModule(k) => {

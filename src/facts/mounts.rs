@@ -363,10 +363,13 @@ fn next_number(s: &[u8]) -> (i32, &[u8], bool) {
     let mut overflow = false;
     while i < s.len() && s[i].is_ascii_digit() {
         let d = i64::from(s[i] - b'0');
-        match value
-            .checked_mul(10)
-            .and_then(|v| if neg { v.checked_sub(d) } else { v.checked_add(d) })
-        {
+        match value.checked_mul(10).and_then(|v| {
+            if neg {
+                v.checked_sub(d)
+            } else {
+                v.checked_add(d)
+            }
+        }) {
             Some(v) => value = v,
             None => {
                 overflow = true;
@@ -634,9 +637,9 @@ fn dropins(root: &HostRoot) -> Result<BTreeMap<String, Vec<MountSection>>, ReadE
             if !matches!(root.metadata(&dpath), Ok(m) if m.kind == FileKind::Directory) {
                 continue;
             }
-            let confs = match root.read_dir_matching(&dpath, |n| {
-                n.to_str().is_some_and(|n| n.ends_with(".conf"))
-            }) {
+            let confs = match root
+                .read_dir_matching(&dpath, |n| n.to_str().is_some_and(|n| n.ends_with(".conf")))
+            {
                 Ok(e) => e,
                 Err(e) if e.is_not_found() => continue,
                 Err(e) => return Err(e),
@@ -704,9 +707,7 @@ impl Mounts {
                     Ok(c) => {
                         let differs = match (&r.mounted, &c.mounted) {
                             (None, None) => false,
-                            (Some(a), Some(b)) => {
-                                Flags::of(&a.options) != Flags::of(&b.options)
-                            }
+                            (Some(a), Some(b)) => Flags::of(&a.options) != Flags::of(&b.options),
                             _ => true,
                         };
                         if differs {
@@ -743,12 +744,7 @@ impl Mounts {
             .collect();
         // systemd-fstab-generator writes the first entry's unit and refuses the later ones
         // ("Duplicate entry in /etc/fstab?"); `mount -a` mounts them all, the last on top.
-        let line = if systemd {
-            lines.first()
-        } else {
-            lines.last()
-        }
-        .copied();
+        let line = if systemd { lines.first() } else { lines.last() }.copied();
         for other in lines.iter().filter(|l| Some(**l) != line) {
             notes.push(format!(
                 "{}: another entry for {target}, not used ({})",
@@ -866,8 +862,7 @@ impl Mounts {
                 }
                 if unit_wanted || (high && auto_line.is_some()) {
                     let s = u.section.clone().unwrap_or_default();
-                    if s.r#where.as_deref().map(normalise).as_deref() != Some(target.as_str())
-                    {
+                    if s.r#where.as_deref().map(normalise).as_deref() != Some(target.as_str()) {
                         notes.push(format!(
                             "{}: Where= does not name {target}: systemd refuses the unit",
                             u.fragment
@@ -933,7 +928,10 @@ impl Mounts {
 fn describe(m: &Option<Mounted>) -> String {
     match m {
         None => "not separately mounted".into(),
-        Some(m) => format!("{} {} ({}) from {}", m.fstype, m.source, m.options, m.origin),
+        Some(m) => format!(
+            "{} {} ({}) from {}",
+            m.fstype, m.source, m.options, m.origin
+        ),
     }
 }
 
@@ -955,7 +953,8 @@ mod tests {
               /dev/g /v ext4 d 1x\n/dev/h /h ext4 d 99999999999999999999\n\
               /dev/i /i ext4 d 0 99999999999999999999 z\n/dev/j /j\0x ext4 d\n/dev/k /k ext4 d\0z",
         );
-        let rows: Vec<(&str, &str, &str, Option<&str>, i32, i32, usize)> = e
+        type Row<'a> = (&'a str, &'a str, &'a str, Option<&'a str>, i32, i32, usize);
+        let rows: Vec<Row> = e
             .iter()
             .map(|e| {
                 (
@@ -973,7 +972,15 @@ mod tests {
             rows,
             [
                 ("/dev/sda1", "/tmp/", "ext4", None, 0, 0, 5),
-                ("/dev/a b", "/home x", "ext4", Some("rw,noexec,exec"), 1, 2, 6),
+                (
+                    "/dev/a b",
+                    "/home x",
+                    "ext4",
+                    Some("rw,noexec,exec"),
+                    1,
+                    2,
+                    6
+                ),
                 ("tmpfs", "/dev/shm", "tmpfs", Some("defaults"), 0, 0, 7),
                 ("/dev/e", "/", "ext4", Some("defaults"), 1, -2, 11),
                 ("/dev/f", "/w\\q", "ext4", Some("\topt"), 0, 0, 12),

@@ -209,7 +209,7 @@ fn collect_inner(root: &HostRoot) -> Result<Units, Fact<Units>> {
                     state: UnitState::Enabled,
                     fragment: Some(frag.path.clone()),
                     enabled_by: by,
-                vendor_links: Vec::new(),
+                    vendor_links: Vec::new(),
                 }
             }
         };

@@ -71,7 +71,10 @@ pub(super) fn mount(t: &MountTest, facts: &Facts) -> Verdict {
                 );
                 notes(&mut evidence, &expected);
                 Verdict::pass(
-                    format!("{path} is its own mount ({} {})", mounted.fstype, mounted.source),
+                    format!(
+                        "{path} is its own mount ({} {})",
+                        mounted.fstype, mounted.source
+                    ),
                     evidence,
                 )
             }
