@@ -50,7 +50,29 @@ pub enum Test {
     KernelModule(KernelModuleTest),
     /// A PAM module in services' stacks, as libpam builds and runs them.
     Pam(PamTest),
+    /// A mount point: whether a path is its own file system, or an option of its mount.
+    Mount(MountTest),
 }
+
+/// A mount point, as the boot mounts it (fstab, systemd mount units, the init system's own
+/// mounts) or, on the live host, as the running mount table has it. Exactly one of
+/// `separate` and `option`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MountTest {
+    /// The mount point (`/tmp`).
+    pub path: String,
+    /// `true`: the path must be a mount point of its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub separate: Option<bool>,
+    /// `nodev`, `nosuid` or `noexec`: the option must be in effect. Not applicable when
+    /// the path is not separately mounted (its `separate` check fails instead).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub option: Option<String>,
+}
+
+/// The mount options a `mount` probe can ask for.
+pub const MOUNT_OPTIONS: [&str; 3] = ["nodev", "nosuid", "noexec"];
 
 /// Whether modprobe can load a kernel module, judged as kmod would: the first `install`
 /// entry matching the name decides what modprobe runs, a `blacklist` only stops loading
@@ -1020,6 +1042,24 @@ impl Test {
                 }
                 if !compares && p.expect != PamExpect::Enforced {
                     problems.push("pam: every_line and some_line need a setting to compare".into());
+                }
+            }
+            Test::Mount(m) => {
+                if !m.path.starts_with('/') {
+                    problems.push(format!("mount: path {:?} must be absolute", m.path));
+                }
+                match (&m.separate, &m.option) {
+                    (Some(true), None) => {}
+                    (None, Some(o)) if MOUNT_OPTIONS.contains(&o.as_str()) => {}
+                    (None, Some(o)) => problems.push(format!(
+                        "mount: option {o:?} is not one of {}",
+                        MOUNT_OPTIONS.join(", ")
+                    )),
+                    (Some(false), None) => problems.push(
+                        "mount: `separate: false` checks nothing; use `separate: true`".into(),
+                    ),
+                    _ => problems
+                        .push("mount: give exactly one of `separate: true` and `option`".into()),
                 }
             }
             Test::KernelModule(k) => {

@@ -14,6 +14,7 @@ pub mod accounts;
 pub mod files;
 pub mod keyvalue;
 pub mod modprobe;
+pub mod mounts;
 pub mod os_release;
 pub mod packages;
 pub mod pam;

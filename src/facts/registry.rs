@@ -96,6 +96,7 @@ impl Registry {
         let _ = r.register(ModprobeCollector);
         let _ = r.register(PamCollector);
         let _ = r.register(SystemdCollector);
+        let _ = r.register(MountsCollector);
         let _ = r.register(FilesCollector);
         let _ = r.register(LinesCollector);
         let _ = r.register(ConfigsCollector);
@@ -240,6 +241,32 @@ impl Collector for ModprobeCollector {
     }
     fn collect(&self, root: &HostRoot, _: &Plan) -> Fact<Self::Output> {
         super::modprobe::collect(root)
+    }
+}
+
+/// Mount points and their options: fstab, systemd mount units, the running table.
+pub struct MountsCollector;
+impl FactKind for super::mounts::Mounts {
+    const NAME: &'static str = "mounts";
+}
+impl Collector for MountsCollector {
+    type Output = super::mounts::Mounts;
+    fn paths(&self) -> Vec<String> {
+        let mut p = vec![super::mounts::FSTAB.to_string()];
+        p.extend(
+            systemd::UNIT_DIRS
+                .iter()
+                .flat_map(|d| [format!("{d}/*.mount"), format!("{d}/*.mount.d/*.conf")]),
+        );
+        p.push(super::mounts::OPENRC_DEVFS.into());
+        p.push(format!("{} (live host)", super::mounts::PROC_MOUNTS));
+        p
+    }
+    fn collect(&self, root: &HostRoot, _: &Plan) -> Fact<Self::Output> {
+        super::mounts::collect(root, None)
+    }
+    fn collect_after(&self, root: &HostRoot, _: &Plan, earlier: &Facts) -> Fact<Self::Output> {
+        super::mounts::collect(root, earlier.fact::<systemd::Units>().ok())
     }
 }
 
@@ -475,6 +502,6 @@ mod tests {
         sorted.sort();
         sorted.dedup();
         assert_eq!(sorted.len(), names.len(), "{names:?}");
-        assert_eq!(names.len(), 13);
+        assert_eq!(names.len(), 14);
     }
 }

@@ -75,6 +75,14 @@ pub const UNIT_DIRS: [&str; 8] = [
 /// Directories whose `.wants`/`.requires`/`.upholds` links make a unit enabled.
 pub const ENABLEMENT_DIRS: [&str; 2] = ["/etc/systemd/system", "/run/systemd/system"];
 
+/// The vendor unit directories: their `.wants`/`.requires`/`.upholds` links pull a unit in
+/// statically (recorded as `vendor_links`, not as enabled).
+pub const VENDOR_DIRS: [&str; 3] = [
+    "/usr/local/lib/systemd/system",
+    "/usr/lib/systemd/system",
+    "/lib/systemd/system",
+];
+
 /// Suffixes of unit names.
 pub const UNIT_SUFFIXES: [&str; 10] = [
     ".service",
@@ -116,6 +124,12 @@ pub struct Unit {
     /// The `.wants`/`.requires` links (host paths) that enable it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub enabled_by: Vec<String>,
+    /// Links to it in `.wants`/`.requires`/`.upholds` directories of the vendor unit
+    /// directories ([`VENDOR_DIRS`]): the unit owning the directory pulls it in at boot
+    /// although `systemctl is-enabled` calls it `static` (Fedora's
+    /// `local-fs.target.wants/tmp.mount`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub vendor_links: Vec<String>,
 }
 
 /// Enablement state, with `systemctl is-enabled` names.
@@ -156,7 +170,8 @@ struct Fragment {
 fn collect_inner(root: &HostRoot) -> Result<Units, Fact<Units>> {
     let mut out = Units::default();
     let fragments = find_fragments(root, &mut out.warnings)?;
-    let links = find_enabling_links(root)?;
+    let links = find_enabling_links(root, &ENABLEMENT_DIRS)?;
+    let vendor = find_enabling_links(root, &VENDOR_DIRS)?;
 
     // Names of units whose file must be read to know their state.
     let mut to_read: Vec<(String, String)> = Vec::new();
@@ -167,11 +182,13 @@ fn collect_inner(root: &HostRoot) -> Result<Units, Fact<Units>> {
                 state: UnitState::Masked,
                 fragment: Some(frag.path.clone()),
                 enabled_by: Vec::new(),
+                vendor_links: Vec::new(),
             },
             FragmentKind::Alias => Unit {
                 state: UnitState::Alias,
                 fragment: Some(frag.path.clone()),
                 enabled_by: Vec::new(),
+                vendor_links: Vec::new(),
             },
             FragmentKind::Regular => {
                 let mut by: Vec<String> = links.get(name).cloned().unwrap_or_default();
@@ -192,6 +209,7 @@ fn collect_inner(root: &HostRoot) -> Result<Units, Fact<Units>> {
                     state: UnitState::Enabled,
                     fragment: Some(frag.path.clone()),
                     enabled_by: by,
+                    vendor_links: Vec::new(),
                 }
             }
         };
@@ -210,17 +228,20 @@ fn collect_inner(root: &HostRoot) -> Result<Units, Fact<Units>> {
                 state: UnitState::Masked,
                 fragment: Some(t.path.clone()),
                 enabled_by: Vec::new(),
+                vendor_links: Vec::new(),
             },
             Some(t) => Unit {
                 state: UnitState::Enabled,
                 fragment: Some(t.path.clone()),
                 enabled_by: by.clone(),
+                vendor_links: Vec::new(),
             },
             None => match linked_target(root, by) {
                 Some(target) => Unit {
                     state: UnitState::Enabled,
                     fragment: Some(target),
                     enabled_by: by.clone(),
+                    vendor_links: Vec::new(),
                 },
                 None => {
                     out.warnings.push(format!(
@@ -247,12 +268,18 @@ fn collect_inner(root: &HostRoot) -> Result<Units, Fact<Units>> {
                         state: install_state(&text),
                         fragment: Some(path),
                         enabled_by: Vec::new(),
+                        vendor_links: Vec::new(),
                     },
                 );
             }
             Err(e) => out.warnings.push(format!(
                 "{name}: unit file unreadable ({e}); enablement unknown, unit left out"
             )),
+        }
+    }
+    for (name, by) in vendor {
+        if let Some(u) = out.units.get_mut(&name) {
+            u.vendor_links = by;
         }
     }
     Ok(out)
@@ -367,13 +394,16 @@ fn classify(root: &HostRoot, null: &Path, e: &DirEntry) -> Result<Option<Fragmen
     }))
 }
 
-/// Unit name -> the enabling links (host paths) in `.wants`/`.requires`/`.upholds`
-/// directories under the enablement directories.
-fn find_enabling_links(root: &HostRoot) -> Result<BTreeMap<String, Vec<String>>, Fact<Units>> {
+/// Unit name -> the links (host paths) in `.wants`/`.requires`/`.upholds` directories
+/// under `dirs` (the enablement directories, or the vendor ones).
+fn find_enabling_links(
+    root: &HostRoot,
+    dirs: &[&str],
+) -> Result<BTreeMap<String, Vec<String>>, Fact<Units>> {
     let mut seen_dirs: HashSet<PathBuf> = HashSet::new();
     let mut links: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut count = 0usize;
-    for dir in ENABLEMENT_DIRS {
+    for &dir in dirs {
         let real_dir = root.resolve(dir).map_err(|e| Fact::from_read_error(&e))?;
         if !seen_dirs.insert(real_dir) {
             continue;
@@ -443,38 +473,80 @@ fn linked_target(root: &HostRoot, links: &[String]) -> Option<String> {
     })
 }
 
-/// The state a unit file's `[Install]` section gives it, when no link enables it.
-fn install_state(text: &str) -> UnitState {
-    let mut in_install = false;
-    let mut rules = [false; 4]; // WantedBy, RequiredBy, UpheldBy, Alias
-    let mut also = false;
+/// One `Key=Value` assignment of a unit file, with its section and the line it starts on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnitSetting {
+    pub section: String,
+    pub key: String,
+    /// The value with surrounding blanks removed; empty for an empty (resetting) assignment.
+    pub value: String,
+    /// 1-based line of the assignment's first physical line.
+    pub line: usize,
+}
+
+/// The assignments of a unit file (or drop-in), in order, as systemd's configuration parser
+/// reads them: blanks around lines, keys and values removed; lines starting with `#` or `;`
+/// are comments (also inside a continued line, where they are skipped); a trailing
+/// backslash continues the line on the next, replaced by a space; `[Section]` headers; a
+/// line without `=` outside a header is ignored (systemd warns and ignores it too).
+pub fn unit_settings(text: &str) -> Vec<UnitSetting> {
+    let mut out = Vec::new();
+    let mut section = String::new();
     let mut logical = String::new();
-    for raw in text.lines() {
-        // Continuation lines: a trailing backslash joins the next line.
-        if let Some(head) = raw.strip_suffix('\\') {
-            logical.push_str(head);
-            logical.push(' ');
+    let mut start = 0usize;
+    let mut continuing = false;
+    for (i, raw) in text.lines().enumerate() {
+        let trimmed = raw.trim();
+        if continuing && (trimmed.starts_with('#') || trimmed.starts_with(';')) {
             continue;
         }
-        logical.push_str(raw);
+        if !continuing {
+            start = i + 1;
+        }
+        // Continuation lines: a trailing backslash joins the next line.
+        if let Some(head) = trimmed.strip_suffix('\\') {
+            logical.push_str(head);
+            logical.push(' ');
+            continuing = true;
+            continue;
+        }
+        logical.push_str(trimmed);
+        continuing = false;
         let line = std::mem::take(&mut logical);
         let line = line.trim();
         if line.is_empty() || line.starts_with('#') || line.starts_with(';') {
             continue;
         }
         if line.starts_with('[') {
-            in_install = line == "[Install]";
-            continue;
-        }
-        if !in_install {
+            if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+                section = name.to_string();
+            }
             continue;
         }
         let Some((key, value)) = line.split_once('=') else {
             continue;
         };
+        out.push(UnitSetting {
+            section: section.clone(),
+            key: key.trim().to_string(),
+            value: value.trim().to_string(),
+            line: start,
+        });
+    }
+    out
+}
+
+/// The state a unit file's `[Install]` section gives it, when no link enables it.
+fn install_state(text: &str) -> UnitState {
+    let mut rules = [false; 4]; // WantedBy, RequiredBy, UpheldBy, Alias
+    let mut also = false;
+    for s in unit_settings(text) {
+        if s.section != "Install" {
+            continue;
+        }
         // An empty assignment resets the list; anything else adds to it.
-        let set = !value.trim().is_empty();
-        match key.trim() {
+        let set = !s.value.is_empty();
+        match s.key.as_str() {
             "WantedBy" => rules[0] = set,
             "RequiredBy" => rules[1] = set,
             "UpheldBy" => rules[2] = set,

@@ -24,6 +24,7 @@ pub(super) fn evaluate(test: &Test, inputs: super::Inputs) -> Verdict {
         Test::PackageMetadata(t) => software::package_metadata(t, &inputs),
         Test::KernelModule(t) => kernel_module(t, facts),
         Test::Pam(t) => pam::pam(t, facts),
+        Test::Mount(t) => mount(t, facts),
         Test::All(_) | Test::Any(_) | Test::None(_) | Test::Not(_) => {
             crate::eval::evaluate_test_with(test, inputs)
         }
@@ -72,6 +73,7 @@ mod accounts;
 mod config;
 mod files;
 mod modules;
+mod mounts;
 mod packages;
 mod pam;
 mod services;
@@ -83,6 +85,7 @@ use accounts::account;
 use config::{config, login_defs};
 use files::{file, lines};
 use modules::kernel_module;
+use mounts::mount;
 use packages::package;
 use services::service;
 use sshd::sshd;
