@@ -81,3 +81,12 @@ impl PamType {
         .find(|t| word.eq_ignore_ascii_case(t.as_str()))
     }
 }
+
+/// systemd daemon configuration files the `systemd_config` probe can read (collected by
+/// `facts::systemd_conf`).
+pub const SYSTEMD_CONF_FILES: [&str; 4] = [
+    "coredump.conf",
+    "journald.conf",
+    "logind.conf",
+    "timesyncd.conf",
+];

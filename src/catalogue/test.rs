@@ -52,6 +52,12 @@ pub enum Test {
     Pam(PamTest),
     /// A mount point: whether a path is its own file system, or an option of its mount.
     Mount(MountTest),
+    /// The sudo policy: a `Defaults` parameter, or whether any rule skips the password.
+    Sudo(SudoTest),
+    /// A setting of systemd's own daemon configuration (coredump.conf, journald.conf, …).
+    SystemdConfig(SystemdConfigTest),
+    /// A resource limit pam_limits sets at login.
+    Limits(LimitsTest),
 }
 
 /// A mount point, as the boot mounts it (fstab, systemd mount units, the init system's own
@@ -604,6 +610,44 @@ keyed_probe!(
     }
 );
 
+keyed_probe!(
+    /// The sudo policy as sudo reads it ([`crate::facts::sudoers`]). Exactly one of
+    /// `default` (a parameter's effective global value, sudo's built-in value when no
+    /// `Defaults` sets it, compared; every `Defaults` bound to a user, host, command or
+    /// runas user that sets it must satisfy the comparison too) and `password_required:
+    /// true` (no rule runs a command without a password: no `NOPASSWD` tag in effect and
+    /// no `!authenticate`).
+    SudoTest {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        default: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        password_required: Option<bool>,
+    }
+);
+
+keyed_probe!(
+    /// A setting of one of systemd's daemon configuration files with its drop-ins
+    /// ([`crate::facts::systemd_conf`]), or the daemon's built-in `default` when nothing
+    /// sets it (without one, an unset key fails).
+    SystemdConfigTest {
+        /// `coredump.conf`, `journald.conf`, `logind.conf` or `timesyncd.conf`.
+        file: String,
+        section: String,
+        key: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        default: Option<Scalar>,
+    }
+);
+
+keyed_probe!(
+    /// The hard limit pam_limits gives an ordinary user for `item` (the last `*` line),
+    /// compared; every user or group line that sets a hard limit for it must satisfy the
+    /// comparison too. No `*` line: the kernel's default (no limit) applies and fails.
+    LimitsTest {
+        item: String,
+    }
+);
+
 /// What a `pam` probe requires.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -1044,6 +1088,34 @@ impl Test {
                     problems.push("pam: every_line and some_line need a setting to compare".into());
                 }
             }
+            Test::SystemdConfig(t) => {
+                if !crate::vocab::SYSTEMD_CONF_FILES.contains(&t.file.as_str()) {
+                    problems.push(format!(
+                        "systemd_config: file {:?} is not one of {}",
+                        t.file,
+                        crate::vocab::SYSTEMD_CONF_FILES.join(", ")
+                    ));
+                }
+                if t.compare() == Compare::default() {
+                    problems.push("systemd_config: needs a comparison".into());
+                }
+            }
+            Test::Limits(t) => {
+                if t.item.is_empty() || t.compare() == Compare::default() {
+                    problems.push("limits: needs an item and a comparison".into());
+                }
+            }
+            Test::Sudo(t) => {
+                let compares = t.compare() != Compare::default();
+                match (&t.default, t.password_required) {
+                    (Some(_), None) if compares => {}
+                    (Some(_), None) => problems.push("sudo: `default` needs a comparison".into()),
+                    (None, Some(true)) if !compares => {}
+                    _ => problems.push(
+                        "sudo: give exactly one of `default` (with a comparison) and `password_required: true`".into(),
+                    ),
+                }
+            }
             Test::Mount(m) => {
                 if !m.path.starts_with('/') {
                     problems.push(format!("mount: path {:?} must be absolute", m.path));
@@ -1087,6 +1159,9 @@ impl Test {
                 Test::Sshd(s) => s.params(),
                 Test::Sysctl(s) => s.params(),
                 Test::Pam(p) => p.params(),
+                Test::Sudo(t) => t.params(),
+                Test::SystemdConfig(t) => t.params(),
+                Test::Limits(t) => t.params(),
                 Test::Lines(l) => l.value.as_ref().map(Compare::params).unwrap_or_default(),
                 Test::Vulnerabilities(v) => v
                     .min_severity
@@ -1125,6 +1200,9 @@ impl Test {
             Test::Sshd(s) => s.resolve(params),
             Test::Sysctl(s) => s.resolve(params),
             Test::Pam(p) => p.resolve(params),
+            Test::Sudo(t) => t.resolve(params),
+            Test::SystemdConfig(t) => t.resolve(params),
+            Test::Limits(t) => t.resolve(params),
             Test::Lines(l) => match &mut l.value {
                 Some(v) => v.resolve(params),
                 None => Ok(()),

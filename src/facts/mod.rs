@@ -13,6 +13,7 @@
 pub mod accounts;
 pub mod files;
 pub mod keyvalue;
+pub mod limits;
 pub mod modprobe;
 pub mod mounts;
 pub mod os_release;
@@ -20,8 +21,10 @@ pub mod packages;
 pub mod pam;
 pub mod registry;
 pub mod sshd;
+pub mod sudoers;
 pub mod sysctl;
 pub mod systemd;
+pub mod systemd_conf;
 
 use std::any::Any;
 use std::borrow::Cow;
@@ -503,7 +506,7 @@ fn host_id(root: &HostRoot) -> Option<String> {
     Some(hex::encode(&digest[..8]))
 }
 
-fn hostname(root: &HostRoot) -> Option<String> {
+pub(crate) fn hostname(root: &HostRoot) -> Option<String> {
     let from_file = root
         .read_text("/etc/hostname")
         .ok()

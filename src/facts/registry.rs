@@ -95,6 +95,9 @@ impl Registry {
         let _ = r.register(SysctlCollector);
         let _ = r.register(ModprobeCollector);
         let _ = r.register(PamCollector);
+        let _ = r.register(SudoersCollector);
+        let _ = r.register(SystemdConfCollector);
+        let _ = r.register(LimitsCollector);
         let _ = r.register(SystemdCollector);
         let _ = r.register(MountsCollector);
         let _ = r.register(FilesCollector);
@@ -187,6 +190,73 @@ impl Collector for PackagesCollector {
     }
     fn collect(&self, root: &HostRoot, _: &Plan) -> Fact<Self::Output> {
         packages::collect(root)
+    }
+}
+
+/// systemd's daemon configuration files with their drop-ins.
+pub struct SystemdConfCollector;
+impl FactKind for super::systemd_conf::SystemdConf {
+    const NAME: &'static str = "systemd_conf";
+}
+impl Collector for SystemdConfCollector {
+    type Output = super::systemd_conf::SystemdConf;
+    fn paths(&self) -> Vec<String> {
+        super::systemd_conf::FILES
+            .iter()
+            .flat_map(|f| {
+                [
+                    format!("/etc/systemd/{f}"),
+                    format!("/{{etc,run,usr/local/lib,usr/lib,lib}}/systemd/{f}.d/*.conf"),
+                ]
+            })
+            .collect()
+    }
+    fn collect(&self, root: &HostRoot, _: &Plan) -> Fact<Self::Output> {
+        super::systemd_conf::collect(root)
+    }
+}
+
+/// pam_limits' configuration.
+pub struct LimitsCollector;
+impl FactKind for super::limits::Limits {
+    const NAME: &'static str = "limits";
+}
+impl Collector for LimitsCollector {
+    type Output = super::limits::Limits;
+    fn paths(&self) -> Vec<String> {
+        strings(&[super::limits::LIMITS_CONF, "/etc/security/limits.d/*.conf"])
+    }
+    fn collect(&self, root: &HostRoot, _: &Plan) -> Fact<Self::Output> {
+        super::limits::collect(root)
+    }
+}
+
+/// The sudo policy: /etc/sudoers and what it includes.
+pub struct SudoersCollector;
+impl FactKind for super::sudoers::Sudoers {
+    const NAME: &'static str = "sudoers";
+}
+impl Collector for SudoersCollector {
+    type Output = super::sudoers::Sudoers;
+    fn paths(&self) -> Vec<String> {
+        strings(&[
+            super::sudoers::SUDOERS,
+            "(its @include and @includedir files)",
+        ])
+    }
+    fn collect(&self, root: &HostRoot, plan: &Plan) -> Fact<Self::Output> {
+        self.collect_after(root, plan, &Facts::new(super::host_info(root)))
+    }
+    fn collect_after(&self, root: &HostRoot, _: &Plan, earlier: &Facts) -> Fact<Self::Output> {
+        let host = super::hostname(root).unwrap_or_default();
+        let short = host.split('.').next().unwrap_or("").to_string();
+        let version = earlier
+            .fact::<super::packages::Inventory>()
+            .ok()
+            .and_then(|f| f.value())
+            .and_then(|inv| inv.packages.iter().find(|p| p.name == "sudo"))
+            .map(|p| p.version.clone());
+        super::sudoers::collect(root, &short, version)
     }
 }
 
@@ -502,6 +572,6 @@ mod tests {
         sorted.sort();
         sorted.dedup();
         assert_eq!(sorted.len(), names.len(), "{names:?}");
-        assert_eq!(names.len(), 14);
+        assert_eq!(names.len(), 17);
     }
 }

@@ -25,6 +25,9 @@ pub(super) fn evaluate(test: &Test, inputs: super::Inputs) -> Verdict {
         Test::KernelModule(t) => kernel_module(t, facts),
         Test::Pam(t) => pam::pam(t, facts),
         Test::Mount(t) => mount(t, facts),
+        Test::Sudo(t) => sudo::sudo(t, facts),
+        Test::SystemdConfig(t) => daemon_conf::systemd_config(t, facts),
+        Test::Limits(t) => daemon_conf::limits(t, facts),
         Test::All(_) | Test::Any(_) | Test::None(_) | Test::Not(_) => {
             crate::eval::evaluate_test_with(test, inputs)
         }
@@ -71,6 +74,7 @@ macro_rules! collected {
 
 mod accounts;
 mod config;
+mod daemon_conf;
 mod files;
 mod modules;
 mod mounts;
@@ -79,6 +83,7 @@ mod pam;
 mod services;
 mod software;
 mod sshd;
+mod sudo;
 mod sysctl;
 
 use accounts::account;
