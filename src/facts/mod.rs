@@ -11,10 +11,12 @@
 //! `error` findings with that reason.
 
 pub mod accounts;
+pub mod clamav;
 pub mod files;
 pub mod keyvalue;
 pub mod modprobe;
 pub mod mounts;
+pub mod openrc;
 pub mod os_release;
 pub mod packages;
 pub mod pam;
@@ -22,6 +24,7 @@ pub mod registry;
 pub mod sshd;
 pub mod sysctl;
 pub mod systemd;
+pub mod timesync;
 
 use std::any::Any;
 use std::borrow::Cow;

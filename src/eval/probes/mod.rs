@@ -25,6 +25,8 @@ pub(super) fn evaluate(test: &Test, inputs: super::Inputs) -> Verdict {
         Test::KernelModule(t) => kernel_module(t, facts),
         Test::Pam(t) => pam::pam(t, facts),
         Test::Mount(t) => mount(t, facts),
+        Test::TimeSync(t) => time::time_sync(t, facts),
+        Test::MalwareSignatures(t) => malware::malware_signatures(t, &inputs),
         Test::All(_) | Test::Any(_) | Test::None(_) | Test::Not(_) => {
             crate::eval::evaluate_test_with(test, inputs)
         }
@@ -72,6 +74,7 @@ macro_rules! collected {
 mod accounts;
 mod config;
 mod files;
+mod malware;
 mod modules;
 mod mounts;
 mod packages;
@@ -80,6 +83,7 @@ mod services;
 mod software;
 mod sshd;
 mod sysctl;
+mod time;
 
 use accounts::account;
 use config::{config, login_defs};
