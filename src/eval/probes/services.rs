@@ -272,3 +272,126 @@ pub(super) fn service(t: &ServiceTest, facts: &Facts) -> Verdict {
     }
     Verdict::pass(reasons.join("; "), evidence)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::facts::systemd::{Live, Unit};
+    use crate::facts::HostInfo;
+
+    fn facts(live: bool, running: &[&str], openrc: Option<OpenRc>) -> Facts {
+        let mut f = Facts::new(HostInfo {
+            hostname: None,
+            host_id: None,
+            root: "/".into(),
+            live,
+            collector_uid: 0,
+        });
+        let mut units = Units::default();
+        for name in ["chrony.service", "cron.service"] {
+            units.units.insert(
+                name.into(),
+                Unit {
+                    state: if name == "cron.service" {
+                        UnitState::Enabled
+                    } else {
+                        UnitState::Disabled
+                    },
+                    fragment: Some(format!("/lib/systemd/system/{name}")),
+                    enabled_by: Vec::new(),
+                    vendor_links: Vec::new(),
+                },
+            );
+        }
+        units.units.insert(
+            "chronyd.service".into(),
+            Unit {
+                state: UnitState::Alias,
+                fragment: Some("/lib/systemd/system/chrony.service".into()),
+                enabled_by: Vec::new(),
+                vendor_links: Vec::new(),
+            },
+        );
+        if live {
+            units.live = Some(Fact::Collected {
+                value: Live {
+                    active: running
+                        .iter()
+                        .map(|u| (u.to_string(), format!("/run/systemd/units/invocation:{u}")))
+                        .collect(),
+                },
+            });
+        }
+        f.insert(Fact::Collected { value: units });
+        f.insert(match openrc {
+            Some(rc) => Fact::Collected { value: rc },
+            None => Fact::<OpenRc>::error("not an OpenRC host"),
+        });
+        f
+    }
+
+    fn t(
+        unit: Option<&str>,
+        openrc: Option<&str>,
+        enabled: Option<bool>,
+        active: Option<bool>,
+    ) -> ServiceTest {
+        ServiceTest {
+            unit: unit.map(String::from),
+            openrc: openrc.map(String::from),
+            enabled,
+            active,
+        }
+    }
+
+    #[test]
+    fn active_is_never_a_pass_offline() {
+        let f = facts(false, &[], None);
+        let v = service(&t(Some("cron.service"), None, None, Some(true)), &f);
+        assert_eq!(v.outcome, Outcome::NotApplicable);
+        let v = service(&t(Some("cron.service"), None, None, Some(false)), &f);
+        assert_eq!(v.outcome, Outcome::NotApplicable);
+        // A failed enablement part still fails.
+        let v = service(&t(Some("chrony.service"), None, Some(true), Some(true)), &f);
+        assert_eq!(v.outcome, Outcome::Fail);
+    }
+
+    #[test]
+    fn active_on_the_live_host_follows_aliases() {
+        let f = facts(true, &["chrony.service"], None);
+        let v = service(&t(Some("chronyd.service"), None, None, Some(true)), &f);
+        assert_eq!(v.outcome, Outcome::Pass, "{}", v.reason);
+        let v = service(&t(Some("cron.service"), None, Some(true), Some(true)), &f);
+        assert_eq!(v.outcome, Outcome::Fail, "{}", v.reason);
+        let v = service(&t(Some("cron.service"), None, None, Some(false)), &f);
+        assert_eq!(v.outcome, Outcome::Pass);
+        let v = service(&t(Some("cron.socket"), None, None, Some(false)), &f);
+        assert_eq!(v.outcome, Outcome::Error);
+    }
+
+    #[test]
+    fn openrc_hosts_use_the_openrc_name() {
+        let mut rc = OpenRc::default();
+        rc.scripts.insert("crond".into());
+        rc.scripts.insert("chronyd".into());
+        rc.enabled
+            .insert("crond".into(), vec!["/etc/runlevels/default/crond".into()]);
+        let f = facts(false, &[], Some(rc));
+        let v = service(
+            &t(Some("cron.service"), Some("crond"), Some(true), None),
+            &f,
+        );
+        assert_eq!(v.outcome, Outcome::Pass, "{}", v.reason);
+        assert!(v.reason.contains("runlevel default"), "{}", v.reason);
+        let v = service(
+            &t(Some("chrony.service"), Some("chronyd"), Some(true), None),
+            &f,
+        );
+        assert_eq!(v.outcome, Outcome::Fail);
+        // No OpenRC name: not installed there.
+        let v = service(&t(Some("cron.service"), None, Some(true), None), &f);
+        assert_eq!(v.outcome, Outcome::Fail);
+        let v = service(&t(Some("cron.service"), None, Some(false), None), &f);
+        assert_eq!(v.outcome, Outcome::Pass);
+    }
+}

@@ -55,10 +55,15 @@ const DAEMONS: [Daemon; 4] = [
     },
 ];
 
+/// Enabled daemons with the evidence of their enablement, and the evidence for the
+/// installed ones that are not enabled.
+type Enablement = (Vec<(&'static Daemon, Evidence)>, Vec<Evidence>);
+
 /// The enabled daemons, each with the evidence of its enablement.
-fn enabled_daemons(facts: &Facts) -> Result<Vec<(&'static Daemon, Evidence)>, Verdict> {
+fn enabled_daemons(facts: &Facts) -> Result<Enablement, Verdict> {
     let openrc = matches!(init_system(facts)?, Init::OpenRc(_));
     let mut out = Vec::new();
+    let mut idle = Vec::new();
     for d in &DAEMONS {
         let names = if openrc { d.openrc } else { d.units };
         for name in names {
@@ -67,20 +72,21 @@ fn enabled_daemons(facts: &Facts) -> Result<Vec<(&'static Daemon, Evidence)>, Ve
             } else {
                 service_state(facts, Some(name), None)?
             };
+            let ev = Evidence::new(s.source, format!("{} is {}", s.name, s.state), "enabled");
             if s.enabled {
-                out.push((
-                    d,
-                    Evidence::new(s.source, format!("{} is {}", s.name, s.state), "enabled"),
-                ));
+                out.push((d, ev));
                 break;
+            }
+            if s.state != "not installed" {
+                idle.push(ev);
             }
         }
     }
-    Ok(out)
+    Ok((out, idle))
 }
 
 pub(super) fn time_sync(t: &TimeSyncTest, facts: &Facts) -> Verdict {
-    let enabled = match enabled_daemons(facts) {
+    let (enabled, idle) = match enabled_daemons(facts) {
         Ok(e) => e,
         Err(v) => return v,
     };
@@ -106,13 +112,15 @@ pub(super) fn time_sync(t: &TimeSyncTest, facts: &Facts) -> Verdict {
         };
     }
     if enabled.is_empty() {
+        let mut ev = vec![Evidence::new(
+            EvidenceSource::search("systemd units and OpenRC runlevels"),
+            "none of chrony, systemd-timesyncd, ntpd or OpenNTPD is enabled",
+            "an enabled NTP daemon with a configured source",
+        )];
+        ev.extend(idle);
         return Verdict::fail(
             "no NTP daemon (chrony, systemd-timesyncd, ntpd, OpenNTPD) is enabled",
-            vec![Evidence::new(
-                EvidenceSource::search("systemd units and OpenRC runlevels"),
-                "none of chrony, systemd-timesyncd, ntpd or OpenNTPD is enabled",
-                "an enabled NTP daemon with a configured source",
-            )],
+            ev,
         );
     }
     let config = collected!(facts => TimeSync, EvidenceSource::collector("NTP configuration"));
