@@ -34,7 +34,8 @@ pub enum Test {
     Sysctl(SysctlTest),
     /// Whether a package is installed.
     Package(PackageTest),
-    /// Whether a systemd unit is enabled.
+    /// Whether a service is enabled (systemd unit or OpenRC runlevel) and, on the live
+    /// host, running.
     Service(ServiceTest),
     /// A query over local accounts and groups.
     Account(AccountTest),
@@ -58,6 +59,32 @@ pub enum Test {
     SystemdConfig(SystemdConfigTest),
     /// A resource limit pam_limits sets at login.
     Limits(LimitsTest),
+    /// Time synchronisation: an enabled NTP daemon with a configured source, or only one
+    /// NTP daemon enabled.
+    TimeSync(TimeSyncTest),
+    /// How old the ClamAV signature databases are.
+    MalwareSignatures(MalwareSignaturesTest),
+}
+
+/// Time synchronisation across the NTP daemons Ward knows (chrony, systemd-timesyncd,
+/// ntpd/ntpsec, OpenNTPD). Exactly one of `sources` and `single_daemon`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TimeSyncTest {
+    /// `true`: at least one enabled NTP daemon has a time source in its configuration.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sources: Option<bool>,
+    /// `true`: at most one NTP daemon is enabled (two would fight over the clock).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub single_daemon: Option<bool>,
+}
+
+/// The age of the ClamAV signature databases: the newest `daily` database (`daily.cld` or
+/// `daily.cvd`) must have been built at most `max_age_days` before the day judged.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MalwareSignaturesTest {
+    pub max_age_days: Num,
 }
 
 /// A mount point, as the boot mounts it (fstab, systemd mount units, the init system's own
@@ -726,14 +753,28 @@ pub struct PackageTest {
     pub installed: bool,
 }
 
-/// Whether a systemd unit is enabled.
+/// Whether a service starts at boot and, on the live host, whether it is running. The
+/// host's init system decides which name is used: `unit` on a systemd host, `openrc` on an
+/// OpenRC host (Alpine). A probe naming no service for the host's init system treats the
+/// service as not installed there.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ServiceTest {
-    /// Full unit name, e.g. `ssh.service`, `telnet.socket`.
-    pub unit: String,
-    /// `true`: must be enabled; `false`: must not be (absent or masked also pass).
-    pub enabled: bool,
+    /// Full systemd unit name, e.g. `ssh.service`, `telnet.socket`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+    /// OpenRC service name (an `/etc/init.d` script), e.g. `chronyd`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub openrc: Option<String>,
+    /// `true`: must be enabled (systemd: a `.wants`/`.requires` link; OpenRC: in the
+    /// `sysinit`, `boot` or `default` runlevel); `false`: must not be (absent or masked also
+    /// pass).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+    /// `true`: must be running now; `false`: must not be. Read on the live host only: on
+    /// an image or another root the probe is `not_applicable`, never a pass.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub active: Option<bool>,
 }
 
 /// A query over local accounts. Set exactly one field.
@@ -1024,11 +1065,30 @@ impl Test {
                 }
             }
             Test::Service(s) => {
-                if !s.unit.contains('.') {
-                    problems.push(format!(
-                        "service: {:?} needs its unit type suffix, e.g. \"ssh.service\"",
-                        s.unit
-                    ));
+                if let Some(unit) = &s.unit {
+                    if !unit.contains('.') || unit.contains('/') {
+                        problems.push(format!(
+                            "service: {unit:?} needs its unit type suffix, e.g. \"ssh.service\""
+                        ));
+                    }
+                }
+                if let Some(name) = &s.openrc {
+                    if name.is_empty()
+                        || name.contains(['/', '.'])
+                        || name.contains(char::is_whitespace)
+                    {
+                        problems.push(format!(
+                            "service: openrc {name:?} must be an init script name such as chronyd"
+                        ));
+                    }
+                }
+                if s.unit.is_none() && s.openrc.is_none() {
+                    problems.push(
+                        "service: name a systemd `unit`, an `openrc` service, or both".into(),
+                    );
+                }
+                if s.enabled.is_none() && s.active.is_none() {
+                    problems.push("service: set `enabled`, `active`, or both".into());
                 }
             }
             Test::Account(a) => {
@@ -1144,6 +1204,18 @@ impl Test {
                     problems.push(format!("kernel_module: {:?} is not a module name", k.name));
                 }
             }
+            Test::TimeSync(t) => match (t.sources, t.single_daemon) {
+                (Some(true), None) | (None, Some(true)) => {}
+                _ => problems.push(
+                    "time_sync: give exactly one of `sources: true` and `single_daemon: true`"
+                        .into(),
+                ),
+            },
+            Test::MalwareSignatures(m) => non_negative(
+                "malware_signatures: max_age_days",
+                &Some(m.max_age_days.clone()),
+                problems,
+            ),
         }
     }
 
@@ -1173,6 +1245,7 @@ impl Test {
                     p.older_than_days.iter().filter_map(Num::param).collect()
                 }
                 Test::PackageMetadata(m) => m.max_age_days.param().into_iter().collect(),
+                Test::MalwareSignatures(m) => m.max_age_days.param().into_iter().collect(),
                 _ => Vec::new(),
             })
             .map(str::to_string)
@@ -1228,6 +1301,7 @@ impl Test {
                 .iter_mut()
                 .try_for_each(|n| n.resolve(params)),
             Test::PackageMetadata(m) => m.max_age_days.resolve(params),
+            Test::MalwareSignatures(m) => m.max_age_days.resolve(params),
             _ => Ok(()),
         }
     }

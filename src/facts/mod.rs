@@ -11,11 +11,13 @@
 //! `error` findings with that reason.
 
 pub mod accounts;
+pub mod clamav;
 pub mod files;
 pub mod keyvalue;
 pub mod limits;
 pub mod modprobe;
 pub mod mounts;
+pub mod openrc;
 pub mod os_release;
 pub mod packages;
 pub mod pam;
@@ -25,6 +27,7 @@ pub mod sudoers;
 pub mod sysctl;
 pub mod systemd;
 pub mod systemd_conf;
+pub mod timesync;
 
 use std::any::Any;
 use std::borrow::Cow;

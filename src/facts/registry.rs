@@ -99,7 +99,10 @@ impl Registry {
         let _ = r.register(SystemdConfCollector);
         let _ = r.register(LimitsCollector);
         let _ = r.register(SystemdCollector);
+        let _ = r.register(OpenRcCollector);
         let _ = r.register(MountsCollector);
+        let _ = r.register(TimeSyncCollector);
+        let _ = r.register(ClamAvCollector);
         let _ = r.register(FilesCollector);
         let _ = r.register(LinesCollector);
         let _ = r.register(ConfigsCollector);
@@ -311,6 +314,85 @@ impl Collector for ModprobeCollector {
     }
     fn collect(&self, root: &HostRoot, _: &Plan) -> Fact<Self::Output> {
         super::modprobe::collect(root)
+    }
+}
+
+/// OpenRC runlevel membership and, live, the services OpenRC started.
+pub struct OpenRcCollector;
+impl FactKind for super::openrc::OpenRc {
+    const NAME: &'static str = "openrc";
+}
+impl Collector for OpenRcCollector {
+    type Output = super::openrc::OpenRc;
+    fn paths(&self) -> Vec<String> {
+        let mut p: Vec<String> = super::openrc::PROGRAMS
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        p.push(format!("{}/*", super::openrc::INIT_D));
+        p.extend(
+            super::openrc::BOOT_RUNLEVELS
+                .iter()
+                .map(|l| format!("{}/{l}/*", super::openrc::RUNLEVELS)),
+        );
+        p.extend(
+            super::openrc::STARTED_DIRS
+                .iter()
+                .map(|d| format!("{d}/* (live host)")),
+        );
+        p
+    }
+    fn collect(&self, root: &HostRoot, _: &Plan) -> Fact<Self::Output> {
+        super::openrc::collect(root)
+    }
+}
+
+/// NTP daemons' configured time sources (chrony, timesyncd, ntpd, OpenNTPD).
+pub struct TimeSyncCollector;
+impl FactKind for super::timesync::TimeSync {
+    const NAME: &'static str = "timesync";
+}
+impl Collector for TimeSyncCollector {
+    type Output = super::timesync::TimeSync;
+    fn paths(&self) -> Vec<String> {
+        use super::timesync as t;
+        let mut p: Vec<String> = t::CHRONY_CONF.iter().map(|s| s.to_string()).collect();
+        p.push("(chrony include, confdir and sourcedir files)".into());
+        p.push(t::TIMESYNCD_CONF.into());
+        p.extend(
+            t::TIMESYNCD_DROPIN_DIRS
+                .iter()
+                .map(|d| format!("{d}/*.conf")),
+        );
+        p.extend(t::NTP_CONF.iter().map(|s| s.to_string()));
+        p.extend(t::OPENNTPD_CONF.iter().map(|s| s.to_string()));
+        p
+    }
+    fn collect(&self, root: &HostRoot, _: &Plan) -> Fact<Self::Output> {
+        Fact::Collected {
+            value: super::timesync::collect(root),
+        }
+    }
+}
+
+/// ClamAV signature database headers.
+pub struct ClamAvCollector;
+impl FactKind for super::clamav::ClamAv {
+    const NAME: &'static str = "clamav";
+}
+impl Collector for ClamAvCollector {
+    type Output = super::clamav::ClamAv;
+    fn paths(&self) -> Vec<String> {
+        let mut p: Vec<String> = super::clamav::FRESHCLAM_CONF
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        p.push(format!("{}/*.cvd", super::clamav::DEFAULT_DIR));
+        p.push(format!("{}/*.cld", super::clamav::DEFAULT_DIR));
+        p
+    }
+    fn collect(&self, root: &HostRoot, _: &Plan) -> Fact<Self::Output> {
+        super::clamav::collect(root)
     }
 }
 
@@ -572,6 +654,6 @@ mod tests {
         sorted.sort();
         sorted.dedup();
         assert_eq!(sorted.len(), names.len(), "{names:?}");
-        assert_eq!(names.len(), 17);
+        assert_eq!(names.len(), 20);
     }
 }

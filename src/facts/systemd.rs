@@ -51,6 +51,25 @@
 //! When none of the unit directories exists the host is not (recognisably) a systemd host,
 //! and the collector fails so that service checks report an error instead of passing on an
 //! empty unit list.
+//!
+//! On the live host (root `/`) the collector also records which `.service` units are
+//! active, without a bus connection or `systemctl`, from what systemd 252 itself leaves in
+//! the file system ([`live_state`]):
+//!
+//! * `/proc/1/comm` must be `systemd`; otherwise the manager is not running and active
+//!   states are unknown (an error, never "inactive").
+//! * `/run/systemd/units/invocation:NAME` is written by PID 1 when it first runs a process
+//!   of the unit and unlinked (`unit_unlink_state_files`) when the unit becomes inactive or
+//!   failed; it is the record that also covers a `RemainAfterExit=` service whose
+//!   processes have exited.
+//! * `/sys/fs/cgroup/system.slice/NAME` (or a sub-slice such as
+//!   `system-getty.slice/getty@tty1.service`; cgroup v2, or the `unified` and `systemd`
+//!   hierarchies of hybrid and v1 hosts) exists from start until systemd prunes it when
+//!   the unit becomes inactive; on cgroup v2 its `cgroup.events` says whether processes
+//!   are in it (`populated 1`).
+//!
+//! A unit is active when either record shows it; otherwise it is inactive. Units of other
+//! types (sockets, timers) leave neither record, so their active state is not recorded.
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -112,7 +131,27 @@ pub struct Units {
     pub units: BTreeMap<String, Unit>,
     /// Problems met (unreadable directories, broken links), with their path.
     pub warnings: Vec<String>,
+    /// Which services are running, read on the live host only (`None` elsewhere).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub live: Option<Fact<Live>>,
 }
+
+/// The running manager's view of its services, read from `/run` and the cgroup tree.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Live {
+    /// `.service` units found active, each with the path that shows it.
+    pub active: BTreeMap<String, String>,
+}
+
+/// Where systemd records a unit's invocation while it is not inactive.
+pub const INVOCATION_DIR: &str = "/run/systemd/units";
+/// The system slice in the cgroup hierarchies systemd may manage: cgroup v2, then the
+/// hybrid layout's unified tree, then the v1 `name=systemd` tree.
+pub const SYSTEM_SLICES: [&str; 3] = [
+    "/sys/fs/cgroup/system.slice",
+    "/sys/fs/cgroup/unified/system.slice",
+    "/sys/fs/cgroup/systemd/system.slice",
+];
 
 /// One unit's enablement.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -144,12 +183,96 @@ pub enum UnitState {
     Alias,
 }
 
-/// Collect unit enablement.
+/// Collect unit enablement and, on the live host, which services are active.
 pub fn collect(root: &HostRoot) -> Fact<Units> {
     match collect_inner(root) {
-        Ok(units) => Fact::Collected { value: units },
+        Ok(mut units) => {
+            if root.is_live() {
+                units.live = Some(live_state(root));
+            }
+            Fact::Collected { value: units }
+        }
         Err(fact) => fact,
     }
+}
+
+/// The active `.service` units of the running manager, read from the root's `/proc`,
+/// `/run` and `/sys` (see the module documentation). Only meaningful for the live host;
+/// [`collect`] calls it there.
+pub fn live_state(root: &HostRoot) -> Fact<Live> {
+    let comm = match root.read_lossy("/proc/1/comm") {
+        Ok(c) => c.trim().to_string(),
+        Err(e) => {
+            return Fact::error(format!(
+                "{e}; which program is PID 1 is unknown, so active states are unknown"
+            ))
+        }
+    };
+    if comm != "systemd" {
+        return Fact::error(format!(
+            "/proc/1/comm: PID 1 is {comm:?}, not systemd; service active states unknown"
+        ));
+    }
+    let mut live = Live::default();
+    let is_record = |n: &str| n.starts_with("invocation:") && n.ends_with(".service");
+    match root.read_dir_matching(INVOCATION_DIR, |n| n.to_str().is_some_and(is_record)) {
+        Ok(entries) => {
+            for e in entries {
+                if let Some(unit) = e.name_str().and_then(|n| n.strip_prefix("invocation:")) {
+                    live.active.insert(unit.to_string(), e.display_path());
+                }
+            }
+        }
+        Err(ReadError::NotFound { .. }) => {}
+        Err(e) => return Fact::from_read_error(&e),
+    }
+    for slice in SYSTEM_SLICES {
+        let entries = match root.read_dir_matching(slice, |n| {
+            n.to_str()
+                .is_some_and(|n| n.ends_with(".service") || n.ends_with(".slice"))
+        }) {
+            Ok(entries) => entries,
+            Err(ReadError::NotFound { .. }) => continue,
+            Err(e) => return Fact::from_read_error(&e),
+        };
+        for e in entries {
+            if e.kind != FileKind::Directory {
+                continue;
+            }
+            let Some(name) = e.name_str() else { continue };
+            if name.ends_with(".service") {
+                record_cgroup(root, &e, &mut live);
+                continue;
+            }
+            // A sub-slice (`system-getty.slice`): its services, one level down.
+            let sub = match root.read_dir_matching(&e.path, |n| {
+                n.to_str().is_some_and(|n| n.ends_with(".service"))
+            }) {
+                Ok(sub) => sub,
+                Err(ReadError::NotFound { .. }) => continue,
+                Err(err) => return Fact::from_read_error(&err),
+            };
+            for s in sub.iter().filter(|s| s.kind == FileKind::Directory) {
+                record_cgroup(root, s, &mut live);
+            }
+        }
+    }
+    Fact::Collected { value: live }
+}
+
+/// Record a service's cgroup directory as evidence that it is active, unless cgroup v2's
+/// `cgroup.events` says it holds no process (a unit being torn down).
+fn record_cgroup(root: &HostRoot, dir: &DirEntry, live: &mut Live) {
+    let Some(name) = dir.name_str() else { return };
+    let events = format!("{}/cgroup.events", dir.display_path());
+    if let Ok(text) = root.read_lossy(&events) {
+        if text.lines().any(|l| l.trim() == "populated 0") {
+            return;
+        }
+    }
+    live.active
+        .entry(name.to_string())
+        .or_insert_with(|| dir.display_path());
 }
 
 /// What the first directory holding a unit name says about it.

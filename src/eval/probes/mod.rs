@@ -28,6 +28,8 @@ pub(super) fn evaluate(test: &Test, inputs: super::Inputs) -> Verdict {
         Test::Sudo(t) => sudo::sudo(t, facts),
         Test::SystemdConfig(t) => daemon_conf::systemd_config(t, facts),
         Test::Limits(t) => daemon_conf::limits(t, facts),
+        Test::TimeSync(t) => time::time_sync(t, facts),
+        Test::MalwareSignatures(t) => malware::malware_signatures(t, &inputs),
         Test::All(_) | Test::Any(_) | Test::None(_) | Test::Not(_) => {
             crate::eval::evaluate_test_with(test, inputs)
         }
@@ -76,6 +78,7 @@ mod accounts;
 mod config;
 mod daemon_conf;
 mod files;
+mod malware;
 mod modules;
 mod mounts;
 mod packages;
@@ -85,6 +88,7 @@ mod software;
 mod sshd;
 mod sudo;
 mod sysctl;
+mod time;
 
 use accounts::account;
 use config::{config, login_defs};
