@@ -25,6 +25,8 @@ pub(super) fn evaluate(test: &Test, inputs: super::Inputs) -> Verdict {
         Test::KernelModule(t) => kernel_module(t, facts),
         Test::Pam(t) => pam::pam(t, facts),
         Test::Mount(t) => mount(t, facts),
+        Test::AuditRule(t) => audit::audit_rule(t, facts),
+        Test::Auditd(t) => audit::auditd(t, facts),
         Test::All(_) | Test::Any(_) | Test::None(_) | Test::Not(_) => {
             crate::eval::evaluate_test_with(test, inputs)
         }
@@ -70,6 +72,7 @@ macro_rules! collected {
 }
 
 mod accounts;
+mod audit;
 mod config;
 mod files;
 mod modules;
