@@ -438,6 +438,37 @@ pub struct SourceLine {
 /// GNU `ls -v` (filevercmp) order, for the names augenrules sees: digit runs compare as
 /// numbers, everything else byte by byte with letters before other characters; `~` first.
 pub fn version_cmp(a: &str, b: &str) -> std::cmp::Ordering {
+    // gnulib's filevercmp compares the names without their suffixes (`.rules`, `.tar.gz`:
+    // runs of `.` + letter or `~` + letters, digits, `~`), then whole, and ls breaks a tie
+    // with strcmp.
+    verrevcmp(&a[..prefix_len(a)], &b[..prefix_len(b)])
+        .then_with(|| verrevcmp(a, b))
+        .then_with(|| a.as_bytes().cmp(b.as_bytes()))
+}
+
+/// The length of `s` without its trailing file suffixes; the first character never counts
+/// as a suffix (a hidden file's name).
+fn prefix_len(s: &str) -> usize {
+    let b = s.as_bytes();
+    let is_suffixes = |mut i: usize| -> bool {
+        while i < b.len() {
+            if b[i] != b'.'
+                || i + 1 >= b.len()
+                || !(b[i + 1].is_ascii_alphabetic() || b[i + 1] == b'~')
+            {
+                return false;
+            }
+            i += 2;
+            while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'~') {
+                i += 1;
+            }
+        }
+        true
+    };
+    (1..b.len()).find(|&p| is_suffixes(p)).unwrap_or(b.len())
+}
+
+fn verrevcmp(a: &str, b: &str) -> std::cmp::Ordering {
     use std::cmp::Ordering;
     fn order(c: Option<u8>) -> i32 {
         match c {
@@ -495,12 +526,32 @@ pub fn version_cmp(a: &str, b: &str) -> std::cmp::Ordering {
 pub fn augenrules(files: &[(String, String)]) -> Vec<SourceLine> {
     let mut minus = [None, None, None, None]; // D, b, f, e
     let mut rules = Vec::new();
+    // `cat` joins the files: a file not ending in a newline runs on into the next one's
+    // first line. Each line keeps the file and line it starts on.
+    let mut joined: Vec<SourceLine> = Vec::new();
+    let mut open = false;
     for (path, text) in files {
-        for (n, line) in split_lines(text).into_iter().enumerate() {
-            let sl = SourceLine {
-                text: line.to_string(),
-                origin: Origin::at(path.clone(), n + 1),
-            };
+        let mut parts = text.split('\n').peekable();
+        let mut n = 0;
+        while let Some(part) = parts.next() {
+            let last = parts.peek().is_none();
+            if last && part.is_empty() {
+                break;
+            }
+            n += 1;
+            match joined.last_mut() {
+                Some(prev) if open && n == 1 => prev.text.push_str(part),
+                _ => joined.push(SourceLine {
+                    text: part.to_string(),
+                    origin: Origin::at(path.clone(), n),
+                }),
+            }
+            open = last;
+        }
+    }
+    {
+        for sl in joined {
+            let line = sl.text.as_str();
             let t = sl.text.trim_start_matches('s');
             if line.is_empty() || t.starts_with('#') {
                 continue;

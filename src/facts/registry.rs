@@ -524,6 +524,6 @@ mod tests {
         sorted.sort();
         sorted.dedup();
         assert_eq!(sorted.len(), names.len(), "{names:?}");
-        assert_eq!(names.len(), 14);
+        assert_eq!(names.len(), 15);
     }
 }
