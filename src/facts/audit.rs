@@ -605,7 +605,7 @@ struct Loader {
 /// What one line asks for.
 enum Request {
     None,
-    Rule(Rule),
+    Rule(Box<Rule>),
     Enable(String),
     DeleteAll,
     /// `-i` or `-c`: go on after refused lines.
@@ -711,7 +711,10 @@ fn auditctl_words(line: &str) -> Vec<String> {
 
 /// Options of one line as GNU getopt_long returns them: (option, argument). Non-option
 /// words are permuted to the end; their presence is an error after the options.
-fn getopt(words: &[String]) -> Result<(Vec<(String, Option<String>)>, usize), String> {
+/// Options as (name, argument), and how many non-option words there were.
+type Options = (Vec<(String, Option<String>)>, usize);
+
+fn getopt(words: &[String]) -> Result<Options, String> {
     let mut opts = Vec::new();
     let mut extra = 0;
     let mut i = 0;
@@ -758,8 +761,7 @@ fn getopt(words: &[String]) -> Result<(Vec<(String, Option<String>)>, usize), St
             extra += 1;
             continue;
         };
-        let mut cs = cluster.char_indices();
-        while let Some((at, c)) = cs.next() {
+        for (at, c) in cluster.char_indices() {
             if OPTS_WITH_ARG.contains(c) && c != ' ' {
                 let rest = &cluster[at + c.len_utf8()..];
                 let arg = if !rest.is_empty() {
@@ -867,7 +869,7 @@ fn parse_line(words: &[String], origin: &Origin, text: &str) -> Result<Request, 
                     // Deleting by key: modelled as deleting every rule with that key.
                     rule.keys = vec![rest[0].1.clone().unwrap_or_default()];
                     rule.delete = true;
-                    return Ok(Request::Rule(rule));
+                    return Ok(Request::Rule(Box::new(rule)));
                 }
                 return Ok(Request::DeleteAll);
             }
@@ -909,11 +911,10 @@ fn parse_line(words: &[String], origin: &Origin, text: &str) -> Result<Request, 
                 }
                 let arch = rule.arch.clone().unwrap_or_else(|| "b64".into());
                 for name in arg.split(',') {
-                    if name == "all"
+                    let known = name == "all"
                         || (!name.is_empty() && name.bytes().all(|b| b.is_ascii_digit()))
-                    {
-                        rule.syscalls.push(name.to_string());
-                    } else if syscall_table(&arch).binary_search(&name).is_ok() {
+                        || syscall_table(&arch).binary_search(&name).is_ok();
+                    if known {
                         rule.syscalls.push(name.to_string());
                     } else {
                         return Err(format!("syscall name unknown: {name} (arch {arch})"));
@@ -1025,7 +1026,7 @@ fn parse_line(words: &[String], origin: &Origin, text: &str) -> Result<Request, 
         if rule.watch.is_some() && rule.perms.is_none() {
             rule.perms = Some("rwxa".into());
         }
-        return Ok(Request::Rule(rule));
+        return Ok(Request::Rule(Box::new(rule)));
     }
     if !rule.keys.is_empty() {
         return Err("key option needs a watch or syscall given prior to it".into());
@@ -1153,9 +1154,9 @@ pub fn load(lines: &[SourceLine]) -> AuditRules {
                             if l.out.rules.iter().any(|x| x.same_as(&r)) {
                                 stopped = refuse(&mut l, "rule exists".into());
                             } else if r.text.contains(" -A ") || r.text.starts_with("-A") {
-                                l.out.rules.insert(0, r);
+                                l.out.rules.insert(0, *r);
                             } else {
-                                l.out.rules.push(r);
+                                l.out.rules.push(*r);
                             }
                         }
                     }
@@ -1291,7 +1292,7 @@ fn live_rules(out: &mut AuditRules) {
                 }
                 let origin = Origin::at("auditctl -l", i + 1);
                 if let Ok(Request::Rule(r)) = parse_line(&auditctl_words(line), &origin, line) {
-                    rules.push(r);
+                    rules.push(*r);
                 }
             }
             out.live = Some(rules);
