@@ -64,6 +64,10 @@ pub enum Test {
     TimeSync(TimeSyncTest),
     /// How old the ClamAV signature databases are.
     MalwareSignatures(MalwareSignaturesTest),
+    /// Audit rules the boot loads: a watch, syscalls per architecture, or immutability.
+    AuditRule(AuditRuleTest),
+    /// An effective auditd.conf setting (auditd's default when unset).
+    Auditd(AuditdTest),
 }
 
 /// Time synchronisation across the NTP daemons Ward knows (chrony, systemd-timesyncd,
@@ -87,6 +91,29 @@ pub struct MalwareSignaturesTest {
     pub max_age_days: Num,
 }
 
+/// Audit rules, as auditctl loads them at boot (augenrules' concatenation of rules.d, or
+/// audit.rules). Exactly one of `watch`, `syscalls` and `immutable`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditRuleTest {
+    /// A path that must be watched: a `-w PATH` rule, or an `always,exit` rule with
+    /// `-F path=PATH` (or `dir=`) and `-F perm=`, whose permissions include `perms`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub watch: Option<String>,
+    /// Letters of `rwxa` the watch must cover (default `wa`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub perms: Option<String>,
+    /// Syscalls each of which an `always,exit` rule must audit, for every arch in `arch`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub syscalls: Option<Vec<String>>,
+    /// `b64`, `b32` (default both).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arch: Option<Vec<String>>,
+    /// `true`: the load ends with the configuration locked (`-e 2`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub immutable: Option<bool>,
+}
+
 /// A mount point, as the boot mounts it (fstab, systemd mount units, the init system's own
 /// mounts) or, on the live host, as the running mount table has it. Exactly one of
 /// `separate` and `option`.
@@ -103,6 +130,49 @@ pub struct MountTest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub option: Option<String>,
 }
+
+/// The keywords of auditd.conf (audit-userspace 3.0.9) an `auditd` probe can name.
+pub const AUDITD_KEYWORDS: [&str; 39] = [
+    "local_events",
+    "write_logs",
+    "log_file",
+    "log_format",
+    "log_group",
+    "flush",
+    "freq",
+    "num_logs",
+    "dispatcher",
+    "name_format",
+    "name",
+    "disp_qos",
+    "max_log_file",
+    "max_log_file_action",
+    "space_left",
+    "space_left_action",
+    "action_mail_acct",
+    "verify_email",
+    "admin_space_left",
+    "admin_space_left_action",
+    "disk_full_action",
+    "disk_error_action",
+    "priority_boost",
+    "tcp_listen_port",
+    "tcp_listen_queue",
+    "tcp_max_per_addr",
+    "use_libwrap",
+    "tcp_client_ports",
+    "tcp_client_max_idle",
+    "transport",
+    "enable_krb5",
+    "krb5_principal",
+    "krb5_key_file",
+    "distribute_network",
+    "q_depth",
+    "overflow_action",
+    "max_restarts",
+    "plugin_dir",
+    "end_of_event_timeout",
+];
 
 /// The mount options a `mount` probe can ask for.
 pub const MOUNT_OPTIONS: [&str; 3] = ["nodev", "nosuid", "noexec"];
@@ -570,6 +640,11 @@ keyed_probe!(
         #[serde(default)]
         when_missing: WhenMissing,
     }
+);
+
+keyed_probe!(
+    /// An auditd.conf setting, auditd's built-in default when unset.
+    AuditdTest { key: String }
 );
 
 keyed_probe!(
@@ -1194,6 +1269,61 @@ impl Test {
                         .push("mount: give exactly one of `separate: true` and `option`".into()),
                 }
             }
+            Test::AuditRule(a) => {
+                let n = usize::from(a.watch.is_some())
+                    + usize::from(a.syscalls.is_some())
+                    + usize::from(a.immutable.is_some());
+                if n != 1 {
+                    problems.push(
+                        "audit_rule: give exactly one of `watch`, `syscalls` and `immutable`"
+                            .into(),
+                    );
+                }
+                if a.immutable == Some(false) {
+                    problems.push("audit_rule: `immutable: false` checks nothing".into());
+                }
+                if let Some(w) = &a.watch {
+                    if !w.starts_with('/') {
+                        problems.push(format!("audit_rule: watch {w:?} must be absolute"));
+                    }
+                }
+                if let Some(p) = &a.perms {
+                    if a.watch.is_none() || p.is_empty() || !p.chars().all(|c| "rwxa".contains(c)) {
+                        problems.push(format!(
+                            "audit_rule: perms {p:?} must be letters of rwxa, with `watch`"
+                        ));
+                    }
+                }
+                if let Some(s) = &a.syscalls {
+                    if s.is_empty()
+                        || s.iter().any(|n| {
+                            n.is_empty()
+                                || !n.bytes().all(|b| {
+                                    b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'
+                                })
+                        })
+                    {
+                        problems.push("audit_rule: syscalls must be syscall names".into());
+                    }
+                }
+                if let Some(arch) = &a.arch {
+                    if a.syscalls.is_none()
+                        || arch.is_empty()
+                        || arch.iter().any(|x| x != "b64" && x != "b32")
+                    {
+                        problems.push("audit_rule: arch is b64 and/or b32, with `syscalls`".into());
+                    }
+                }
+            }
+            Test::Auditd(k) => {
+                k.compare().validate(&format!("auditd {}", k.key), problems);
+                if !AUDITD_KEYWORDS
+                    .iter()
+                    .any(|n| n.eq_ignore_ascii_case(&k.key))
+                {
+                    problems.push(format!("auditd: {:?} is not an auditd.conf keyword", k.key));
+                }
+            }
             Test::KernelModule(k) => {
                 if k.name.is_empty()
                     || !k
@@ -1234,6 +1364,7 @@ impl Test {
                 Test::Sudo(t) => t.params(),
                 Test::SystemdConfig(t) => t.params(),
                 Test::Limits(t) => t.params(),
+                Test::Auditd(k) => k.params(),
                 Test::Lines(l) => l.value.as_ref().map(Compare::params).unwrap_or_default(),
                 Test::Vulnerabilities(v) => v
                     .min_severity
@@ -1276,6 +1407,7 @@ impl Test {
             Test::Sudo(t) => t.resolve(params),
             Test::SystemdConfig(t) => t.resolve(params),
             Test::Limits(t) => t.resolve(params),
+            Test::Auditd(k) => k.resolve(params),
             Test::Lines(l) => match &mut l.value {
                 Some(v) => v.resolve(params),
                 None => Ok(()),

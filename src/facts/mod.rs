@@ -11,6 +11,8 @@
 //! `error` findings with that reason.
 
 pub mod accounts;
+pub mod audit;
+mod audit_syscalls;
 pub mod clamav;
 pub mod files;
 pub mod keyvalue;

@@ -103,6 +103,7 @@ impl Registry {
         let _ = r.register(MountsCollector);
         let _ = r.register(TimeSyncCollector);
         let _ = r.register(ClamAvCollector);
+        let _ = r.register(AuditCollector);
         let _ = r.register(FilesCollector);
         let _ = r.register(LinesCollector);
         let _ = r.register(ConfigsCollector);
@@ -397,6 +398,27 @@ impl Collector for ClamAvCollector {
 }
 
 /// Mount points and their options: fstab, systemd mount units, the running table.
+/// auditd's configuration and the audit rules the boot loads.
+pub struct AuditCollector;
+impl FactKind for super::audit::Audit {
+    const NAME: &'static str = "audit";
+}
+impl Collector for AuditCollector {
+    type Output = super::audit::Audit;
+    fn paths(&self) -> Vec<String> {
+        vec![
+            super::audit::AUDITD_CONF.into(),
+            super::audit::AUDIT_RULES.into(),
+            format!("{}/*.rules", super::audit::RULES_D),
+            "auditd.service, audit-rules.service (ExecStartPost)".into(),
+            format!("{} -l (live host)", super::audit::AUDITCTL),
+        ]
+    }
+    fn collect(&self, root: &HostRoot, _: &Plan) -> Fact<Self::Output> {
+        super::audit::collect(root)
+    }
+}
+
 pub struct MountsCollector;
 impl FactKind for super::mounts::Mounts {
     const NAME: &'static str = "mounts";
@@ -654,6 +676,6 @@ mod tests {
         sorted.sort();
         sorted.dedup();
         assert_eq!(sorted.len(), names.len(), "{names:?}");
-        assert_eq!(names.len(), 20);
+        assert_eq!(names.len(), 21);
     }
 }

@@ -30,6 +30,8 @@ pub(super) fn evaluate(test: &Test, inputs: super::Inputs) -> Verdict {
         Test::Limits(t) => daemon_conf::limits(t, facts),
         Test::TimeSync(t) => time::time_sync(t, facts),
         Test::MalwareSignatures(t) => malware::malware_signatures(t, &inputs),
+        Test::AuditRule(t) => audit::audit_rule(t, facts),
+        Test::Auditd(t) => audit::auditd(t, facts),
         Test::All(_) | Test::Any(_) | Test::None(_) | Test::Not(_) => {
             crate::eval::evaluate_test_with(test, inputs)
         }
@@ -75,6 +77,7 @@ macro_rules! collected {
 }
 
 mod accounts;
+mod audit;
 mod config;
 mod daemon_conf;
 mod files;
