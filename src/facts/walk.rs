@@ -268,3 +268,101 @@ pub fn collect_homes(root: &HostRoot, accounts: &Fact<Accounts>) -> Fact<Homes> 
         value: Homes { homes },
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fs;
+    use std::os::unix::fs::PermissionsExt;
+
+    fn accounts(root: &HostRoot) -> Fact<Accounts> {
+        super::super::accounts::collect(root)
+    }
+
+    fn host() -> tempfile::TempDir {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path();
+        fs::create_dir_all(p.join("etc")).unwrap();
+        fs::write(p.join("etc/passwd"), "root:x:0:0:root:/root:/bin/bash\n").unwrap();
+        fs::write(p.join("etc/group"), "root:x:0:\n").unwrap();
+        d
+    }
+
+    fn walk(dir: &Path, limits: WalkLimits) -> Walk {
+        let uid = crate::facts::current_uid();
+        let root = HostRoot::new(dir).unwrap();
+        // Serve every path as root's, whoever runs the test.
+        let mut owners = std::collections::BTreeMap::new();
+        for e in walkdir::WalkDir::new(dir).min_depth(1) {
+            let e = e.unwrap();
+            let rel = e.path().strip_prefix(dir).unwrap();
+            owners.insert(format!("/{}", rel.display()), (0, 0));
+        }
+        let root = if uid == 0 {
+            root
+        } else {
+            root.with_owners(owners)
+        };
+        match collect(&root, limits, &accounts(&root)) {
+            Fact::Collected { value } => value,
+            Fact::Error { reason, .. } => panic!("{reason}"),
+        }
+    }
+
+    #[test]
+    fn finds_world_writable_setid_and_skips_proc_and_symlinks() {
+        let d = host();
+        let p = d.path();
+        fs::create_dir_all(p.join("srv/open")).unwrap();
+        fs::write(p.join("srv/data"), "x").unwrap();
+        fs::set_permissions(p.join("srv/data"), fs::Permissions::from_mode(0o666)).unwrap();
+        fs::set_permissions(p.join("srv/open"), fs::Permissions::from_mode(0o777)).unwrap();
+        fs::write(p.join("srv/helper"), "x").unwrap();
+        fs::set_permissions(p.join("srv/helper"), fs::Permissions::from_mode(0o4755)).unwrap();
+        // Ignored: inside /proc, and behind a symlink out of the root.
+        fs::create_dir_all(p.join("proc/1")).unwrap();
+        fs::write(p.join("proc/1/x"), "x").unwrap();
+        fs::set_permissions(p.join("proc/1/x"), fs::Permissions::from_mode(0o666)).unwrap();
+        std::os::unix::fs::symlink("/", p.join("srv/escape")).unwrap();
+        let w = walk(p, WalkLimits::default());
+        assert_eq!(w.limit_reached, None);
+        let paths = |c: &Capped| c.items.iter().map(|f| f.path.clone()).collect::<Vec<_>>();
+        assert_eq!(paths(&w.world_writable_files), ["/srv/data"]);
+        assert_eq!(paths(&w.world_writable_dirs), ["/srv/open"]);
+        assert_eq!(paths(&w.setid), ["/srv/helper"]);
+        assert_eq!(w.unowned.count, 0);
+        // etc, etc/group, etc/passwd, srv, srv/data, srv/escape, srv/helper, srv/open.
+        assert_eq!(w.entries, 8);
+    }
+
+    #[test]
+    fn limits_are_recorded() {
+        let d = host();
+        let p = d.path();
+        fs::create_dir_all(p.join("a/b/c/d")).unwrap();
+        let w = walk(
+            p,
+            WalkLimits {
+                max_depth: 3,
+                ..WalkLimits::default()
+            },
+        );
+        assert!(
+            w.limit_reached
+                .as_deref()
+                .unwrap()
+                .contains("depth limit (3)"),
+            "{:?}",
+            w.limit_reached
+        );
+        let w = walk(
+            p,
+            WalkLimits {
+                max_entries: 2,
+                ..WalkLimits::default()
+            },
+        );
+        assert!(w.limit_reached.unwrap().contains("entry limit (2)"));
+        assert_eq!(w.entries, 2);
+    }
+}

@@ -56,7 +56,7 @@ pub(super) fn filesystem(t: &FilesystemTest, facts: &Facts) -> Verdict {
                 .setid
                 .items
                 .iter()
-                .filter(|f| !allow.iter().any(|a| *a == f.path))
+                .filter(|f| !allow.contains(&f.path))
                 .collect();
             let unlisted = walk.setid.count - walk.setid.items.len() as u64;
             let total = offenders.len() as u64;
