@@ -114,14 +114,20 @@ impl FixtureHost {
                 })
                 .collect()
         };
-        for (mode, p) in manifest("modes")? {
-            let m = parse_mode(&mode).ok_or_else(|| FixtureError::Invalid {
-                name: name.clone(),
-                message: format!("mode {mode:?} of {p} is not octal"),
-            })?;
-            let real = dir.path().join(p.trim_start_matches('/'));
-            fs::set_permissions(&real, fs::Permissions::from_mode(m)).map_err(|e| err(&real, e))?;
-        }
+        let modes = manifest("modes")?;
+        let apply_modes = |dir: &Path| -> Result<(), FixtureError> {
+            for (mode, p) in &modes {
+                let m = parse_mode(mode).ok_or_else(|| FixtureError::Invalid {
+                    name: name.clone(),
+                    message: format!("mode {mode:?} of {p} is not octal"),
+                })?;
+                let real = dir.join(p.trim_start_matches('/'));
+                fs::set_permissions(&real, fs::Permissions::from_mode(m))
+                    .map_err(|e| err(&real, e))?;
+            }
+            Ok(())
+        };
+        apply_modes(dir.path())?;
         // Every path is root's unless the manifest says otherwise, as on a real image.
         let mut owners: BTreeMap<String, (u32, u32)> =
             all.into_iter().map(|p| (p, (0, 0))).collect();
@@ -142,6 +148,8 @@ impl FixtureHost {
                 std::os::unix::fs::lchown(&real, Some(*uid), Some(*gid))
                     .map_err(|e| err(&real, e))?;
             }
+            // Again: chown clears the set-user-ID and set-group-ID bits.
+            apply_modes(host.dir.path())?;
         } else {
             host.owners = owners;
         }

@@ -686,6 +686,123 @@ fn components_rev(path: &Path) -> Vec<OsString> {
     v
 }
 
+/// What [`HostRoot::walk`] shows its visitor.
+#[derive(Debug)]
+pub enum WalkEvent<'a> {
+    /// An entry (never followed when it is a symlink) with its metadata. The host path is
+    /// relative to the root (`etc/passwd`); the root itself is not shown.
+    Entry { path: &'a Path, meta: Meta },
+    /// A directory or entry that could not be read.
+    Unreadable { path: &'a Path, error: ReadError },
+    /// A directory skipped because it is on another device than the root (live host only).
+    OtherDevice { path: &'a Path },
+    /// An entry deeper than the depth limit: the walk stops here.
+    TooDeep { path: &'a Path },
+}
+
+/// Where [`HostRoot::walk`] goes.
+#[derive(Debug, Clone)]
+pub struct WalkOptions<'a> {
+    /// Deepest entry visited (`/etc` is depth 1, `/etc/passwd` depth 2).
+    pub max_depth: usize,
+    /// Host paths (`/proc`) whose subtree is never entered (the entry itself is not shown).
+    pub skip: &'a [&'a str],
+}
+
+impl HostRoot {
+    /// Walk the host's tree from `/` in name order, never following a symlink, never
+    /// opening a file (only `lstat` and directory listings), and on the live host never
+    /// entering a directory on another device than `/`. The visitor returns `false` to stop.
+    pub fn walk(&self, opts: &WalkOptions<'_>, mut visit: impl FnMut(WalkEvent<'_>) -> bool) {
+        let root_dev = match fs::symlink_metadata(&self.base) {
+            Ok(m) => m.dev(),
+            Err(e) => {
+                visit(WalkEvent::Unreadable {
+                    path: Path::new(""),
+                    error: ReadError::from_io("/", &e),
+                });
+                return;
+            }
+        };
+        let skip: Vec<&Path> = opts
+            .skip
+            .iter()
+            .map(|s| Path::new(s.trim_start_matches('/')))
+            .collect();
+        let mut it = walkdir::WalkDir::new(&self.base)
+            .follow_links(false)
+            .follow_root_links(false)
+            .min_depth(1)
+            .max_depth(opts.max_depth.saturating_add(1))
+            .sort_by_file_name()
+            .into_iter();
+        while let Some(next) = it.next() {
+            let entry = match next {
+                Ok(e) => e,
+                Err(e) => {
+                    let rel: PathBuf = e
+                        .path()
+                        .and_then(|p| p.strip_prefix(&self.base).ok())
+                        .unwrap_or(Path::new(""))
+                        .to_path_buf();
+                    let shown = format!("/{}", display_path(&rel));
+                    let error = match e.into_io_error() {
+                        Some(io) => ReadError::from_io(&shown, &io),
+                        None => ReadError::SymlinkLoop { path: shown },
+                    };
+                    if !visit(WalkEvent::Unreadable { path: &rel, error }) {
+                        return;
+                    }
+                    continue;
+                }
+            };
+            let rel = entry
+                .path()
+                .strip_prefix(&self.base)
+                .unwrap_or(entry.path());
+            if entry.depth() > opts.max_depth {
+                visit(WalkEvent::TooDeep { path: rel });
+                return;
+            }
+            let meta = match entry.metadata() {
+                Ok(m) => m,
+                Err(e) => {
+                    let shown = format!("/{}", display_path(rel));
+                    let error = match e.into_io_error() {
+                        Some(io) => ReadError::from_io(&shown, &io),
+                        None => ReadError::SymlinkLoop { path: shown },
+                    };
+                    if !visit(WalkEvent::Unreadable { path: rel, error }) {
+                        return;
+                    }
+                    continue;
+                }
+            };
+            if meta.is_dir() {
+                if skip.contains(&rel) {
+                    it.skip_current_dir();
+                    continue;
+                }
+                if self.live && meta.dev() != root_dev {
+                    it.skip_current_dir();
+                    if !visit(WalkEvent::OtherDevice { path: rel }) {
+                        return;
+                    }
+                    continue;
+                }
+            }
+            let meta = if self.owners.is_empty() {
+                meta_of(&meta)
+            } else {
+                self.owned(entry.path(), meta_of(&meta))
+            };
+            if !visit(WalkEvent::Entry { path: rel, meta }) {
+                return;
+            }
+        }
+    }
+}
+
 fn meta_of(meta: &fs::Metadata) -> Meta {
     Meta {
         kind: FileKind::of(meta.file_type()),

@@ -245,14 +245,6 @@ impl Fixture {
             }
             std::os::unix::fs::symlink(target, &r).map_err(|e| io(p, e))?;
         }
-        for (p, m) in &self.modes {
-            let mode = parse_mode(m).ok_or_else(|| FixtureError::Invalid {
-                name: name.to_string(),
-                message: format!("mode {m:?} of {p} is not octal"),
-            })?;
-            std::fs::set_permissions(real(p), std::fs::Permissions::from_mode(mode))
-                .map_err(|e| io(p, e))?;
-        }
         for (p, o) in self.owners.iter().filter(|_| apply_owners) {
             let (uid, gid) = parse_owner(o).ok_or_else(|| FixtureError::Invalid {
                 name: name.to_string(),
@@ -268,6 +260,15 @@ impl Fixture {
                 }
                 Err(e) => return Err(io(p, e)),
             }
+        }
+        // Modes last: chown clears the set-user-ID and set-group-ID bits.
+        for (p, m) in &self.modes {
+            let mode = parse_mode(m).ok_or_else(|| FixtureError::Invalid {
+                name: name.to_string(),
+                message: format!("mode {m:?} of {p} is not octal"),
+            })?;
+            std::fs::set_permissions(real(p), std::fs::Permissions::from_mode(mode))
+                .map_err(|e| io(p, e))?;
         }
         Ok(())
     }

@@ -68,6 +68,86 @@ pub enum Test {
     AuditRule(AuditRuleTest),
     /// An effective auditd.conf setting (auditd's default when unset).
     Auditd(AuditdTest),
+    /// What one bounded walk of the host's tree found: world-writable, unowned and set-id
+    /// files.
+    Filesystem(FilesystemTest),
+}
+
+/// A query over the file system walk. Exactly one query, each `true` (or a list).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FilesystemTest {
+    /// No world-writable regular file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub no_world_writable_files: Option<bool>,
+    /// Every world-writable directory has the sticky bit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub world_writable_dirs_sticky: Option<bool>,
+    /// No file or directory whose UID has no passwd entry.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub no_unowned: Option<bool>,
+    /// No file or directory whose GID has no group entry.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub no_ungrouped: Option<bool>,
+    /// Set-user-ID and set-group-ID regular files only at these paths.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub setid_only: Option<Names>,
+}
+
+impl FilesystemTest {
+    /// How many queries are set, and whether every boolean one is `true`.
+    fn query_count(&self) -> (usize, bool) {
+        let flags = [
+            self.no_world_writable_files,
+            self.world_writable_dirs_sticky,
+            self.no_unowned,
+            self.no_ungrouped,
+        ];
+        let set = flags.iter().flatten().count() + usize::from(self.setid_only.is_some());
+        (set, flags.iter().flatten().all(|b| *b))
+    }
+}
+
+/// A list of strings in a probe: written literally or naming a list parameter.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Names {
+    Value(Vec<String>),
+    Param(ParamRef),
+}
+
+impl Names {
+    /// The literal list; `Err` names a parameter that was not resolved.
+    pub fn value(&self) -> Result<&[String], String> {
+        match self {
+            Names::Value(v) => Ok(v),
+            Names::Param(p) => Err(format!("parameter {:?} has no value", p.param)),
+        }
+    }
+
+    fn param(&self) -> Option<&str> {
+        match self {
+            Names::Param(p) => Some(&p.param),
+            Names::Value(_) => None,
+        }
+    }
+
+    fn resolve(&mut self, params: &Params) -> Result<(), String> {
+        if let Names::Param(p) = self {
+            match params.get(&p.param) {
+                Some(ParamValue::List(v)) => *self = Names::Value(v.clone()),
+                Some(other) => {
+                    return Err(format!(
+                        "parameter {:?} is {}, not a list",
+                        p.param,
+                        other.kind()
+                    ))
+                }
+                None => return Err(format!("parameter {:?} is not declared", p.param)),
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Time synchronisation across the NTP daemons Ward knows (chrony, systemd-timesyncd,
@@ -888,6 +968,19 @@ pub struct AccountTest {
     /// lists the members found as evidence and fails when anyone else is a member).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_members_only: Option<GroupMembers>,
+    /// Every login account (UID at least login.defs `UID_MIN`, a login shell) has a home
+    /// directory that exists.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub home_directories_exist: Option<bool>,
+    /// Every login account's home directory is owned by the account.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub home_directories_owned: Option<bool>,
+    /// Every login account's home directory grants no permission bit beyond this mode.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub home_directory_mode_at_most: Option<Mask>,
+    /// root's primary group (in /etc/passwd) is GID 0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub root_gid_zero: Option<bool>,
 }
 
 /// Allowed members of a group.
@@ -912,6 +1005,10 @@ impl AccountTest {
             self.primary_groups_exist.is_some(),
             self.group_members_only.is_some(),
             self.no_nis_compat.is_some(),
+            self.home_directories_exist.is_some(),
+            self.home_directories_owned.is_some(),
+            self.home_directory_mode_at_most.is_some(),
+            self.root_gid_zero.is_some(),
         ]
         .iter()
         .filter(|b| **b)
@@ -1173,6 +1270,28 @@ impl Test {
                         a.query_count()
                     ));
                 }
+                if let Some(Mask::Octal(m)) = &a.home_directory_mode_at_most {
+                    if parse_octal(m).is_none() {
+                        problems.push(format!(
+                            "account: home_directory_mode_at_most {m:?} is not an octal mode"
+                        ));
+                    }
+                }
+            }
+            Test::Filesystem(f) => {
+                if f.query_count() != (1, true) {
+                    problems.push(
+                        "filesystem: set exactly one query (`true`, or a list for `setid_only`)"
+                            .into(),
+                    );
+                }
+                if let Some(Names::Value(v)) = &f.setid_only {
+                    for p in v.iter().filter(|p| !p.starts_with('/')) {
+                        problems.push(format!(
+                            "filesystem: setid_only path {p:?} must be absolute"
+                        ));
+                    }
+                }
             }
             Test::Vulnerabilities(v) => {
                 if let Some(Word::Value(w)) = &v.min_severity {
@@ -1365,6 +1484,12 @@ impl Test {
                 Test::SystemdConfig(t) => t.params(),
                 Test::Limits(t) => t.params(),
                 Test::Auditd(k) => k.params(),
+                Test::Account(a) => a
+                    .home_directory_mode_at_most
+                    .iter()
+                    .filter_map(Mask::param)
+                    .collect(),
+                Test::Filesystem(f) => f.setid_only.iter().filter_map(Names::param).collect(),
                 Test::Lines(l) => l.value.as_ref().map(Compare::params).unwrap_or_default(),
                 Test::Vulnerabilities(v) => v
                     .min_severity
@@ -1408,6 +1533,14 @@ impl Test {
             Test::SystemdConfig(t) => t.resolve(params),
             Test::Limits(t) => t.resolve(params),
             Test::Auditd(k) => k.resolve(params),
+            Test::Account(a) => match &mut a.home_directory_mode_at_most {
+                Some(m) => m.resolve(params),
+                None => Ok(()),
+            },
+            Test::Filesystem(f) => match &mut f.setid_only {
+                Some(n) => n.resolve(params),
+                None => Ok(()),
+            },
             Test::Lines(l) => match &mut l.value {
                 Some(v) => v.resolve(params),
                 None => Ok(()),

@@ -30,6 +30,7 @@ pub mod sysctl;
 pub mod systemd;
 pub mod systemd_conf;
 pub mod timesync;
+pub mod walk;
 
 use std::any::Any;
 use std::borrow::Cow;

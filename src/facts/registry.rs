@@ -105,6 +105,8 @@ impl Registry {
         let _ = r.register(ClamAvCollector);
         let _ = r.register(AuditCollector);
         let _ = r.register(FilesCollector);
+        let _ = r.register(HomeDirsCollector);
+        let _ = r.register(FilesystemWalkCollector::default());
         let _ = r.register(LinesCollector);
         let _ = r.register(ConfigsCollector);
         r
@@ -612,6 +614,56 @@ impl Collector for FilesCollector {
     }
 }
 
+/// Metadata of the home directory of every passwd entry.
+pub struct HomeDirsCollector;
+impl FactKind for super::walk::Homes {
+    const NAME: &'static str = "home_dirs";
+}
+impl Collector for HomeDirsCollector {
+    type Output = super::walk::Homes;
+    fn paths(&self) -> Vec<String> {
+        strings(&["/etc/passwd", "(the home directory of each account)"])
+    }
+    fn collect(&self, root: &HostRoot, _: &Plan) -> Fact<Self::Output> {
+        super::walk::collect_homes(root, &accounts::collect(root))
+    }
+    fn collect_after(&self, root: &HostRoot, plan: &Plan, earlier: &Facts) -> Fact<Self::Output> {
+        match earlier.fact::<accounts::Accounts>() {
+            Ok(acc) => super::walk::collect_homes(root, acc),
+            Err(_) => self.collect(root, plan),
+        }
+    }
+}
+
+/// One bounded walk of the whole tree: world-writable, unowned and set-id files.
+#[derive(Default)]
+pub struct FilesystemWalkCollector {
+    /// Depth, entry and time bounds.
+    pub limits: super::walk::WalkLimits,
+}
+impl FactKind for super::walk::Walk {
+    const NAME: &'static str = "filesystem_walk";
+}
+impl Collector for FilesystemWalkCollector {
+    type Output = super::walk::Walk;
+    fn paths(&self) -> Vec<String> {
+        strings(&[
+            "/ (every directory, metadata only; /proc, /sys, /dev, /run and, live, other mounts skipped)",
+            "/etc/passwd",
+            "/etc/group",
+        ])
+    }
+    fn collect(&self, root: &HostRoot, _: &Plan) -> Fact<Self::Output> {
+        super::walk::collect(root, self.limits, &accounts::collect(root))
+    }
+    fn collect_after(&self, root: &HostRoot, plan: &Plan, earlier: &Facts) -> Fact<Self::Output> {
+        match earlier.fact::<accounts::Accounts>() {
+            Ok(acc) => super::walk::collect(root, self.limits, acc),
+            Err(_) => self.collect(root, plan),
+        }
+    }
+}
+
 /// Lines matching the catalogue's line probes.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(transparent)]
@@ -676,6 +728,6 @@ mod tests {
         sorted.sort();
         sorted.dedup();
         assert_eq!(sorted.len(), names.len(), "{names:?}");
-        assert_eq!(names.len(), 21);
+        assert_eq!(names.len(), 23);
     }
 }

@@ -24,7 +24,13 @@ pub(super) fn account(t: &AccountTest, facts: &Facts) -> Verdict {
 fn account_files(t: &AccountTest) -> &'static [&'static str] {
     if t.no_nis_compat.is_some() {
         &[PASSWD, GROUP, SHADOW]
-    } else if t.uid_zero_only.is_some() || t.all_shadowed.is_some() {
+    } else if t.uid_zero_only.is_some()
+        || t.all_shadowed.is_some()
+        || t.root_gid_zero.is_some()
+        || t.home_directories_exist.is_some()
+        || t.home_directories_owned.is_some()
+        || t.home_directory_mode_at_most.is_some()
+    {
         &[PASSWD]
     } else if t.no_empty_passwords.is_some()
         || t.hash_algorithms.is_some()
@@ -133,6 +139,15 @@ fn algorithm_name(a: HashAlgorithm) -> String {
 }
 
 fn account_query(t: &AccountTest, acc: &Accounts, facts: &Facts) -> Verdict {
+    if t.root_gid_zero.is_some() {
+        return root_gid_zero(acc);
+    }
+    if t.home_directories_exist.is_some()
+        || t.home_directories_owned.is_some()
+        || t.home_directory_mode_at_most.is_some()
+    {
+        return home_directories(t, acc, facts);
+    }
     if let Some(allow) = &t.uid_zero_only {
         let offenders: Vec<Evidence> = acc
             .users
@@ -486,20 +501,156 @@ fn no_empty_passwords(acc: &Accounts) -> Verdict {
     )
 }
 
-fn system_accounts_no_login(acc: &Accounts, facts: &Facts) -> Verdict {
-    let uid_min = facts
+/// login.defs `UID_MIN`, or shadow's default of 1000.
+fn uid_min(facts: &Facts) -> u32 {
+    facts
         .get::<LoginDefs>()
         .and_then(|kv| kv.0.effective("UID_MIN"))
         .and_then(|(v, _)| v.parse::<u32>().ok())
-        .unwrap_or(1000);
-    let shadow = acc.shadow.value();
-    // An empty shell field is /bin/sh (passwd(5)): a login shell.
-    let no_login_shell = |s: &str| {
-        matches!(
-            s.rsplit('/').next().unwrap_or(s),
-            "nologin" | "false" | "sync" | "shutdown" | "halt"
-        )
+        .unwrap_or(1000)
+}
+
+/// A shell no one logs in with. An empty shell field is /bin/sh (passwd(5)): a login shell.
+fn no_login_shell(s: &str) -> bool {
+    matches!(
+        s.rsplit('/').next().unwrap_or(s),
+        "nologin" | "false" | "sync" | "shutdown" | "halt"
+    )
+}
+
+/// root's primary group, as the first `root` entry of passwd (the one getpwnam returns).
+fn root_gid_zero(acc: &Accounts) -> Verdict {
+    match acc.users.iter().find(|u| u.name == "root") {
+        Some(u) if u.gid == 0 => Verdict::pass(
+            "root's primary group is GID 0",
+            vec![Evidence::new(
+                EvidenceSource::origin(&u.origin),
+                "root has primary GID 0",
+                "GID 0",
+            )],
+        ),
+        Some(u) => Verdict::fail(
+            format!("root's primary group is GID {}, not 0", u.gid),
+            vec![Evidence::new(
+                EvidenceSource::origin(&u.origin),
+                format!("root has primary GID {}", u.gid),
+                "GID 0",
+            )],
+        ),
+        None => Verdict::fail(
+            "/etc/passwd has no root entry",
+            vec![Evidence::new(
+                EvidenceSource::file(PASSWD, None),
+                "no root entry",
+                "root with primary GID 0",
+            )],
+        ),
+    }
+}
+
+/// Home directories of login accounts: UID at least `UID_MIN` (nobody excepted) with a
+/// login shell. A home that does not exist fails `home_directories_exist` and is left to
+/// it by the other two queries, which judge the homes that exist.
+fn home_directories(t: &AccountTest, acc: &Accounts, facts: &Facts) -> Verdict {
+    use crate::facts::walk::Homes;
+    use crate::host_root::FileKind;
+    let homes = collected!(facts => Homes, EvidenceSource::collector("home_dirs"));
+    let min = uid_min(facts);
+    let mask = match t.home_directory_mode_at_most.as_ref().map(|m| m.value()) {
+        Some(Ok(m)) => Some(m),
+        Some(Err(e)) => return Verdict::error(EvidenceSource::catalogue(), e, false),
+        None => None,
     };
+    let mut offenders = Vec::new();
+    let mut judged = Vec::new();
+    let mut missing = Vec::new();
+    for u in &acc.users {
+        if u.uid < min || u.name == "nobody" || u.uid == 65534 || no_login_shell(&u.shell) {
+            continue;
+        }
+        let Some(home) = homes
+            .homes
+            .iter()
+            .find(|h| h.user == u.name && h.uid == u.uid)
+        else {
+            return Verdict::error(
+                EvidenceSource::collector("home_dirs"),
+                format!("no record of {}'s home directory", u.name),
+                false,
+            );
+        };
+        let src = EvidenceSource::file(home.path.clone(), None);
+        let meta = match &home.meta {
+            Fact::Collected { value } => value,
+            Fact::Error {
+                reason,
+                permission_denied,
+            } => {
+                if home.missing {
+                    missing.push(Evidence::new(
+                        src,
+                        format!("{}: home {} does not exist", u.name, home.path),
+                        "an existing directory",
+                    ));
+                    continue;
+                }
+                return Verdict::error(src, reason.clone(), *permission_denied);
+            }
+        };
+        if t.home_directories_exist.is_some() {
+            if meta.kind == FileKind::Directory {
+                judged.push(u.name.to_string());
+            } else {
+                offenders.push(Evidence::new(
+                    src,
+                    format!("{}: home {} is a {}", u.name, home.path, meta.kind),
+                    "a directory",
+                ));
+            }
+        } else if t.home_directories_owned.is_some() {
+            if meta.uid == u.uid {
+                judged.push(u.name.to_string());
+            } else {
+                offenders.push(Evidence::new(
+                    src,
+                    format!(
+                        "{}: home {} is owned by UID {}",
+                        u.name, home.path, meta.uid
+                    ),
+                    format!("UID {} ({})", u.uid, u.name),
+                ));
+            }
+        } else if let Some(mask) = mask {
+            if meta.mode & !mask == 0 {
+                judged.push(u.name.to_string());
+            } else {
+                offenders.push(Evidence::new(
+                    src,
+                    format!("{}: home {} has mode {:04o}", u.name, home.path, meta.mode),
+                    format!("at most {mask:04o}"),
+                ));
+            }
+        }
+    }
+    if t.home_directories_exist.is_some() {
+        offenders.extend(missing);
+    }
+    let ok = if judged.is_empty() {
+        format!("no login account (UID {min} or above with a login shell) has a home to judge")
+    } else {
+        format!("home directories of {} are as required", judged.join(", "))
+    };
+    verdict_list(
+        offenders,
+        &ok,
+        "login account home director(ies) are not as required",
+        EvidenceSource::file(PASSWD, None),
+    )
+}
+
+fn system_accounts_no_login(acc: &Accounts, facts: &Facts) -> Verdict {
+    let uid_min = uid_min(facts);
+    let shadow = acc.shadow.value();
     let mut offenders = Vec::new();
     let mut unknown = Vec::new();
     for u in &acc.users {
