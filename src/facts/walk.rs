@@ -40,7 +40,7 @@ pub struct WalkLimits {
 impl Default for WalkLimits {
     fn default() -> WalkLimits {
         WalkLimits {
-            max_depth: 12,
+            max_depth: 64,
             max_entries: 2_000_000,
             max_millis: 20_000,
         }
