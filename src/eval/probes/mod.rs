@@ -32,6 +32,7 @@ pub(super) fn evaluate(test: &Test, inputs: super::Inputs) -> Verdict {
         Test::MalwareSignatures(t) => malware::malware_signatures(t, &inputs),
         Test::AuditRule(t) => audit::audit_rule(t, facts),
         Test::Auditd(t) => audit::auditd(t, facts),
+        Test::Firewall(t) => firewall::firewall(t, facts),
         Test::All(_) | Test::Any(_) | Test::None(_) | Test::Not(_) => {
             crate::eval::evaluate_test_with(test, inputs)
         }
@@ -81,6 +82,7 @@ mod audit;
 mod config;
 mod daemon_conf;
 mod files;
+mod firewall;
 mod malware;
 mod modules;
 mod mounts;
