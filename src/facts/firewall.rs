@@ -144,7 +144,9 @@ impl InputChain {
             ),
             None => (
                 self.policy.clone(),
-                self.policy_origin.clone().unwrap_or_else(|| self.origin.clone()),
+                self.policy_origin
+                    .clone()
+                    .unwrap_or_else(|| self.origin.clone()),
             ),
         }
     }
@@ -398,7 +400,11 @@ impl NftReader<'_> {
                 continue;
             }
             if at_start && matches!(word, Some("define" | "redefine")) {
-                let name = toks.get(i + 1).and_then(Token::word).unwrap_or("").to_string();
+                let name = toks
+                    .get(i + 1)
+                    .and_then(Token::word)
+                    .unwrap_or("")
+                    .to_string();
                 let eq = toks.get(i + 2).and_then(Token::word);
                 if name.is_empty() || eq != Some("=") {
                     self.problems
@@ -549,8 +555,18 @@ struct NftModel {
 
 /// Statements that hold nothing the checks judge (sets, maps, elements, stateful objects).
 const IGNORED_OBJECTS: [&str; 12] = [
-    "set", "map", "element", "flowtable", "counter", "quota", "ct", "limit", "secmark",
-    "synproxy", "tunnel", "comment",
+    "set",
+    "map",
+    "element",
+    "flowtable",
+    "counter",
+    "quota",
+    "ct",
+    "limit",
+    "secmark",
+    "synproxy",
+    "tunnel",
+    "comment",
 ];
 
 impl NftModel {
@@ -567,10 +583,12 @@ impl NftModel {
         if !t.chains.contains_key(chain) {
             t.order.push(chain.to_string());
         }
-        t.chains.entry(chain.to_string()).or_insert_with(|| ChainState {
-            origin: at.clone(),
-            ..ChainState::default()
-        })
+        t.chains
+            .entry(chain.to_string())
+            .or_insert_with(|| ChainState {
+                origin: at.clone(),
+                ..ChainState::default()
+            })
     }
 }
 
@@ -669,7 +687,10 @@ fn nft_rule(origin: Origin, w: &[String]) -> Rule {
             "log" => {
                 k += 1;
                 while let Some(a) = before.get(k).map(String::as_str) {
-                    if matches!(a, "prefix" | "level" | "flags" | "group" | "snaplen" | "queue-threshold") {
+                    if matches!(
+                        a,
+                        "prefix" | "level" | "flags" | "group" | "snaplen" | "queue-threshold"
+                    ) {
                         k += 2;
                     } else {
                         break;
@@ -725,11 +746,16 @@ pub fn nft_file(root: &HostRoot, main: &str) -> Result<Ruleset, String> {
             continue;
         }
         if t.dormant {
-            rs.notes.push(format!("table {} {} is dormant: its chains do not run", key.0, key.1));
+            rs.notes.push(format!(
+                "table {} {} is dormant: its chains do not run",
+                key.0, key.1
+            ));
             continue;
         }
         for name in &t.order {
-            let Some(c) = t.chains.get(name) else { continue };
+            let Some(c) = t.chains.get(name) else {
+                continue;
+            };
             if c.hook.as_deref() != Some("input") || c.kind.as_deref() != Some("filter") {
                 continue;
             }
@@ -738,7 +764,11 @@ pub fn nft_file(root: &HostRoot, main: &str) -> Result<Ruleset, String> {
                 table: key.1.clone(),
                 name: name.clone(),
                 origin: c.origin.clone(),
-                policy: c.policy.as_ref().map(|p| p.0.clone()).unwrap_or_else(|| "accept".into()),
+                policy: c
+                    .policy
+                    .as_ref()
+                    .map(|p| p.0.clone())
+                    .unwrap_or_else(|| "accept".into()),
                 policy_origin: c.policy.as_ref().map(|p| p.1.clone()),
                 rules: c.rules.clone(),
             });
@@ -769,7 +799,8 @@ fn top_level(m: &mut NftModel, toks: &[Token]) {
         }
         let at = head[0].origin.clone();
         if body.is_some() && matches!(toks.get(next).map(|t| &t.tok), Some(Tok::Close)) {
-            m.problems.push((at.clone(), "unbalanced `}` (nft refuses the file)".into()));
+            m.problems
+                .push((at.clone(), "unbalanced `}` (nft refuses the file)".into()));
         }
         let w = words(&head);
         let (verb, rest): (&str, &[String]) = match w[0].as_str() {
@@ -778,7 +809,8 @@ fn top_level(m: &mut NftModel, toks: &[Token]) {
             _ => ("add", &w[..]),
         };
         let Some(object) = rest.first() else {
-            m.problems.push((at, format!("`{}` names no object", w.join(" "))));
+            m.problems
+                .push((at, format!("`{}` names no object", w.join(" "))));
             continue;
         };
         let args = &rest[1..];
@@ -811,7 +843,10 @@ fn top_level(m: &mut NftModel, toks: &[Token]) {
             ("delete" | "destroy", "table") => {
                 let (fam, r) = family_of(args);
                 if r.first().map(String::as_str) == Some("handle") {
-                    m.problems.push((at, "table deleted by handle: which one is not known from the file".into()));
+                    m.problems.push((
+                        at,
+                        "table deleted by handle: which one is not known from the file".into(),
+                    ));
                     continue;
                 }
                 if let Some(name) = r.first() {
@@ -843,7 +878,10 @@ fn top_level(m: &mut NftModel, toks: &[Token]) {
             ("delete" | "destroy", "chain") | ("flush", "chain") => {
                 let (fam, r) = family_of(args);
                 if r.len() < 2 || r[1] == "handle" {
-                    m.problems.push((at, "chain named by handle: which one is not known from the file".into()));
+                    m.problems.push((
+                        at,
+                        "chain named by handle: which one is not known from the file".into(),
+                    ));
                     continue;
                 }
                 if let Some(t) = m.tables.get_mut(&(fam, r[0].clone())) {
@@ -957,7 +995,11 @@ fn chain_body(m: &mut NftModel, fam: &str, table: &str, chain: &str, toks: &[Tok
             "type" => {
                 // type TYPE hook HOOK [device D] priority P
                 let kind = w.get(1).cloned();
-                let hook = w.iter().position(|x| x == "hook").and_then(|p| w.get(p + 1)).cloned();
+                let hook = w
+                    .iter()
+                    .position(|x| x == "hook")
+                    .and_then(|p| w.get(p + 1))
+                    .cloned();
                 let c = m.chain(fam, table, chain, &at);
                 if hook.is_none() || kind.is_none() {
                     m.problems.push((at, "chain type without a hook".into()));
@@ -980,7 +1022,9 @@ fn chain_body(m: &mut NftModel, fam: &str, table: &str, chain: &str, toks: &[Tok
             "comment" | "devices" | "flags" => {}
             _ => {
                 let rule = nft_rule(at, &w);
-                m.chain(fam, table, chain, &rule.origin.clone()).rules.push(rule);
+                m.chain(fam, table, chain, &rule.origin.clone())
+                    .rules
+                    .push(rule);
             }
         }
     }
@@ -997,7 +1041,9 @@ fn nft_list_ruleset() -> Fact<Ruleset> {
         stderr_cap: 4096,
     };
     if !Path::new(NFT).exists() {
-        return Fact::error(format!("{NFT}: not installed, so the loaded rules were not read"));
+        return Fact::error(format!(
+            "{NFT}: not installed, so the loaded rules were not read"
+        ));
     }
     match exec::run(Path::new(NFT), &["-j", "list", "ruleset"], limits) {
         Err(e) => Fact::error(format!("{NFT} -j list ruleset {e}")),
@@ -1028,7 +1074,9 @@ pub fn nft_json(text: &str, source: &str) -> Result<Ruleset, String> {
         files: vec![source.to_string()],
         ..Ruleset::default()
     };
-    let s = |o: &serde_json::Value, k: &str| o.get(k).and_then(|x| x.as_str()).unwrap_or("").to_string();
+    let s = |o: &serde_json::Value, k: &str| {
+        o.get(k).and_then(|x| x.as_str()).unwrap_or("").to_string()
+    };
     let mut index: BTreeMap<(String, String, String), usize> = BTreeMap::new();
     for (n, item) in items.iter().enumerate() {
         let origin = Origin::at(source.to_string(), n + 1);
@@ -1040,7 +1088,11 @@ pub fn nft_json(text: &str, source: &str) -> Result<Ruleset, String> {
             if !matches!(fam.as_str(), "ip" | "ip6" | "inet") {
                 continue;
             }
-            let policy = c.get("policy").and_then(|p| p.as_str()).unwrap_or("accept").to_string();
+            let policy = c
+                .get("policy")
+                .and_then(|p| p.as_str())
+                .unwrap_or("accept")
+                .to_string();
             index.insert((fam.clone(), s(c, "table"), s(c, "name")), rs.chains.len());
             rs.chains.push(InputChain {
                 family: fam,
@@ -1054,7 +1106,11 @@ pub fn nft_json(text: &str, source: &str) -> Result<Ruleset, String> {
         } else if let Some(r) = item.get("rule") {
             let key = (s(r, "family"), s(r, "table"), s(r, "chain"));
             let Some(&ci) = index.get(&key) else { continue };
-            let exprs = r.get("expr").and_then(|e| e.as_array()).cloned().unwrap_or_default();
+            let exprs = r
+                .get("expr")
+                .and_then(|e| e.as_array())
+                .cloned()
+                .unwrap_or_default();
             rs.chains[ci].rules.push(json_rule(origin, &exprs));
         }
     }
@@ -1065,7 +1121,9 @@ fn json_rule(origin: Origin, exprs: &[serde_json::Value]) -> Rule {
     let mut verdict = None;
     let mut matches = Vec::new();
     for e in exprs {
-        let Some((k, val)) = e.as_object().and_then(|o| o.iter().next()) else { continue };
+        let Some((k, val)) = e.as_object().and_then(|o| o.iter().next()) else {
+            continue;
+        };
         match k.as_str() {
             v if VERDICTS.contains(&v) => {
                 verdict = Some(v.to_string());
@@ -1075,10 +1133,8 @@ fn json_rule(origin: Origin, exprs: &[serde_json::Value]) -> Rule {
             _ => matches.push((k.clone(), val.clone())),
         }
     }
-    let loopback_accept = verdict.as_deref() == Some("accept")
-        && matches.len() == 1
-        && matches[0].0 == "match"
-        && {
+    let loopback_accept =
+        verdict.as_deref() == Some("accept") && matches.len() == 1 && matches[0].0 == "match" && {
             let m = &matches[0].1;
             let key = m
                 .get("left")
@@ -1087,7 +1143,9 @@ fn json_rule(origin: Origin, exprs: &[serde_json::Value]) -> Rule {
                 .and_then(|x| x.as_str());
             matches!(key, Some("iif" | "iifname"))
                 && m.get("right").and_then(|x| x.as_str()) == Some("lo")
-                && m.get("op").and_then(|x| x.as_str()).is_none_or(|o| o == "==")
+                && m.get("op")
+                    .and_then(|x| x.as_str())
+                    .is_none_or(|o| o == "==")
         };
     let text = cut(&serde_json::Value::Array(exprs.to_vec()).to_string());
     Rule {
@@ -1172,7 +1230,10 @@ fn iptables_save(
                     Some("ACCEPT") => "accept",
                     Some("-") => "accept",
                     other => {
-                        rs.problems.push((origin.clone(), format!("policy {:?} not understood", other.unwrap_or(""))));
+                        rs.problems.push((
+                            origin.clone(),
+                            format!("policy {:?} not understood", other.unwrap_or("")),
+                        ));
                         "accept"
                     }
                 };
@@ -1191,7 +1252,8 @@ fn iptables_save(
         let w = shell_words(l);
         if w.first().map(String::as_str) != Some("-A") {
             if !w.is_empty() && w[0].starts_with('-') {
-                rs.problems.push((origin, format!("`{}` is not an -A rule", cut(l))));
+                rs.problems
+                    .push((origin, format!("`{}` is not an -A rule", cut(l))));
             }
             continue;
         }
@@ -1199,7 +1261,10 @@ fn iptables_save(
             continue;
         }
         let Some(c) = chain.as_mut() else {
-            rs.problems.push((origin, format!("rule for {input_chain} before its declaration")));
+            rs.problems.push((
+                origin,
+                format!("rule for {input_chain} before its declaration"),
+            ));
             continue;
         };
         let mut target = None;
@@ -1257,7 +1322,9 @@ fn iptables_persistent(root: &HostRoot) -> Fact<Option<Ruleset>> {
         }
         match iptables_save(root, path, fam, "INPUT", &mut rs) {
             Ok(Some(c)) => rs.chains.push(c),
-            Ok(None) => rs.notes.push(format!("{path} declares no filter INPUT chain")),
+            Ok(None) => rs
+                .notes
+                .push(format!("{path} declares no filter INPUT chain")),
             Err(e) => return Fact::error(e),
         }
     }
@@ -1268,7 +1335,10 @@ fn iptables_persistent(root: &HostRoot) -> Fact<Option<Ruleset>> {
 // ufw
 
 /// `KEY=value` files as ufw's shell-sourced files read (quotes removed).
-fn shell_assignments(root: &HostRoot, path: &str) -> Result<BTreeMap<String, (String, Origin)>, String> {
+fn shell_assignments(
+    root: &HostRoot,
+    path: &str,
+) -> Result<BTreeMap<String, (String, Origin)>, String> {
     let text = root.read_lossy(path).map_err(|e| e.to_string())?;
     let mut out = BTreeMap::new();
     for (n, line) in text.lines().enumerate() {
@@ -1283,7 +1353,10 @@ fn shell_assignments(root: &HostRoot, path: &str) -> Result<BTreeMap<String, (St
                 .and_then(|x| x.strip_suffix('"'))
                 .or_else(|| v.strip_prefix('\'').and_then(|x| x.strip_suffix('\'')))
                 .unwrap_or(v);
-            out.insert(k.trim().to_string(), (v.to_string(), Origin::at(path.to_string(), n + 1)));
+            out.insert(
+                k.trim().to_string(),
+                (v.to_string(), Origin::at(path.to_string(), n + 1)),
+            );
         }
     }
     Ok(out)
@@ -1298,11 +1371,14 @@ fn ufw(root: &HostRoot) -> Result<Ruleset, String> {
     match conf.get("ENABLED") {
         Some((v, _)) if v.eq_ignore_ascii_case("yes") => {}
         Some((v, o)) => {
-            rs.notes.push(format!("{o}: ENABLED={v}: ufw loads no rules at boot"));
+            rs.notes
+                .push(format!("{o}: ENABLED={v}: ufw loads no rules at boot"));
             return Ok(rs);
         }
         None => {
-            rs.notes.push(format!("{UFW_CONF}: ENABLED is not set: ufw loads no rules at boot"));
+            rs.notes.push(format!(
+                "{UFW_CONF}: ENABLED is not set: ufw loads no rules at boot"
+            ));
             return Ok(rs);
         }
     }
@@ -1318,36 +1394,56 @@ fn ufw(root: &HostRoot) -> Result<Ruleset, String> {
             "DROP" | "REJECT" => ("drop".to_string(), Some(o.clone())),
             "ACCEPT" => ("accept".to_string(), Some(o.clone())),
             _ => {
-                rs.problems.push((o.clone(), format!("DEFAULT_INPUT_POLICY={v:?} is not DROP, REJECT or ACCEPT")));
+                rs.problems.push((
+                    o.clone(),
+                    format!("DEFAULT_INPUT_POLICY={v:?} is not DROP, REJECT or ACCEPT"),
+                ));
                 ("accept".to_string(), Some(o.clone()))
             }
         },
         None => {
-            rs.problems.push((Origin::file(UFW_DEFAULT), "DEFAULT_INPUT_POLICY is not set".into()));
+            rs.problems.push((
+                Origin::file(UFW_DEFAULT),
+                "DEFAULT_INPUT_POLICY is not set".into(),
+            ));
             ("accept".to_string(), None)
         }
     };
-    let ipv6 = defaults.get("IPV6").is_some_and(|(v, _)| v.eq_ignore_ascii_case("yes"));
+    let ipv6 = defaults
+        .get("IPV6")
+        .is_some_and(|(v, _)| v.eq_ignore_ascii_case("yes"));
     let mut fams = vec![("ip", UFW_BEFORE)];
     if ipv6 {
         fams.push(("ip6", UFW_BEFORE6));
     } else {
-        rs.notes.push(format!("{UFW_DEFAULT}: IPV6 is not yes: ufw sets no IPv6 input policy"));
+        rs.notes.push(format!(
+            "{UFW_DEFAULT}: IPV6 is not yes: ufw sets no IPv6 input policy"
+        ));
     }
     for (fam, before) in fams {
         let mut rules = Vec::new();
         if root.exists(before) {
-            let chain = if fam == "ip" { "ufw-before-input" } else { "ufw6-before-input" };
+            let chain = if fam == "ip" {
+                "ufw-before-input"
+            } else {
+                "ufw6-before-input"
+            };
             if let Some(c) = iptables_save(root, before, fam, chain, &mut rs)? {
                 // ufw's before chain runs first from INPUT; its loopback accept counts.
-                rules = c.rules.into_iter().filter(|r| r.loopback_accept || r.verdict.as_deref() != Some("jump")).collect();
+                rules = c
+                    .rules
+                    .into_iter()
+                    .filter(|r| r.loopback_accept || r.verdict.as_deref() != Some("jump"))
+                    .collect();
             }
         }
         rs.chains.push(InputChain {
             family: fam.into(),
             table: "filter".into(),
             name: "INPUT (ufw)".into(),
-            origin: policy_origin.clone().unwrap_or_else(|| Origin::file(UFW_DEFAULT)),
+            origin: policy_origin
+                .clone()
+                .unwrap_or_else(|| Origin::file(UFW_DEFAULT)),
             policy: policy.clone(),
             policy_origin: policy_origin.clone(),
             // Only the loopback rules are carried: the other before-rules are conditional
@@ -1402,7 +1498,11 @@ fn zone_chain(name: &str, target: &str, path: &str) -> Result<InputChain, String
     let policy = match target {
         "default" | "DROP" | "%%REJECT%%" | "REJECT" => "drop",
         "ACCEPT" => "accept",
-        t => return Err(format!("{path}: zone target {t:?} is not one firewalld knows")),
+        t => {
+            return Err(format!(
+                "{path}: zone target {t:?} is not one firewalld knows"
+            ))
+        }
     };
     let origin = Origin::file(path.to_string());
     Ok(InputChain {
@@ -1425,7 +1525,10 @@ fn zone_chain(name: &str, target: &str, path: &str) -> Result<InputChain, String
 
 fn firewalld(root: &HostRoot) -> Result<Ruleset, String> {
     let mut rs = Ruleset::default();
-    let mut zone = ("public".to_string(), Origin::file("firewalld's built-in DefaultZone"));
+    let mut zone = (
+        "public".to_string(),
+        Origin::file("firewalld's built-in DefaultZone"),
+    );
     if root.exists(FIREWALLD_CONF) {
         rs.files.push(FIREWALLD_CONF.into());
         if let Some((v, o)) = shell_assignments(root, FIREWALLD_CONF)?.remove("DefaultZone") {

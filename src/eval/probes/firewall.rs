@@ -302,7 +302,11 @@ pub(super) fn firewall(t: &FirewallTest, facts: &Facts) -> Verdict {
                             c.family,
                             c.table,
                             c.name,
-                            if blocks { "" } else { " (accepts by default and drops nothing)" }
+                            if blocks {
+                                ""
+                            } else {
+                                " (accepts by default and drops nothing)"
+                            }
                         ),
                         "loopback accepted",
                     ));
