@@ -120,6 +120,7 @@ const CASES: &[(&str, &[(&str, &str)])] = &[
 /// Files nft refuses as a whole (so the boot loads no rules): Ward must not judge them as
 /// if they loaded, but report a problem or fail to read them.
 const REFUSED: &[(&str, &str)] = &[
+    ("unclosed block", "table inet f {\n chain input { type filter hook input priority 0; }\n"),
     ("missing plain include", "include \"nope.nft\"\n"),
     (
         "include relative to the file's directory is not searched there",

@@ -4,7 +4,7 @@
 //! A firewall check is only worth something if it reads the rules the kernel ends up with,
 //! not a file that merely looks right. So each manager's configuration is read the way the
 //! manager itself reads it: nftables' `/etc/nftables.conf` (RHEL: `/etc/sysconfig/
-//! nftables.conf`) as `nft -f` parses it (includes, `define`, comments, continuations,
+//! nftables.conf`, Alpine: `/etc/nftables.nft`) as `nft -f` parses it (includes, `define`, comments, continuations,
 //! `flush ruleset`, tables and chains declared again later); netfilter-persistent's
 //! `/etc/iptables/rules.v4` and `rules.v6` in iptables-save format; ufw's `ufw.conf`,
 //! `/etc/default/ufw` and `before.rules`; firewalld's default zone and the zones bound to
@@ -28,6 +28,8 @@ use crate::host_root::HostRoot;
 pub const NFTABLES_CONF: &str = "/etc/nftables.conf";
 /// nftables' main file on RHEL.
 pub const NFTABLES_CONF_RHEL: &str = "/etc/sysconfig/nftables.conf";
+/// nftables' main file on Alpine (its OpenRC script loads it).
+pub const NFTABLES_NFT_ALPINE: &str = "/etc/nftables.nft";
 /// netfilter-persistent's IPv4 rules.
 pub const RULES_V4: &str = "/etc/iptables/rules.v4";
 /// netfilter-persistent's IPv6 rules.
@@ -172,11 +174,11 @@ fn cut(s: &str) -> String {
 
 /// Collect every firewall configuration of the host.
 pub fn collect(root: &HostRoot) -> Fact<Firewall> {
-    let nft_main = if root.exists(NFTABLES_CONF) || !root.exists(NFTABLES_CONF_RHEL) {
-        NFTABLES_CONF
-    } else {
-        NFTABLES_CONF_RHEL
-    };
+    // Debian's path, else RHEL's, else Alpine's (the first that exists).
+    let nft_main = [NFTABLES_CONF, NFTABLES_CONF_RHEL, NFTABLES_NFT_ALPINE]
+        .into_iter()
+        .find(|p| root.exists(p))
+        .unwrap_or(NFTABLES_CONF);
     let live = root.is_live().then(nft_list_ruleset);
     Fact::Collected {
         value: Firewall {
@@ -729,6 +731,27 @@ pub fn nft_file(root: &HostRoot, main: &str) -> Result<Ruleset, String> {
     };
     let mut toks = Vec::new();
     reader.read(main, 0, &mut toks)?;
+    let mut depth = 0i64;
+    for t in &toks {
+        match t.tok {
+            Tok::Open => depth += 1,
+            Tok::Close => depth -= 1,
+            _ => {}
+        }
+        if depth < 0 {
+            reader.problems.push((
+                t.origin.clone(),
+                "`}` without its `{` (nft refuses the file)".into(),
+            ));
+            break;
+        }
+    }
+    if depth > 0 {
+        reader.problems.push((
+            Origin::file(main.to_string()),
+            "a `{` is never closed (nft refuses the file)".into(),
+        ));
+    }
     let mut m = NftModel {
         tables: BTreeMap::new(),
         order: Vec::new(),

@@ -362,6 +362,7 @@ impl Collector for FirewallCollector {
         strings(&[
             f::NFTABLES_CONF,
             f::NFTABLES_CONF_RHEL,
+            f::NFTABLES_NFT_ALPINE,
             "(nftables include files)",
             f::RULES_V4,
             f::RULES_V6,

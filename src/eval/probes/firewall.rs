@@ -146,6 +146,13 @@ pub(super) fn firewall(t: &FirewallTest, facts: &Facts) -> Verdict {
     let mut evidence = act.evidence.clone();
     if t.single_manager == Some(true) {
         let names: Vec<&str> = act.managers.iter().map(|m| m.0).collect();
+        if evidence.is_empty() {
+            evidence.push(Evidence::new(
+                EvidenceSource::search("systemd units and OpenRC runlevels"),
+                "none of nftables, netfilter-persistent, ufw or firewalld is installed",
+                "at most one firewall manager enabled",
+            ));
+        }
         return if names.len() > 1 {
             Verdict::fail(
                 format!(
