@@ -1597,3 +1597,84 @@ fn firewalld(root: &HostRoot) -> Result<Ruleset, String> {
     }
     Ok(rs)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn host(files: &[(&str, &str)]) -> (tempfile::TempDir, HostRoot) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        for (p, text) in files {
+            let full = dir.path().join(p.trim_start_matches('/'));
+            std::fs::create_dir_all(full.parent().expect("parent")).expect("mkdir");
+            std::fs::write(full, text).expect("write");
+        }
+        let root = HostRoot::new(dir.path()).expect("root");
+        (dir, root)
+    }
+
+    #[test]
+    fn iptables_comment_is_not_a_match_and_quotes_hold_spaces() {
+        let (_d, root) = host(&[(
+            RULES_V4,
+            "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -i lo -m comment --comment \"loop back\" -j ACCEPT\n-A INPUT -m comment --comment \"the end\" -j DROP\nCOMMIT\n",
+        )]);
+        let rs = iptables_persistent(&root);
+        let rs = rs.value().and_then(Option::as_ref).expect("rules");
+        let c = &rs.chains[0];
+        assert_eq!(c.family, "ip");
+        assert!(c.loopback_rule().is_some());
+        assert_eq!(c.default_verdict().0, "drop");
+        assert_eq!(c.default_verdict().1, Origin::at(RULES_V4, 4));
+    }
+
+    #[test]
+    fn ufw_without_ipv6_covers_ipv4_only() {
+        let (_d, root) = host(&[
+            (UFW_CONF, "ENABLED=yes\n"),
+            (UFW_DEFAULT, "IPV6=no\nDEFAULT_INPUT_POLICY=\"REJECT\"\n"),
+        ]);
+        let rs = ufw(&root).expect("ufw");
+        assert_eq!(rs.chains.len(), 1);
+        assert!(rs.chains[0].covers("ip") && !rs.chains[0].covers("ip6"));
+        assert_eq!(rs.chains[0].policy, "drop");
+        // No before.rules: no loopback rule is claimed.
+        assert!(rs.chains[0].loopback_rule().is_none());
+    }
+
+    #[test]
+    fn firewalld_zone_that_is_not_xml_is_an_error_naming_it() {
+        let (_d, root) = host(&[
+            (FIREWALLD_CONF, "DefaultZone=work\n"),
+            (
+                "/etc/firewalld/zones/work.xml",
+                "<zone target=\"ACCEPT\">\n<short>W</sho",
+            ),
+        ]);
+        let err = firewalld(&root).expect_err("malformed");
+        assert!(err.contains("/etc/firewalld/zones/work.xml"), "{err}");
+    }
+
+    #[test]
+    fn nft_json_reads_iifname_loopback_and_ignores_other_hooks() {
+        let json = r#"{"nftables":[{"chain":{"family":"inet","table":"f","name":"in","type":"filter","hook":"input","prio":0,"policy":"drop"}},
+            {"chain":{"family":"inet","table":"f","name":"out","type":"filter","hook":"output","prio":0,"policy":"drop"}},
+            {"rule":{"family":"inet","table":"f","chain":"in","expr":[{"match":{"op":"==","left":{"meta":{"key":"iifname"}},"right":"lo"}},{"counter":null},{"accept":null}]}}]}"#;
+        let rs = nft_json(json, "test").expect("json");
+        assert_eq!(rs.chains.len(), 1);
+        assert!(rs.chains[0].loopback_rule().is_some());
+        assert_eq!(rs.chains[0].default_verdict().0, "drop");
+        assert!(nft_json("{", "test").is_err());
+    }
+
+    #[test]
+    fn top_level_statement_not_modelled_is_a_problem_with_its_line() {
+        let (_d, root) = host(&[(
+            NFTABLES_CONF,
+            "table inet f {\n chain i { type filter hook input priority 0; policy drop; }\n}\nadd rule inet f i position 3 accept\n",
+        )]);
+        let rs = nft_file(&root, NFTABLES_CONF).expect("read");
+        assert_eq!(rs.problems.len(), 1, "{:?}", rs.problems);
+        assert_eq!(rs.problems[0].0, Origin::at(NFTABLES_CONF, 4));
+    }
+}
