@@ -71,6 +71,9 @@ pub enum Test {
     /// What one bounded walk of the host's tree found: world-writable, unowned and set-id
     /// files.
     Filesystem(FilesystemTest),
+    /// The host firewall loaded at boot: enabled, inbound default deny, loopback accepted,
+    /// or a single manager.
+    Firewall(FirewallTest),
 }
 
 /// A query over the file system walk. Exactly one query, each `true` (or a list).
@@ -148,6 +151,26 @@ impl Names {
         }
         Ok(())
     }
+}
+
+/// The host firewall (nftables, netfilter-persistent, ufw, firewalld). Exactly one of
+/// `enabled: true`, `inbound_default: deny`, `loopback_accepted: true` and
+/// `single_manager: true`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FirewallTest {
+    /// `true`: a firewall manager starts at boot and loads an input filter chain.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+    /// `deny`: IPv4 and IPv6 packets no rule allows are dropped.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inbound_default: Option<String>,
+    /// `true`: every input chain that drops lets loopback traffic in first.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub loopback_accepted: Option<bool>,
+    /// `true`: at most one firewall manager loads rules at boot.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub single_manager: Option<bool>,
 }
 
 /// Time synchronisation across the NTP daemons Ward knows (chrony, systemd-timesyncd,
@@ -1465,6 +1488,25 @@ impl Test {
                 &Some(m.max_age_days.clone()),
                 problems,
             ),
+            Test::Firewall(f) => {
+                let given = [
+                    f.enabled == Some(true),
+                    f.inbound_default.as_deref() == Some("deny"),
+                    f.loopback_accepted == Some(true),
+                    f.single_manager == Some(true),
+                ];
+                let set = usize::from(f.enabled.is_some())
+                    + usize::from(f.inbound_default.is_some())
+                    + usize::from(f.loopback_accepted.is_some())
+                    + usize::from(f.single_manager.is_some());
+                if set != 1 || given.iter().filter(|g| **g).count() != 1 {
+                    problems.push(
+                        "firewall: give exactly one of `enabled: true`, `inbound_default: deny`, \
+                         `loopback_accepted: true`, `single_manager: true`"
+                            .into(),
+                    );
+                }
+            }
         }
     }
 

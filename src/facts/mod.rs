@@ -15,6 +15,7 @@ pub mod audit;
 mod audit_syscalls;
 pub mod clamav;
 pub mod files;
+pub mod firewall;
 pub mod keyvalue;
 pub mod limits;
 pub mod modprobe;

@@ -104,6 +104,7 @@ impl Registry {
         let _ = r.register(TimeSyncCollector);
         let _ = r.register(ClamAvCollector);
         let _ = r.register(AuditCollector);
+        let _ = r.register(FirewallCollector);
         let _ = r.register(FilesCollector);
         let _ = r.register(HomeDirsCollector);
         let _ = r.register(FilesystemWalkCollector::default());
@@ -347,6 +348,38 @@ impl Collector for OpenRcCollector {
     }
     fn collect(&self, root: &HostRoot, _: &Plan) -> Fact<Self::Output> {
         super::openrc::collect(root)
+    }
+}
+
+/// Firewall managers' inbound rules (nftables, iptables-persistent, ufw, firewalld) and,
+/// live, the ruleset nft lists.
+pub struct FirewallCollector;
+impl FactKind for super::firewall::Firewall {
+    const NAME: &'static str = "firewall";
+}
+impl Collector for FirewallCollector {
+    type Output = super::firewall::Firewall;
+    fn paths(&self) -> Vec<String> {
+        use super::firewall as f;
+        strings(&[
+            f::NFTABLES_CONF,
+            f::NFTABLES_CONF_RHEL,
+            f::NFTABLES_NFT_ALPINE,
+            "(nftables include files)",
+            f::RULES_V4,
+            f::RULES_V6,
+            f::UFW_CONF,
+            f::UFW_DEFAULT,
+            f::UFW_BEFORE,
+            f::UFW_BEFORE6,
+            f::FIREWALLD_CONF,
+            "/etc/firewalld/zones/*.xml",
+            "/usr/lib/firewalld/zones/*.xml",
+            "nft -j list ruleset (live host)",
+        ])
+    }
+    fn collect(&self, root: &HostRoot, _: &Plan) -> Fact<Self::Output> {
+        super::firewall::collect(root)
     }
 }
 
@@ -728,6 +761,6 @@ mod tests {
         sorted.sort();
         sorted.dedup();
         assert_eq!(sorted.len(), names.len(), "{names:?}");
-        assert_eq!(names.len(), 23);
+        assert_eq!(names.len(), 24);
     }
 }

@@ -33,6 +33,7 @@ pub(super) fn evaluate(test: &Test, inputs: super::Inputs) -> Verdict {
         Test::AuditRule(t) => audit::audit_rule(t, facts),
         Test::Auditd(t) => audit::auditd(t, facts),
         Test::Filesystem(t) => filesystem::filesystem(t, facts),
+        Test::Firewall(t) => firewall::firewall(t, facts),
         Test::All(_) | Test::Any(_) | Test::None(_) | Test::Not(_) => {
             crate::eval::evaluate_test_with(test, inputs)
         }
@@ -83,6 +84,7 @@ mod config;
 mod daemon_conf;
 mod files;
 mod filesystem;
+mod firewall;
 mod malware;
 mod modules;
 mod mounts;
