@@ -118,6 +118,12 @@ pub struct Rule {
     pub unconditional: bool,
     /// Accepts everything arriving on the loopback interface (`iif lo accept`).
     pub loopback_accept: bool,
+    /// Ward cannot tell whether the rule lets every packet through: an `accept` after
+    /// statements it does not know as matches (`meta mark set 1 accept` accepts all), or
+    /// a `jump`/`goto` to a chain it does not follow. A chain whose default depends on such
+    /// a rule has no known default.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub uncertain: bool,
 }
 
 impl InputChain {
@@ -127,16 +133,20 @@ impl InputChain {
     }
 
     /// The rule that ends the chain for every packet (an unconditional accept, drop or
-    /// reject), if any.
+    /// reject), or the first rule that may (see [`Rule::uncertain`]), if any.
     pub fn terminal(&self) -> Option<&Rule> {
         self.rules.iter().find(|r| {
-            r.unconditional && matches!(r.verdict.as_deref(), Some("accept" | "drop" | "reject"))
+            r.uncertain
+                || r.unconditional
+                    && matches!(r.verdict.as_deref(), Some("accept" | "drop" | "reject"))
         })
     }
 
-    /// What a packet matching no rule gets: `drop` or `accept`, and where that is decided.
+    /// What a packet matching no rule gets: `drop`, `accept`, or `unknown` (a rule Ward
+    /// cannot classify may accept everything first), and where that is decided.
     pub fn default_verdict(&self) -> (String, Origin) {
         match self.terminal() {
+            Some(r) if r.uncertain => ("unknown".into(), r.origin.clone()),
             Some(r) => (
                 match r.verdict.as_deref() {
                     Some("accept") => "accept".into(),
@@ -666,6 +676,13 @@ fn words(toks: &[Token]) -> Vec<String> {
         .collect()
 }
 
+/// Words that begin a match expression in an nft rule (the packet must fit it).
+const NFT_MATCHES: [&str; 30] = [
+    "iif", "iifname", "oif", "oifname", "iiftype", "ip", "ip6", "tcp", "udp", "udplite", "sctp",
+    "dccp", "th", "ct", "icmp", "icmpv6", "ether", "vlan", "arp", "fib", "socket", "rt", "pkttype",
+    "mark", "l4proto", "nfproto", "limit", "quota", "ah", "esp",
+];
+
 const VERDICTS: [&str; 8] = [
     "accept", "drop", "reject", "jump", "goto", "return", "queue", "continue",
 ];
@@ -712,12 +729,22 @@ fn nft_rule(origin: Origin, w: &[String]) -> Rule {
         && matches.len() == 2
         && matches!(matches[0], "iif" | "iifname")
         && unq(matches[1]) == "lo";
+    // A rule counts as conditional only when it starts with a match Ward knows and sets
+    // nothing; otherwise an accept (or a jump Ward does not follow) may take every packet.
+    let known_match = matches.first().is_some_and(|m| NFT_MATCHES.contains(m))
+        && !matches.iter().any(|m| *m == "set" || *m == "notrack");
+    let uncertain = match verdict.as_deref() {
+        Some("jump" | "goto") => !known_match,
+        Some("accept") => !matches.is_empty() && !known_match,
+        _ => false,
+    };
     Rule {
         origin,
         text,
         verdict,
         unconditional: matches.is_empty(),
         loopback_accept,
+        uncertain,
     }
 }
 
@@ -1171,12 +1198,16 @@ fn json_rule(origin: Origin, exprs: &[serde_json::Value]) -> Rule {
                     .is_none_or(|o| o == "==")
         };
     let text = cut(&serde_json::Value::Array(exprs.to_vec()).to_string());
+    // A jump or goto that matches nothing may hand every packet to a chain Ward does not
+    // follow.
+    let uncertain = matches.is_empty() && matches!(verdict.as_deref(), Some("jump" | "goto"));
     Rule {
         origin,
         text,
         verdict,
         unconditional: matches.is_empty(),
         loopback_accept,
+        uncertain,
     }
 }
 
@@ -1321,13 +1352,17 @@ fn iptables_save(
             && matches.len() == 2
             && matches!(matches[0].as_str(), "-i" | "--in-interface")
             && matches[1] == "lo";
+        let verdict = verdict.filter(|v| v != "log");
+        // An unconditional jump to a user chain may accept every packet there.
+        let uncertain = matches.is_empty() && verdict.as_deref() == Some("jump");
         c.rules.push(Rule {
             origin,
             text: cut(l),
             // LOG does not end the chain.
             unconditional: matches.is_empty(),
-            verdict: verdict.filter(|v| v != "log"),
+            verdict,
             loopback_accept,
+            uncertain,
         });
     }
     Ok(chain)
@@ -1542,6 +1577,7 @@ fn zone_chain(name: &str, target: &str, path: &str) -> Result<InputChain, String
             verdict: Some("accept".into()),
             unconditional: false,
             loopback_accept: true,
+            uncertain: false,
         }],
     })
 }

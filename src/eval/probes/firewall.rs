@@ -268,6 +268,36 @@ pub(super) fn firewall(t: &FirewallTest, facts: &Facts) -> Verdict {
             })
             .map(|(_, l)| *l)
             .collect();
+        // A family no chain is known to drop, where a chain's default hangs on a rule Ward
+        // cannot classify: unknown, never a pass or a plain fail.
+        let unknown: Vec<String> = families
+            .iter()
+            .filter(|(_, l)| open.contains(l))
+            .flat_map(|(f, _)| {
+                chains
+                    .iter()
+                    .filter(move |c| c.covers(f) && c.default_verdict().0 == "unknown")
+                    .map(|c| {
+                        format!(
+                            "{} {} {} ({})",
+                            c.family,
+                            c.table,
+                            c.name,
+                            c.default_verdict().1
+                        )
+                    })
+            })
+            .collect();
+        if !unknown.is_empty() {
+            return Verdict::with(
+                Outcome::Error,
+                format!(
+                    "cannot tell what the input chain does with unmatched packets: a rule at {} may accept every packet (a jump Ward does not follow, or statements it does not know before accept)",
+                    unknown.join(", ")
+                ),
+                evidence,
+            );
+        }
         return if open.is_empty() {
             Verdict::pass(
                 "inbound IPv4 and IPv6 packets no rule allows are dropped",
