@@ -58,14 +58,6 @@ impl PamFile {
             ..PamFile::default()
         }
     }
-
-    /// The reason libpam cannot use this file, if it cannot.
-    pub fn problem(&self) -> Option<String> {
-        if self.absent {
-            return Some("does not exist".into());
-        }
-        self.error.clone().or_else(|| self.aborted.clone())
-    }
 }
 
 /// One logical line, tokenised.
