@@ -61,6 +61,21 @@ fn outcomes(dir: &Path, ids: &[&str]) -> Vec<(String, Outcome, String)> {
         .collect()
 }
 
+/// The evidence of one check on `dir`, as JSON text.
+fn evidence(dir: &Path, id: &str) -> String {
+    let cat = Catalogue::builtin().unwrap();
+    let check = cat.checks.get(id).unwrap();
+    let plan = cat.plan([check]);
+    let facts = facts::collect(&HostRoot::new(dir).unwrap(), &plan);
+    let f = eval::evaluate_check(
+        check,
+        check.severity,
+        ward::catalogue::Selection::default().params_for(check),
+        &facts,
+    );
+    serde_json::to_string(&f.evidence).unwrap()
+}
+
 /// Every check reading /etc/passwd.
 const READS_PASSWD: [&str; 8] = [
     "accounts.uid-zero",
@@ -217,4 +232,62 @@ fn missing_login_defs_or_gshadow_elsewhere_still_fails() {
     for (id, outcome, reason) in outcomes(dir.path(), &PLATFORM_FILES) {
         assert_eq!(outcome, Outcome::Fail, "{id}: {reason}");
     }
+}
+
+/// pam_pwhistory reads pwhistory.conf only from Linux-PAM 1.5.3 (and RHEL 9's backport):
+/// Ward decides from the installed module file, which names the file when it reads it.
+#[test]
+fn pwhistory_conf_counts_only_when_the_installed_module_reads_it() {
+    let dir = hardened();
+    let d = dir.path();
+    fs::write(
+        d.join("etc/pam.d/common-password"),
+        "password requisite pam_pwquality.so retry=3\n\
+         password required pam_pwhistory.so use_authtok\n\
+         password [success=1 default=ignore] pam_unix.so obscure use_authtok yescrypt\n\
+         password requisite pam_deny.so\n\
+         password required pam_permit.so\n",
+    )
+    .unwrap();
+    fs::create_dir_all(d.join("etc/security")).unwrap();
+    fs::write(
+        d.join("etc/security/pwhistory.conf"),
+        "# history\n  Remember=3 # first wins\nremember 24\n",
+    )
+    .unwrap();
+    let mods = d.join("usr/lib/x86_64-linux-gnu/security");
+    fs::create_dir_all(&mods).unwrap();
+    for m in ["pam_permit", "pam_deny", "pam_unix", "pam_pwquality"] {
+        fs::write(mods.join(format!("{m}.so")), "stand-in").unwrap();
+    }
+    let id = ["accounts.password-history"];
+
+    // Linux-PAM 1.5.2's module never opens the file: the module's default of 10 applies.
+    fs::write(mods.join("pam_pwhistory.so"), "stand-in 1.5.2").unwrap();
+    let (_, outcome, reason) = outcomes(d, &id).remove(0);
+    assert_eq!(outcome, Outcome::Pass, "{reason}");
+
+    // 1.5.3 reads it, and its first `remember` line wins.
+    fs::write(
+        mods.join("pam_pwhistory.so"),
+        b"\x7fELF\0stand-in\0/etc/security/pwhistory.conf\0",
+    )
+    .unwrap();
+    let (_, outcome, reason) = outcomes(d, &id).remove(0);
+    assert_eq!(outcome, Outcome::Fail, "{reason}");
+    let evidence = evidence(d, id[0]);
+    assert!(
+        evidence.contains("remember = 3 (/etc/security/pwhistory.conf:2)"),
+        "{evidence}"
+    );
+
+    // An argument overrides the file.
+    let stack = fs::read_to_string(d.join("etc/pam.d/common-password")).unwrap();
+    fs::write(
+        d.join("etc/pam.d/common-password"),
+        stack.replace("pam_pwhistory.so use_authtok", "pam_pwhistory.so use_authtok remember=6"),
+    )
+    .unwrap();
+    let (_, outcome, reason) = outcomes(d, &id).remove(0);
+    assert_eq!(outcome, Outcome::Pass, "{reason}");
 }

@@ -65,11 +65,15 @@ pub(super) fn sshd(t: &SshdTest, facts: &Facts) -> Verdict {
                 "derived by Ward from AllowUsers, AllowGroups, DenyUsers and DenyGroups",
             )
         }
+        (None, SettingSource::Derived) if key == crate::facts::sshd::MFA => {
+            EvidenceSource::derived("derived by Ward from AuthenticationMethods")
+        }
         (None, SettingSource::Derived) => EvidenceSource::derived(
             "derived by Ward from ClientAliveInterval and ClientAliveCountMax",
         ),
     };
     let mut global = judge_value(&cmp, &key, &t.key, &setting.value, source);
+    explain_mfa(&mut global, &key, &cfg.settings);
     if setting.source == SettingSource::Default {
         // Say where the setting would go: nothing in the files sets it.
         global.evidence.push(Evidence::new(
@@ -112,6 +116,7 @@ pub(super) fn sshd(t: &SshdTest, facts: &Facts) -> Verdict {
                 &s.value,
                 EvidenceSource::origin(&origin),
             );
+            explain_mfa(&mut v, &key, &block.settings);
             if v.outcome == Outcome::Pass {
                 v.evidence.clear();
             }
@@ -123,6 +128,32 @@ pub(super) fn sshd(t: &SshdTest, facts: &Facts) -> Verdict {
 
 /// Judge one value as sshd reads it: a time keyword compared with a number is read in
 /// seconds as sshd's `convtime` reads it (`1m30s` is 90), the way `sshd -T` prints it.
+/// For Ward's derived [`crate::facts::sshd::MFA`], show the AuthenticationMethods value it
+/// was derived from.
+fn explain_mfa(
+    v: &mut Verdict,
+    key: &str,
+    settings: &std::collections::BTreeMap<String, crate::facts::sshd::Setting>,
+) {
+    if key != crate::facts::sshd::MFA {
+        return;
+    }
+    if let (Some(first), Some(methods)) =
+        (v.evidence.first_mut(), settings.get("authenticationmethods"))
+    {
+        first.observed = format!(
+            "AuthenticationMethods {:?}{}: {}",
+            methods.value,
+            if methods.source == SettingSource::Default {
+                " (OpenSSH's default)"
+            } else {
+                ""
+            },
+            first.observed
+        );
+    }
+}
+
 fn judge_value(
     cmp: &Compare,
     keyword: &str,

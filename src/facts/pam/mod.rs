@@ -41,6 +41,8 @@ pub const PAM_CONF: &str = "/etc/pam.conf";
 pub const PWQUALITY_CONF: &str = "/etc/security/pwquality.conf";
 /// pam_faillock's default configuration file.
 pub const FAILLOCK_CONF: &str = "/etc/security/faillock.conf";
+/// pam_pwhistory's default configuration file (Linux-PAM 1.5.3 and later).
+pub const PWHISTORY_CONF: &str = "/etc/security/pwhistory.conf";
 /// Where pam_unix reads ENCRYPT_METHOD.
 pub const LOGIN_DEFS: &str = "/etc/login.defs";
 
@@ -77,6 +79,15 @@ pub struct Pam {
     pub pwquality: Vec<ConfFile>,
     /// pam_faillock configuration files by path (the default one and any `conf=`).
     pub faillock: BTreeMap<String, ConfFile>,
+    /// Whether the installed pam_pwhistory reads `pwhistory.conf` (Linux-PAM 1.5.3 and later,
+    /// and RHEL 9's backport): decided from the module file itself, which names the file
+    /// only when it reads it. `None` when the module file was not found.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pwhistory_reads_conf: Option<bool>,
+    /// pam_pwhistory configuration files by path (the default one and any `conf=`), read
+    /// only when the module reads one.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub pwhistory: BTreeMap<String, ConfFile>,
     /// `ENCRYPT_METHOD` of `/etc/login.defs` as pam_unix reads it (first occurrence).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub encrypt_method: Option<Setting>,
@@ -197,12 +208,39 @@ pub fn collect(root: &HostRoot) -> Fact<Pam> {
             slot.insert(f);
         }
     }
+    out.pwhistory_reads_conf = out
+        .module_dir
+        .as_ref()
+        .and_then(|dir| module_reads(root, &format!("{dir}/pam_pwhistory.so"), b"pwhistory.conf"));
+    if out.pwhistory_reads_conf == Some(true) {
+        let mut paths = vec![PWHISTORY_CONF.to_string()];
+        for line in out.files.values().flat_map(|f| f.lines.iter()) {
+            if line.module_name().as_deref() == Some("pam_pwhistory") {
+                if let Some(p) = line.args.iter().filter_map(|a| a.strip_prefix("conf=")).next_back() {
+                    paths.push(p.to_string());
+                }
+            }
+        }
+        for p in paths {
+            if let std::collections::btree_map::Entry::Vacant(slot) = out.pwhistory.entry(p) {
+                let f = settings::read_pwhistory(root, slot.key());
+                slot.insert(f);
+            }
+        }
+    }
     match settings::search_key(root, LOGIN_DEFS, "ENCRYPT_METHOD") {
         Ok(v) => out.encrypt_method = v,
         Err(e) if e.is_not_found() => {}
         Err(e) => out.login_defs_error = Some(e.to_string()),
     }
     Fact::Collected { value: out }
+}
+
+/// Whether a module file holds `needle` (a configuration file name it opens): `None` when
+/// the file cannot be read. Module files are tens of kilobytes.
+fn module_reads(root: &HostRoot, path: &str, needle: &[u8]) -> Option<bool> {
+    let bytes = root.read(path).ok()?;
+    Some(memchr::memmem::find(&bytes, needle).is_some())
 }
 
 fn read_into(root: &HostRoot, path: &str, files: &mut BTreeMap<String, PamFile>) {

@@ -341,13 +341,18 @@ pub fn read_faillock(root: &HostRoot, path: &str, is_default: bool) -> ConfFile 
 /// equals `key` without case; its value after blanks and `=`.
 pub fn search_key(root: &HostRoot, path: &str, key: &str) -> Result<Option<Setting>, ReadError> {
     let bytes = root.read(path)?;
+    Ok(search_key_in(&bytes, path, key))
+}
+
+/// [`search_key`] on a file's bytes.
+pub fn search_key_in(bytes: &[u8], path: &str, key: &str) -> Option<Setting> {
     for (i, raw) in bytes.split(|&b| b == b'\n').enumerate() {
         let line = match raw.iter().position(|&b| b == b'#') {
             Some(h) => &raw[..h],
             None => raw,
         };
         let line = String::from_utf8_lossy(line);
-        let line = line.trim_start();
+        let line = line.trim_start_matches(|c: char| c.is_ascii_whitespace() || c == '\x0b');
         if line.is_empty() {
             continue;
         }
@@ -356,15 +361,63 @@ pub fn search_key(root: &HostRoot, path: &str, key: &str) -> Result<Option<Setti
             None => (line, ""),
         };
         if word.eq_ignore_ascii_case(key) {
-            let value = rest.trim_start_matches(|c: char| c.is_ascii_whitespace() || c == '=');
-            return Ok(Some(Setting {
+            let value = rest.trim_start_matches(|c: char| {
+                c.is_ascii_whitespace() || c == '\x0b' || c == '='
+            });
+            return Some(Setting {
                 key: key.to_string(),
                 value: value.to_string(),
                 origin: Origin::at(path.to_string(), i + 1),
-            }));
+            });
         }
     }
-    Ok(None)
+    None
+}
+
+/// The keys pam_pwhistory (Linux-PAM 1.5.3 and later) looks up in `pwhistory.conf`, each
+/// with `pam_modutil_search_key` (the first line naming it wins).
+pub const PWHISTORY_KEYS: [&str; 5] = ["debug", "enforce_for_root", "remember", "retry", "file"];
+
+/// Read a `pwhistory.conf` as pam_pwhistory reads it: each key it knows looked up on its
+/// own (first occurrence). A missing file leaves the defaults, as the module does.
+pub fn read_pwhistory(root: &HostRoot, path: &str) -> ConfFile {
+    let mut file = ConfFile {
+        path: path.to_string(),
+        ..ConfFile::default()
+    };
+    match root.read(path) {
+        Ok(bytes) => {
+            for key in PWHISTORY_KEYS {
+                if let Some(s) = search_key_in(&bytes, path, key) {
+                    file.settings.push(s);
+                }
+            }
+        }
+        Err(e) if e.is_not_found() => file.absent = true,
+        // fopen fails: the module keeps its defaults, but Ward cannot tell what the file
+        // would have set.
+        Err(e) => file.error = Some(e.to_string()),
+    }
+    file
+}
+
+/// C `sscanf(s, "%u", &unsigned)` stored into an `int`, as pam_pwhistory reads numbers
+/// from its configuration file: blanks, an optional sign, digits (none: `None`); the value
+/// wraps like `strtoul` then is cut to 32 bits.
+fn sscanf_u_as_int(s: &str) -> Option<i64> {
+    let t = s.trim_start_matches(|c: char| c.is_ascii_whitespace() || c == '\x0b');
+    let (neg, rest) = match t.as_bytes().first() {
+        Some(b'-') => (true, &t[1..]),
+        Some(b'+') => (false, &t[1..]),
+        _ => (false, t),
+    };
+    let digits: String = rest.chars().take_while(|c| c.is_ascii_digit()).collect();
+    if digits.is_empty() {
+        return None;
+    }
+    let n: u64 = digits.parse().unwrap_or(u64::MAX);
+    let n = if neg { n.wrapping_neg() } else { n };
+    Some(i64::from(n as u32 as i32))
 }
 
 /// A module line's effective settings: value and where it came from.
@@ -396,7 +449,12 @@ pub fn effective(pam: &Pam, line: &PamLine) -> Effective {
         Some("pam_pwquality") => pwquality(pam, line),
         Some("pam_faillock") => faillock(pam, line),
         Some("pam_unix") => unix(pam, line),
-        Some("pam_pwhistory") => pwhistory(line),
+        Some("pam_pwhistory") => pwhistory(pam, line),
+        Some("pam_google_authenticator") => {
+            second_factor(line, &["nullok"], "pam_google_authenticator")
+        }
+        Some("pam_u2f") => second_factor(line, &["nouserok"], "pam_u2f"),
+        Some("pam_oath") => second_factor(line, &["alwaysok", "no_usersfile_okay"], "pam_oath"),
         _ => generic(line),
     }
 }
@@ -687,7 +745,7 @@ fn unix(pam: &Pam, line: &PamLine) -> Effective {
     e
 }
 
-fn pwhistory(line: &PamLine) -> Effective {
+fn pwhistory(pam: &Pam, line: &PamLine) -> Effective {
     let mut e = Effective::default();
     e.values.insert(
         "remember".into(),
@@ -697,6 +755,54 @@ fn pwhistory(line: &PamLine) -> Effective {
         "enforce_for_root".into(),
         ("no".into(), "pam_pwhistory's default".into()),
     );
+    // Linux-PAM 1.5.3 (and RHEL 9's backport) read pwhistory.conf, or the file the last
+    // `conf=` argument names, before the arguments.
+    if pam.pwhistory_reads_conf == Some(true) {
+        let path = line
+            .args
+            .iter()
+            .filter_map(|a| a.strip_prefix("conf="))
+            .next_back()
+            .unwrap_or(super::PWHISTORY_CONF);
+        match pam.pwhistory.get(path) {
+            Some(f) => {
+                if let Some(err) = &f.error {
+                    e.notes.push(format!(
+                        "{path} cannot be read ({err}); pam_pwhistory keeps its defaults for \
+                         what it would set"
+                    ));
+                }
+                for s in &f.settings {
+                    let origin = s.origin.to_string();
+                    match s.key.as_str() {
+                        "enforce_for_root" => {
+                            e.values
+                                .insert("enforce_for_root".into(), ("yes".into(), origin));
+                        }
+                        "remember" | "retry" => match sscanf_u_as_int(&s.value) {
+                            Some(n) => {
+                                e.values.insert(s.key.clone(), (n.to_string(), origin));
+                            }
+                            None => e.notes.push(format!(
+                                "{origin}: {} {:?} is not a number; pam_pwhistory ignores it",
+                                s.key, s.value
+                            )),
+                        },
+                        _ => {
+                            e.values.insert(s.key.clone(), (s.value.clone(), origin));
+                        }
+                    }
+                }
+            }
+            None => e.notes.push(format!("{path} was not read")),
+        }
+    } else if pam.pwhistory_reads_conf.is_none() {
+        e.notes.push(
+            "the pam_pwhistory module file was not found, so whether it reads pwhistory.conf \
+             is unknown; only its arguments are judged"
+                .into(),
+        );
+    }
     let origin = arg_origin(line);
     for a in &line.args {
         if a.len() >= 9 && a[..9].eq_ignore_ascii_case("remember=") {
@@ -711,6 +817,21 @@ fn pwhistory(line: &PamLine) -> Effective {
             e.values
                 .insert(k.to_ascii_lowercase(), (v.to_string(), origin.clone()));
         }
+    }
+    e
+}
+
+/// Second-factor modules: the options that let an account through without a second
+/// factor are off unless the line sets them (`nullok` for pam_google_authenticator: an
+/// account without a secret file is ignored; `nouserok` for pam_u2f: an account without a
+/// registered key succeeds; `alwaysok` and `no_usersfile_okay` for pam_oath: success
+/// whatever happens, or when the users file is missing), so a probe can ask for them off.
+fn second_factor(line: &PamLine, options: &[&str], module: &str) -> Effective {
+    let mut e = generic(line);
+    for option in options {
+        e.values
+            .entry(option.to_string())
+            .or_insert_with(|| ("no".into(), format!("{module}'s default")));
     }
     e
 }
@@ -754,6 +875,25 @@ mod tests {
         );
         assert_eq!(split_setting(b"   # minlen = 3"), None);
         assert_eq!(split_setting(b""), None);
+    }
+
+    #[test]
+    fn pwhistory_numbers_as_sscanf_reads_them() {
+        assert_eq!(sscanf_u_as_int(" 24\r"), Some(24));
+        assert_eq!(sscanf_u_as_int("+5x"), Some(5));
+        assert_eq!(sscanf_u_as_int("-1"), Some(-1));
+        assert_eq!(sscanf_u_as_int("4294967301"), Some(5));
+        assert_eq!(sscanf_u_as_int("x5"), None);
+        assert_eq!(sscanf_u_as_int(""), None);
+    }
+
+    #[test]
+    fn search_key_takes_the_first_line_naming_the_key() {
+        let text = b"# remember 1\n\tREMEMBER= =7 # c\nremember 9\nremembered 2\n";
+        let s = search_key_in(text, "/f", "remember").unwrap();
+        assert_eq!((s.value.as_str(), s.origin.to_string()), ("7 ", "/f:2".to_string()));
+        assert!(search_key_in(b"enforce_for_root\n", "/f", "enforce_for_root").is_some());
+        assert!(search_key_in(b"rememberx 3\n", "/f", "remember").is_none());
     }
 
     #[test]

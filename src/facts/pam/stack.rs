@@ -599,6 +599,18 @@ fn outcomes(h: &Handler, kind: PamType, pam: &Pam) -> Vec<usize> {
         "pam_unix" => (0..code::INCOMPLETE)
             .filter(|c| *c != code::IGNORE)
             .collect(),
+        // Second factors return ignore (or success) for an account without an enrolled
+        // factor only under their bypass options (`nullok`, `nouserok`, `alwaysok`,
+        // `no_usersfile_okay`); without them, success or a failure.
+        "pam_google_authenticator" | "pam_u2f" | "pam_oath" => {
+            let e = super::settings::effective(pam, line);
+            let bypass = ["nullok", "nouserok", "alwaysok", "no_usersfile_okay"]
+                .iter()
+                .any(|o| e.get(o).is_some_and(|(v, _)| v != "no"));
+            (0..code::INCOMPLETE)
+                .filter(|c| bypass || *c != code::IGNORE)
+                .collect()
+        }
         _ => (0..code::INCOMPLETE).collect(),
     }
 }

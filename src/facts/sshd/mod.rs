@@ -118,6 +118,13 @@ pub const CLIENT_ALIVE_TIMEOUT: &str = "ward:clientalivetimeout";
 /// that authenticates.
 pub const ACCESS_LISTS: &str = "ward:accesslists";
 
+/// Ward's derived setting: whether `AuthenticationMethods` makes every login use a second
+/// factor. `key-and-second` when every chain pairs `publickey` (or `hostbased`) with another
+/// method; `keyboard-interactive` when every chain includes `keyboard-interactive` (a second
+/// factor only if sshd's PAM stack enforces one) but some chain lacks a key; `none` when some
+/// chain (or the default `any`) lets one method alone log in.
+pub const MFA: &str = "ward:mfa";
+
 /// The effective sshd configuration of a host.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SshdConfig {
@@ -274,6 +281,7 @@ pub fn collect(root: &HostRoot) -> Fact<SshdConfig> {
     mirror_renamed(&mut cfg);
     derive_client_alive_timeout(&mut cfg);
     derive_access_lists(&mut cfg);
+    derive_mfa(&mut cfg);
     Fact::Collected { value: cfg }
 }
 
@@ -346,6 +354,62 @@ fn derive_access_lists(cfg: &mut SshdConfig) {
             origin,
         },
     );
+}
+
+/// How an `AuthenticationMethods` value combines methods (see [`MFA`]): each
+/// space-separated chain lists comma-separated methods, all required; a method may carry a
+/// `:submethod` (`keyboard-interactive:pam`).
+pub fn mfa_of(authentication_methods: &str) -> &'static str {
+    let chains: Vec<Vec<&str>> = authentication_methods
+        .split_ascii_whitespace()
+        .map(|chain| {
+            chain
+                .split(',')
+                .map(|m| m.split(':').next().unwrap_or(m))
+                .filter(|m| !m.is_empty())
+                .collect()
+        })
+        .collect();
+    if chains.is_empty() || chains.iter().any(|c| c.contains(&"any")) {
+        return "none";
+    }
+    let keyed = |c: &Vec<&str>| {
+        c.iter().any(|m| matches!(*m, "publickey" | "hostbased"))
+            && c
+                .iter()
+                .any(|m| !matches!(*m, "publickey" | "hostbased" | "none"))
+    };
+    if chains.iter().all(keyed) {
+        "key-and-second"
+    } else if chains.iter().all(|c| c.contains(&"keyboard-interactive")) {
+        "keyboard-interactive"
+    } else {
+        "none"
+    }
+}
+
+/// Add [`MFA`] globally and to every `Match` block that sets `AuthenticationMethods`.
+fn derive_mfa(cfg: &mut SshdConfig) {
+    fn derived(s: &Setting) -> Setting {
+        Setting {
+            value: mfa_of(&s.value).to_string(),
+            source: SettingSource::Derived,
+            origin: s
+                .origin
+                .clone()
+                .or_else(|| Some(super::Origin::file(MAIN_CONFIG))),
+        }
+    }
+    if let Some(s) = cfg.settings.get("authenticationmethods") {
+        let d = derived(s);
+        cfg.settings.insert(MFA.to_string(), d);
+    }
+    for block in &mut cfg.match_blocks {
+        if let Some(s) = block.settings.get("authenticationmethods") {
+            let d = derived(s);
+            block.settings.insert(MFA.to_string(), d);
+        }
+    }
 }
 
 /// Add [`CLIENT_ALIVE_TIMEOUT`] globally and to every `Match` block that sets either input.

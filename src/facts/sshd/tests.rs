@@ -800,3 +800,25 @@ proptest::proptest! {
         }
     }
 }
+
+#[test]
+fn authentication_methods_read_as_chains_for_mfa() {
+    use super::mfa_of;
+    assert_eq!(mfa_of("any"), "none");
+    assert_eq!(mfa_of("publickey"), "none");
+    assert_eq!(mfa_of("publickey,password"), "key-and-second");
+    assert_eq!(
+        mfa_of("publickey,keyboard-interactive:pam hostbased,password"),
+        "key-and-second"
+    );
+    // One chain with a key alone is enough to log in with one factor.
+    assert_eq!(mfa_of("publickey,password publickey"), "none");
+    // Two keys are one kind of factor.
+    assert_eq!(mfa_of("publickey,publickey"), "none");
+    assert_eq!(
+        mfa_of("keyboard-interactive publickey,keyboard-interactive"),
+        "keyboard-interactive"
+    );
+    assert_eq!(mfa_of("password,keyboard-interactive"), "keyboard-interactive");
+    assert_eq!(mfa_of("password"), "none");
+}
