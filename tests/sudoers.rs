@@ -198,3 +198,206 @@ fn tricky_policies_agree_with_sudo() {
         ],
     );
 }
+
+/// One case for sudo itself: files under /etc (relative path, text, mode, uid, gid).
+type Files<'a> = &'a [(&'a str, &'a str, u32, u32, u32)];
+
+/// What sudo makes of the policy for user `daemon`: `None` when it refuses the policy,
+/// else every command daemon may run with whether it needs no password, from `sudo -ll -U`.
+/// The case's files are bind-mounted over /etc/sudoers and /etc/sudoers.d in a private
+/// mount namespace (`unshare -m`), so the machine's own policy is untouched.
+fn sudo_l(dir: &Path) -> (Option<Vec<(String, bool)>>, String) {
+    let script = format!(
+        "mount --bind {d}/etc/sudoers /etc/sudoers && mount --bind {d}/etc/sudoers.d /etc/sudoers.d && sudo -ll -U daemon",
+        d = dir.display()
+    );
+    let out = Command::new("unshare")
+        .args(["-m", "--propagation", "private", "sh", "-c", &script])
+        .output()
+        .expect("unshare (util-linux) must be installed");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(
+        !stderr.contains("not found") && !stderr.contains("Operation not permitted"),
+        "sudo, unshare and root are needed: {stderr}"
+    );
+    if !out.status.success() {
+        return (None, stderr);
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut cmds = Vec::new();
+    for entry in text.split("Sudoers entry:").skip(1) {
+        let nopasswd = entry
+            .lines()
+            .any(|l| l.trim().starts_with("Options:") && l.contains("!authenticate"));
+        let mut in_cmds = false;
+        for l in entry.lines() {
+            if l.trim() == "Commands:" {
+                in_cmds = true;
+            } else if in_cmds && l.starts_with('\t') {
+                cmds.push((l.trim().to_string(), nopasswd));
+            } else if in_cmds {
+                in_cmds = false;
+            }
+        }
+    }
+    cmds.sort();
+    (Some(cmds), stderr)
+}
+
+/// Ward's view of the same: `None` when sudo would refuse the policy, else daemon's
+/// commands (specifications naming `daemon` or `ALL` with host `ALL`); and the file:line of
+/// every line Ward reports as a problem.
+fn ward_l(dir: &Path) -> (Option<Vec<(String, bool)>>, Vec<String>) {
+    let root = HostRoot::new(dir).unwrap();
+    let s = match collect(&root, "testhost", Some("1.9.13p3-1+deb12u1".into())) {
+        Fact::Collected { value } => value,
+        Fact::Error { reason, .. } => panic!("{reason}"),
+    };
+    let problems: Vec<String> = s.problems.iter().map(|p| p.origin.to_string()).collect();
+    if s.refused.is_some() {
+        return (None, problems);
+    }
+    let mut cmds: Vec<(String, bool)> = s
+        .specs
+        .iter()
+        .filter(|sp| {
+            sp.users
+                .split(',')
+                .map(str::trim)
+                .any(|u| u == "daemon" || u == "ALL")
+        })
+        .flat_map(|sp| sp.sections.iter())
+        .filter(|(hosts, _)| hosts.trim() == "ALL")
+        .flat_map(|(_, c)| c.iter())
+        .map(|c| (c.command.clone(), c.nopasswd()))
+        .collect();
+    cmds.sort();
+    (Some(cmds), problems)
+}
+
+fn write_case(files: Files) -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(tmp.path().join("etc/sudoers.d")).unwrap();
+    for (rel, text, mode, uid, gid) in files {
+        let p = tmp.path().join("etc").join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, text).unwrap();
+        std::os::unix::fs::chown(&p, Some(*uid), Some(*gid)).unwrap();
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(*mode)).unwrap();
+    }
+    // tempdir() is 0700: sudo needs to reach the files as root only, which it does.
+    tmp
+}
+
+/// `visudo -c` on the case: whether it reports a syntax error.
+fn visudo_parse_error(dir: &Path) -> bool {
+    let script = format!(
+        "mount --bind {d}/etc/sudoers /etc/sudoers && mount --bind {d}/etc/sudoers.d /etc/sudoers.d && visudo -c",
+        d = dir.display()
+    );
+    let out = Command::new("unshare")
+        .args(["-m", "--propagation", "private", "sh", "-c", &script])
+        .output()
+        .expect("unshare must be installed");
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    all.contains("syntax error") || all.contains("parse error")
+}
+
+/// Policies judged by sudo itself (`sudo -ll -U daemon`, `visudo -c`) with the machine's
+/// own sudo, its ownership and mode rules included: which files it reads, skips or refuses
+/// and which commands run without a password must be Ward's.
+#[test]
+fn policies_agree_with_sudo_l_and_visudo() {
+    assert_eq!(
+        nix_euid(),
+        0,
+        "this test needs root (unshare -m, chown); CI runs it as root"
+    );
+    let main = "Defaults env_reset\nroot ALL=(ALL:ALL) ALL\n@includedir /etc/sudoers.d\n";
+    let cases: Vec<(&str, Vec<(&str, &str, u32, u32, u32)>)> = vec![
+        (
+            "includedir: names with a dot or ~ skipped, tags inherited then reset",
+            vec![
+                ("sudoers", main, 0o440, 0, 0),
+                ("sudoers.d/10-ops", "daemon ALL=(root) NOPASSWD: /usr/bin/systemctl restart nginx, /usr/bin/journalctl, PASSWD: /bin/cat\n", 0o440, 0, 0),
+                ("sudoers.d/20-x.conf", "daemon ALL=(ALL) NOPASSWD: /bin/dot\n", 0o440, 0, 0),
+                ("sudoers.d/30-x~", "daemon ALL=(ALL) NOPASSWD: /bin/tilde\n", 0o440, 0, 0),
+            ],
+        ),
+        (
+            "includedir: world-writable, foreign-owned and foreign-group-writable files skipped; root group-writable read",
+            vec![
+                ("sudoers", main, 0o440, 0, 0),
+                ("sudoers.d/10-ww", "daemon ALL=(ALL) NOPASSWD: /bin/world\n", 0o446, 0, 0),
+                ("sudoers.d/20-owner", "daemon ALL=(ALL) NOPASSWD: /bin/owner\n", 0o440, 1, 0),
+                ("sudoers.d/30-grp", "daemon ALL=(ALL) NOPASSWD: /bin/group\n", 0o460, 0, 1),
+                ("sudoers.d/40-rootgrp", "daemon ALL=(ALL) NOPASSWD: /bin/rootgroup\n", 0o460, 0, 0),
+                ("sudoers.d/50-ok", "daemon ALL=(ALL) /bin/ok\n", 0o640, 0, 0),
+            ],
+        ),
+        (
+            "@include of a world-writable file: sudo refuses the policy",
+            vec![
+                ("sudoers", "root ALL=(ALL:ALL) ALL\n@include /etc/sudoers.d/inc\n", 0o440, 0, 0),
+                ("sudoers.d/inc", "daemon ALL=(ALL) NOPASSWD: ALL\n", 0o666, 0, 0),
+            ],
+        ),
+        (
+            "@include of a missing file: sudo refuses the policy",
+            vec![("sudoers", "root ALL=(ALL:ALL) ALL\n@include /etc/sudoers.d/missing\n", 0o440, 0, 0)],
+        ),
+        (
+            "relative @include, continuation, ALL users, PASSWD then NOPASSWD",
+            vec![
+                ("sudoers", "root ALL=(ALL:ALL) ALL\n@include sudoers.d/local\n", 0o440, 0, 0),
+                ("sudoers.d/local", "ALL ALL=(root) PASSWD: /bin/a, \\\n   NOPASSWD: /bin/b\n#includedir /etc/sudoers.d/none\n", 0o440, 0, 0),
+            ],
+        ),
+        (
+            "a world-writable /etc/sudoers: sudo refuses everything",
+            vec![("sudoers", "daemon ALL=(ALL) NOPASSWD: ALL\n", 0o666, 0, 0)],
+        ),
+        (
+            "syntax error in an included file: sudo 1.9 drops that entry and keeps the rest",
+            vec![
+                ("sudoers", main, 0o440, 0, 0),
+                ("sudoers.d/10-bad", "daemon ALL=(ALL NOPASSWD: /bin/x\n", 0o440, 0, 0),
+                ("sudoers.d/20-good", "daemon ALL=(ALL) NOPASSWD: /bin/y\n", 0o440, 0, 0),
+            ],
+        ),
+    ];
+    for (label, files) in cases {
+        let dir = write_case(&files);
+        let (sudo, stderr) = sudo_l(dir.path());
+        let (ward, problems) = ward_l(dir.path());
+        if label.contains("syntax error") {
+            // Ward cannot interpret the entry sudo drops: it names the line (its checks are
+            // then `error`, never judged without it) and reads the rest as sudo does.
+            assert!(visudo_parse_error(dir.path()), "{label}: visudo -c found no error");
+            assert!(stderr.contains("10-bad:1"), "{label}: {stderr}");
+            assert_eq!(problems, ["/etc/sudoers.d/10-bad:1"], "{label}");
+            let good = ward.map(|c| {
+                c.into_iter()
+                    .filter(|(cmd, _)| cmd != "/bin/x")
+                    .collect::<Vec<_>>()
+            });
+            assert_eq!(good, sudo, "{label}");
+        } else {
+            assert!(problems.is_empty(), "{label}: {problems:?}");
+            assert_eq!(ward, sudo, "{label} (sudo said: {stderr})");
+            if sudo.is_some() {
+                assert!(!visudo_parse_error(dir.path()), "{label}: visudo -c found a syntax error");
+            }
+        }
+    }
+}
+
+fn nix_euid() -> u32 {
+    std::fs::metadata("/proc/self")
+        .map(|m| std::os::unix::fs::MetadataExt::uid(&m))
+        .unwrap_or(u32::MAX)
+}

@@ -4,7 +4,8 @@
 //!
 //! Files: `/etc/sudoers`, then what it includes, in place: `@include`/`#include` (a
 //! relative path is taken from the including file's directory; `%h` is the short host
-//! name; a file that cannot be opened or is insecure makes sudo refuse the whole policy)
+//! name; a file that cannot be opened or is insecure is skipped with a warning and the
+//! rest of the policy stays in force; only an insecure `/etc/sudoers` makes sudo refuse)
 //! and `@includedir`/`#includedir` (`#` forms only at the very start of a line; a missing
 //! or insecure directory is ignored; entries whose name contains `.` or ends in `~`, and
 //! entries that are not regular files, are skipped; the rest are read in byte order, and
@@ -252,17 +253,21 @@ impl Reader<'_> {
             return Ok(());
         }
         if let Some(why) = insecure(self.root, path, FileKind::File) {
-            if let Ok(m) = self.root.metadata(path) {
-                if m.kind == FileKind::File {
-                    self.out.files.push(PolicyFile {
-                        path: path.to_string(),
-                        skipped: Some(why.clone()),
-                    });
-                    self.out.refused = Some(format!("sudo refuses {why}"));
-                    return Ok(());
-                }
+            if depth == 0 {
+                // No valid sudoers source: sudo refuses to run anything.
+                self.out.files.push(PolicyFile {
+                    path: path.to_string(),
+                    skipped: Some(why.clone()),
+                });
+                self.out.refused = Some(format!("sudo refuses {why}"));
+            } else {
+                // An included file sudo cannot use is skipped with a warning; the rest of
+                // the policy stays in force (sudo 1.9.13).
+                self.out.files.push(PolicyFile {
+                    path: path.to_string(),
+                    skipped: Some(format!("{why}; sudo warns and skips it")),
+                });
             }
-            self.out.refused = Some(format!("sudo cannot open {path}: {why}"));
             return Ok(());
         }
         let text = self.root.read_lossy(path)?;
@@ -279,11 +284,13 @@ impl Reader<'_> {
                 } else {
                     match self.root.metadata(&target) {
                         Ok(_) => self.file(&target, depth + 1)?,
-                        Err(e) => {
-                            self.out.refused = Some(format!(
-                                "{origin}: sudo cannot open the included {target}: {e}"
-                            ));
-                        }
+                        Err(e) => self.out.files.push(PolicyFile {
+                            path: target.clone(),
+                            skipped: Some(format!(
+                                "included at {origin} but cannot be opened ({e}); sudo warns \
+                                 and skips it"
+                            )),
+                        }),
                     }
                 }
                 continue;
