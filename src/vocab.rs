@@ -15,6 +15,9 @@ pub enum Format {
     Spaces,
     /// `key = value` (pwquality.conf, faillock.conf, INI-like files without sections).
     Equals,
+    /// `KEY=VALUE` exactly as shadow's useradd reads `/etc/default/useradd`: the line must
+    /// start with the key and `=`, and the value is the rest of the line, blanks included.
+    Useradd,
 }
 
 /// Password hashing schemes, from the hash prefix (crypt(5)).

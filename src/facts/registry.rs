@@ -556,7 +556,7 @@ impl Collector for LoginDefsCollector {
         strings(&["/etc/login.defs"])
     }
     fn collect(&self, root: &HostRoot, _: &Plan) -> Fact<LoginDefs> {
-        match keyvalue::read_all(root, "/etc/login.defs", keyvalue::Format::Spaces) {
+        match keyvalue::read_login_defs(root, "/etc/login.defs") {
             Ok(kv) => Fact::Collected {
                 value: LoginDefs(kv),
             },

@@ -14,18 +14,37 @@ use crate::facts::{Fact, Facts};
 enum Reader {
     /// As written.
     Plain,
-    /// shadow's `getdef.c` (4.13, Debian 12): leading blanks and double quotes skipped,
-    /// the value cut at the next double quote (`UMASK "027"` is 027).
-    LoginDefs,
+    /// As shadow's tools read it: the file was parsed as they parse it (login.defs' quotes
+    /// already removed), and the password ages and INACTIVE are numbers as `getlong` reads
+    /// them.
+    Shadow,
 }
 
-fn read_value(reader: Reader, raw: &str) -> &str {
-    match reader {
-        Reader::Plain => raw,
-        Reader::LoginDefs => {
-            let v = raw.trim_start_matches([' ', '\t', '"']);
-            v.split('"').next().unwrap_or(v)
-        }
+/// The settings whose numbers shadow's tools read with `getlong` and replace by -1 (no
+/// limit, never) when they cannot: login.defs' password ages (`getdef_num(…, -1)`) and
+/// useradd's INACTIVE.
+const SHADOW_NUMBERS: [&str; 4] = ["PASS_MAX_DAYS", "PASS_MIN_DAYS", "PASS_WARN_AGE", "INACTIVE"];
+
+/// A number shadow's tools read as something else than its decimal text shows: the value
+/// they use and why (`None` when the text is what they use, or the key is not one of
+/// [`SHADOW_NUMBERS`]).
+fn shadow_reading(key: &str, value: &str) -> Option<(String, String)> {
+    if !SHADOW_NUMBERS.contains(&key) {
+        return None;
+    }
+    match crate::facts::keyvalue::shadow_number(value) {
+        Some(n) if n.to_string() == value => None,
+        Some(n) => Some((
+            n.to_string(),
+            format!("{value:?}, which shadow's tools read as {n} (strtol with base 0: a leading 0 is octal)"),
+        )),
+        None => Some((
+            "-1".to_string(),
+            format!(
+                "{value:?}, which shadow's tools cannot read as a number (nothing may follow it; \
+                 a leading 0 is octal): they use -1, no limit"
+            ),
+        )),
     }
 }
 
@@ -49,12 +68,17 @@ fn key_value(
     }
     match kv.effective(key) {
         Some((raw, origin)) => {
-            let value = read_value(reader, raw);
+            let numeric = cmp.at_least.is_some() || cmp.at_most.is_some();
+            let shadow = (reader == Reader::Shadow && numeric)
+                .then(|| shadow_reading(key, raw))
+                .flatten();
+            let (value, note) = match &shadow {
+                Some((v, why)) => (v.as_str(), Some(why.clone())),
+                None => (raw, None),
+            };
             let mut v = judge(cmp, key, value, EvidenceSource::origin(&origin));
-            if value != raw {
-                if let Some(first) = v.evidence.first_mut() {
-                    first.observed = format!("{raw:?}, which shadow's tools read as {value}");
-                }
+            if let (Some(first), Some(note)) = (v.evidence.first_mut(), note) {
+                first.observed = note;
             }
             v
         }
@@ -79,7 +103,12 @@ pub(super) fn config(t: &ConfigTest, facts: &Facts) -> Verdict {
         return not_collected(&format!("{} {}", t.path, t.key));
     };
     let kv = collected!(&fact.result, path_source(&t.path));
-    key_value(kv, &t.key, &t.compare(), t.when_missing, Reader::Plain)
+    let reader = if t.format == crate::facts::keyvalue::Format::Useradd {
+        Reader::Shadow
+    } else {
+        Reader::Plain
+    };
+    key_value(kv, &t.key, &t.compare(), t.when_missing, reader)
 }
 
 pub(super) fn login_defs(t: &KeyTest, facts: &Facts) -> Verdict {
@@ -89,6 +118,6 @@ pub(super) fn login_defs(t: &KeyTest, facts: &Facts) -> Verdict {
         &t.key,
         &t.compare(),
         t.when_missing,
-        Reader::LoginDefs,
+        Reader::Shadow,
     )
 }
