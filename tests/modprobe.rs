@@ -167,3 +167,97 @@ fn directories_named_conf_are_skipped_and_hide_nothing() {
         );
     }
 }
+
+/// `modprobe -n -v` (a dry run) says what loading each module by name would run: an
+/// `install` command or `insmod`. Against a module tree of stand-in files indexed by the
+/// real `depmod`, Ward's choice of install command for every module the catalogue
+/// disables must be kmod's (patterns, the first match winning, dashes, continuations,
+/// blacklist alone not stopping a load by name).
+#[test]
+fn modprobe_dry_run_runs_the_install_command_ward_names() {
+    if !Path::new(MODPROBE).exists() {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "CI=true but {MODPROBE} is absent: the modprobe dry-run test did not run"
+        );
+        #[allow(clippy::print_stderr)]
+        {
+            eprintln!("modprobe dry-run test NOT RUN: {MODPROBE} is absent");
+        }
+        return;
+    }
+    let modules = [
+        "cramfs",
+        "freevxfs",
+        "hfs",
+        "hfsplus",
+        "jffs2",
+        "squashfs",
+        "udf",
+        "usb_storage",
+        "dccp",
+        "sctp",
+        "rds",
+        "tipc",
+    ];
+    let t = tempfile::tempdir().unwrap();
+    let r = t.path();
+    let version = "6.1.0-ward";
+    let kdir = format!("/lib/modules/{version}");
+    let mut dep = String::new();
+    for m in modules {
+        write(r, &format!("{kdir}/kernel/x/{m}.ko"), b"stand-in");
+        dep.push_str(&format!("kernel/x/{m}.ko:\n"));
+    }
+    write(r, &format!("{kdir}/modules.dep"), dep.as_bytes());
+    let depmod = Command::new("/usr/sbin/depmod")
+        .arg("-b")
+        .arg(r)
+        .arg(version)
+        .output()
+        .expect("depmod (kmod) must be installed");
+    assert!(
+        r.join(&kdir[1..]).join("modules.dep.bin").exists(),
+        "depmod wrote no index: {}",
+        String::from_utf8_lossy(&depmod.stderr)
+    );
+    write(
+        r,
+        "/etc/modprobe.d/10-cis.conf",
+        b"install cram* /bin/true\ninstall udf /bin/false\ninstall udf /bin/true\n\
+          install usb-storage \\\n /bin/false\nblacklist squashfs\ninstall hfs[p]lus /bin/false\n\
+          install free?xfs /usr/bin/logger -t blocked\n",
+    );
+    write(
+        r,
+        "/usr/lib/modprobe.d/50-vendor.conf",
+        b"install dccp /bin/true\ninstall sctp /sbin/modprobe --ignore-install sctp\n",
+    );
+    write(r, "/etc/modprobe.d/20-more.conf", b"install tipc /bin/false\ninstall rds /bin/false\n");
+    let m = ward(r);
+    for name in modules {
+        let mut cmd = Command::new(MODPROBE);
+        cmd.args(["-n", "-v", "-d"]).arg(r).args(["-S", version]);
+        for d in modprobe::DIRS {
+            cmd.arg("-C").arg(r.join(d.trim_start_matches('/')));
+        }
+        let out = cmd.arg(name).output().unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let first = stdout.lines().next().unwrap_or_default().trim_end().to_string();
+        let kmod = if let Some(c) = first.strip_prefix("install ") {
+            format!("install {}", c.trim())
+        } else if first.starts_with("insmod ") {
+            "insmod".to_string()
+        } else {
+            panic!(
+                "{name}: modprobe -n -v said {stdout:?} {:?}",
+                String::from_utf8_lossy(&out.stderr)
+            )
+        };
+        let ours = match m.install_for(name) {
+            Some(d) => format!("install {}", d.command.as_deref().unwrap_or("").trim()),
+            None => "insmod".to_string(),
+        };
+        assert_eq!(ours, kmod, "{name}");
+    }
+}

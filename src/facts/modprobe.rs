@@ -85,6 +85,18 @@ pub struct Modprobe {
     pub loaded: Option<Vec<String>>,
 }
 
+impl Modprobe {
+    /// The `install` entry modprobe runs for a module (name normalised): the first whose
+    /// pattern matches it, as kmod's `fnmatch` lookup does.
+    pub fn install_for(&self, name: &str) -> Option<&Directive> {
+        self.installs.iter().find(|d| {
+            glob::Pattern::new(&d.module)
+                .map(|p| p.matches(name))
+                .unwrap_or(d.module == name)
+        })
+    }
+}
+
 /// `-` as `_` outside `[...]`, as kmod's `underscores`; `None` for a name kmod refuses
 /// (a `]` without its `[`, an unclosed `[`).
 pub fn normalise(name: &str) -> Option<String> {

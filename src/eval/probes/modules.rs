@@ -133,11 +133,7 @@ fn disabled(name: &str, m: &Modprobe) -> Verdict {
         );
     }
     // modprobe runs the command of the first install entry whose pattern matches.
-    let install = m.installs.iter().find(|d| {
-        glob::Pattern::new(&d.module)
-            .map(|p| p.matches(name))
-            .unwrap_or(d.module == name)
-    });
+    let install = m.install_for(name);
     if let Some(d) = install {
         let command = d.command.as_deref().unwrap_or("");
         let ev = vec![Evidence::new(
