@@ -126,3 +126,56 @@ fn a_bundle_without_a_collector_says_so() {
         })
     ));
 }
+
+/// Twice the issue.net line count, read from the issue_net collector's output.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Doubled(usize);
+
+impl FactKind for Doubled {
+    const NAME: &'static str = "doubled";
+}
+
+struct DoubledCollector;
+
+impl Collector for DoubledCollector {
+    type Output = Doubled;
+    fn paths(&self) -> Vec<String> {
+        vec![]
+    }
+    fn needs(&self) -> &'static [&'static str] {
+        &["issue_net"]
+    }
+    fn collect(&self, _root: &HostRoot, _plan: &Plan) -> Fact<Doubled> {
+        Fact::Error {
+            reason: "needs issue_net".into(),
+            permission_denied: false,
+        }
+    }
+    fn collect_after(&self, _root: &HostRoot, _plan: &Plan, earlier: &Facts) -> Fact<Doubled> {
+        match earlier.get::<IssueNet>() {
+            Some(i) => Fact::Collected {
+                value: Doubled(i.lines * 2),
+            },
+            None => self.collect(_root, _plan),
+        }
+    }
+}
+
+/// Collectors run side by side, but one that needs another's output runs after it, even
+/// when registered first; the bundle lists collectors in registration order.
+#[test]
+fn a_collector_runs_after_the_outputs_it_needs() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("etc")).unwrap();
+    std::fs::write(dir.path().join("etc/issue.net"), "a\nb\nc\n").unwrap();
+    let root = HostRoot::new(dir.path()).unwrap();
+    let mut registry = Registry::empty();
+    registry.register(DoubledCollector).unwrap();
+    registry.register(IssueNetCollector).unwrap();
+    for _ in 0..20 {
+        let facts = registry.collect(&root, &Plan::default());
+        assert_eq!(facts.get::<Doubled>(), Some(&Doubled(6)));
+        let names: Vec<&str> = facts.collectors.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["doubled", "issue_net"]);
+    }
+}

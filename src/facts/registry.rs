@@ -39,14 +39,31 @@ pub trait Collector: Send + Sync + 'static {
         let _ = earlier;
         self.collect(root, plan)
     }
+
+    /// The outputs (by name) [`Collector::collect_after`] reads: the registry runs this
+    /// collector after them. Collectors whose needs are met run side by side.
+    fn needs(&self) -> &'static [&'static str] {
+        &[]
+    }
+
+    /// A collector that takes much longer than the others (a whole-tree walk, a 50 MB
+    /// package index): started first when collectors run side by side.
+    fn slow(&self) -> bool {
+        false
+    }
 }
+
+/// A collector's output, ready to be stored.
+type Produced = Box<dyn FnOnce(&mut Facts) + Send>;
 
 /// A registered collector with its type erased.
 trait Erased: Send + Sync {
     fn name(&self) -> &'static str;
     fn paths(&self) -> Vec<String>;
     fn live_only(&self) -> bool;
-    fn run(&self, root: &HostRoot, plan: &Plan, facts: &mut Facts);
+    fn needs(&self) -> &'static [&'static str];
+    fn slow(&self) -> bool;
+    fn produce(&self, root: &HostRoot, plan: &Plan, earlier: &Facts) -> Produced;
 }
 
 impl<C: Collector> Erased for C {
@@ -59,9 +76,15 @@ impl<C: Collector> Erased for C {
     fn live_only(&self) -> bool {
         Collector::live_only(self)
     }
-    fn run(&self, root: &HostRoot, plan: &Plan, facts: &mut Facts) {
-        let out = self.collect_after(root, plan, facts);
-        facts.insert(out);
+    fn needs(&self) -> &'static [&'static str] {
+        Collector::needs(self)
+    }
+    fn slow(&self) -> bool {
+        Collector::slow(self)
+    }
+    fn produce(&self, root: &HostRoot, plan: &Plan, earlier: &Facts) -> Produced {
+        let out = self.collect_after(root, plan, earlier);
+        Box::new(move |facts: &mut Facts| facts.insert(out))
     }
 }
 
@@ -135,18 +158,48 @@ impl Registry {
             .collect()
     }
 
-    /// Run every collector against `root`.
+    /// Run every collector against `root`: in waves, each wave the collectors whose needs
+    /// ([`Collector::needs`]) earlier waves met, run side by side on up to four threads
+    /// (slow ones first); outputs are stored and listed in registration order, so the
+    /// bundle does not depend on the schedule.
     pub fn collect(&self, root: &HostRoot, plan: &Plan) -> Facts {
         let mut facts = Facts::new(super::host_info(root));
         facts.catalogue = plan
             .catalogue_digest
             .clone()
             .map(|digest| super::CatalogueStamp { digest });
-        for c in &self.collectors {
-            let ran = !c.live_only() || root.is_live();
-            if ran {
-                c.run(root, plan, &mut facts);
+        let ran: Vec<bool> = self
+            .collectors
+            .iter()
+            .map(|c| !c.live_only() || root.is_live())
+            .collect();
+        let mut waiting: Vec<usize> = (0..self.collectors.len()).filter(|&i| ran[i]).collect();
+        while !waiting.is_empty() {
+            let pending: Vec<&str> = waiting.iter().map(|&i| self.collectors[i].name()).collect();
+            let (mut ready, rest): (Vec<usize>, Vec<usize>) = waiting.iter().partition(|&&i| {
+                self.collectors[i]
+                    .needs()
+                    .iter()
+                    .all(|n| !pending.contains(n))
+            });
+            if ready.is_empty() {
+                // A cycle of needs (a programming error): run the rest one after another.
+                ready = rest.clone();
+                for i in ready.drain(..) {
+                    let produced = self.collectors[i].produce(root, plan, &facts);
+                    produced(&mut facts);
+                }
+                break;
             }
+            ready.sort_by_key(|&i| (!self.collectors[i].slow(), i));
+            let mut outputs = self.run_wave(&ready, root, plan, &facts);
+            outputs.sort_by_key(|(i, _)| *i);
+            for (_, produced) in outputs {
+                produced(&mut facts);
+            }
+            waiting = rest;
+        }
+        for (c, ran) in self.collectors.iter().zip(ran) {
             facts.collectors.push(CollectorRun {
                 name: c.name().to_string(),
                 paths: c.paths(),
@@ -155,6 +208,49 @@ impl Registry {
             });
         }
         facts
+    }
+
+    /// Run the collectors `ready` (indices, in start order) side by side.
+    fn run_wave(
+        &self,
+        ready: &[usize],
+        root: &HostRoot,
+        plan: &Plan,
+        facts: &Facts,
+    ) -> Vec<(usize, Produced)> {
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(4)
+            .min(ready.len());
+        if threads <= 1 {
+            return ready
+                .iter()
+                .map(|&i| (i, self.collectors[i].produce(root, plan, facts)))
+                .collect();
+        }
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..threads)
+                .map(|_| {
+                    scope.spawn(|| {
+                        let mut out = Vec::new();
+                        loop {
+                            let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                            let Some(&i) = ready.get(k) else { break };
+                            out.push((i, self.collectors[i].produce(root, plan, facts)));
+                        }
+                        out
+                    })
+                })
+                .collect();
+            workers
+                .into_iter()
+                .flat_map(|w| match w.join() {
+                    Ok(out) => out,
+                    Err(panic) => std::panic::resume_unwind(panic),
+                })
+                .collect()
+        })
     }
 }
 
@@ -250,6 +346,9 @@ impl Collector for SudoersCollector {
             super::sudoers::SUDOERS,
             "(its @include and @includedir files)",
         ])
+    }
+    fn needs(&self) -> &'static [&'static str] {
+        &["packages"]
     }
     fn collect(&self, root: &HostRoot, plan: &Plan) -> Fact<Self::Output> {
         self.collect_after(root, plan, &Facts::new(super::host_info(root)))
@@ -471,6 +570,9 @@ impl Collector for MountsCollector {
         p.push(format!("{} (live host)", super::mounts::PROC_MOUNTS));
         p
     }
+    fn needs(&self) -> &'static [&'static str] {
+        &["systemd"]
+    }
     fn collect(&self, root: &HostRoot, _: &Plan) -> Fact<Self::Output> {
         super::mounts::collect(root, None)
     }
@@ -498,6 +600,12 @@ impl Collector for PendingUpdatesCollector {
             "/var/cache/yum/*/*/*/*",
             "/var/cache/apk/APKINDEX.*.tar.gz",
         ])
+    }
+    fn needs(&self) -> &'static [&'static str] {
+        &["packages"]
+    }
+    fn slow(&self) -> bool {
+        true
     }
     fn collect(&self, root: &HostRoot, _: &Plan) -> Fact<Self::Output> {
         pending_from(root, &packages::collect(root))
@@ -630,6 +738,9 @@ impl Collector for FilesCollector {
     fn paths(&self) -> Vec<String> {
         strings(&["(the paths of the catalogue's file probes)"])
     }
+    fn needs(&self) -> &'static [&'static str] {
+        &["accounts"]
+    }
     fn collect(&self, root: &HostRoot, plan: &Plan) -> Fact<FileStats> {
         Fact::Collected {
             value: FileStats(files::collect_stats(root, &plan.files)),
@@ -656,6 +767,9 @@ impl Collector for HomeDirsCollector {
     type Output = super::walk::Homes;
     fn paths(&self) -> Vec<String> {
         strings(&["/etc/passwd", "(the home directory of each account)"])
+    }
+    fn needs(&self) -> &'static [&'static str] {
+        &["accounts"]
     }
     fn collect(&self, root: &HostRoot, _: &Plan) -> Fact<Self::Output> {
         super::walk::collect_homes(root, &accounts::collect(root))
@@ -685,6 +799,12 @@ impl Collector for FilesystemWalkCollector {
             "/etc/passwd",
             "/etc/group",
         ])
+    }
+    fn needs(&self) -> &'static [&'static str] {
+        &["accounts"]
+    }
+    fn slow(&self) -> bool {
+        true
     }
     fn collect(&self, root: &HostRoot, _: &Plan) -> Fact<Self::Output> {
         super::walk::collect(root, self.limits, &accounts::collect(root))
@@ -762,5 +882,20 @@ mod tests {
         sorted.dedup();
         assert_eq!(sorted.len(), names.len(), "{names:?}");
         assert_eq!(names.len(), 24);
+    }
+
+    #[test]
+    fn needs_name_collectors_registered_before() {
+        let r = Registry::builtin();
+        for (i, c) in r.collectors.iter().enumerate() {
+            for need in c.needs() {
+                let at = r.collectors.iter().position(|x| x.name() == *need);
+                assert!(
+                    at.is_some_and(|at| at < i),
+                    "{} needs {need}, which is not registered before it",
+                    c.name()
+                );
+            }
+        }
     }
 }
