@@ -199,8 +199,9 @@ fn tricky_policies_agree_with_sudo() {
     );
 }
 
-/// One case for sudo itself: files under /etc (relative path, text, mode, uid, gid).
-type Files<'a> = &'a [(&'a str, &'a str, u32, u32, u32)];
+/// A file under /etc for sudo itself: relative path, text, mode, uid, gid.
+type FileSpec = (&'static str, &'static str, u32, u32, u32);
+type Files<'a> = &'a [FileSpec];
 
 /// What sudo makes of the policy for user `daemon`: `None` when it refuses the policy,
 /// else every command daemon may run with whether it needs no password, from `sudo -ll -U`.
@@ -318,7 +319,7 @@ fn policies_agree_with_sudo_l_and_visudo() {
         "this test needs root (unshare -m, chown); CI runs it as root"
     );
     let main = "Defaults env_reset\nroot ALL=(ALL:ALL) ALL\n@includedir /etc/sudoers.d\n";
-    let cases: Vec<(&str, Vec<(&str, &str, u32, u32, u32)>)> = vec![
+    let cases: Vec<(&str, Vec<FileSpec>)> = vec![
         (
             "includedir: names with a dot or ~ skipped, tags inherited then reset",
             vec![
