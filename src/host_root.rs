@@ -242,6 +242,9 @@ pub struct HostRoot {
     /// Owners served instead of the file system's, by real path (fixture hosts built by a
     /// user who cannot chown; see [`HostRoot::with_owners`]).
     owners: std::sync::Arc<BTreeMap<PathBuf, (u32, u32)>>,
+    /// Live-only collectors that read this (fixture) root's own `/proc` as if it were the
+    /// running host's (see [`HostRoot::with_simulated_live`]).
+    simulated_live: std::sync::Arc<Vec<String>>,
 }
 
 impl HostRoot {
@@ -252,6 +255,7 @@ impl HostRoot {
             live: true,
             read_cap: DEFAULT_READ_CAP,
             owners: Default::default(),
+            simulated_live: Default::default(),
         }
     }
 
@@ -273,6 +277,7 @@ impl HostRoot {
             live,
             read_cap: DEFAULT_READ_CAP,
             owners: Default::default(),
+            simulated_live: Default::default(),
         })
     }
 
@@ -309,6 +314,24 @@ impl HostRoot {
     /// True when this is the running host, so runtime state (`/proc`, commands) is meaningful.
     pub fn is_live(&self) -> bool {
         self.live
+    }
+
+    /// Let the named live-only collectors run on this root, reading its own `/proc` files
+    /// as if they were the running host's. Only fixture hosts use it (a fixture's `live`
+    /// list), so checks of runtime state can be proven with pass and fail cases; every
+    /// other collector still treats the root as an image, and nothing runs a command. The
+    /// live host ignores it.
+    pub fn with_simulated_live(mut self, collectors: Vec<String>) -> HostRoot {
+        if !self.live {
+            self.simulated_live = std::sync::Arc::new(collectors);
+        }
+        self
+    }
+
+    /// Whether the live-only collector `name` runs on this root: on the live host, or on a
+    /// fixture root that simulates it.
+    pub fn is_live_for(&self, name: &str) -> bool {
+        self.live || self.simulated_live.iter().any(|n| n == name)
     }
 
     /// The directory on the scanning machine that holds the host's `/`.
@@ -510,6 +533,30 @@ impl HostRoot {
             MAX_DIR_ENTRIES,
             " of the names asked for",
         )
+    }
+
+    /// List a directory of symbolic links (such as `/proc/PID/fd`) and read each link's
+    /// target, resolving the directory once. Entries are in name order with their target
+    /// (in display form) or the error reading it: an entry that vanished between listing
+    /// and reading (a descriptor closed, a process gone) is `NotFound`. More than `limit`
+    /// entries is [`ReadError::TooManyEntries`], never a shortened list.
+    pub fn read_dir_links(
+        &self,
+        host_path: impl AsRef<Path>,
+        limit: usize,
+    ) -> Result<Vec<(OsString, Result<String, ReadError>)>, ReadError> {
+        let host_path = host_path.as_ref();
+        let entries = self.list(host_path, &mut |_| true, limit, "")?;
+        let real = self.resolve(host_path)?;
+        Ok(entries
+            .into_iter()
+            .map(|e| {
+                let target = fs::read_link(real.join(&e.name))
+                    .map(|t| display_path(&t))
+                    .map_err(|err| ReadError::from_io(&e.path, &err));
+                (e.name, target)
+            })
+            .collect())
     }
 
     fn list(

@@ -25,6 +25,7 @@ pub mod os_release;
 pub mod packages;
 pub mod pam;
 pub mod registry;
+pub mod sockets;
 pub mod sshd;
 pub mod sudoers;
 pub mod sysctl;

@@ -105,6 +105,7 @@ impl Registry {
         let _ = r.register(ClamAvCollector);
         let _ = r.register(AuditCollector);
         let _ = r.register(FirewallCollector);
+        let _ = r.register(SocketsCollector);
         let _ = r.register(FilesCollector);
         let _ = r.register(HomeDirsCollector);
         let _ = r.register(FilesystemWalkCollector::default());
@@ -143,7 +144,7 @@ impl Registry {
             .clone()
             .map(|digest| super::CatalogueStamp { digest });
         for c in &self.collectors {
-            let ran = !c.live_only() || root.is_live();
+            let ran = !c.live_only() || root.is_live_for(c.name());
             if ran {
                 c.run(root, plan, &mut facts);
             }
@@ -380,6 +381,30 @@ impl Collector for FirewallCollector {
     }
     fn collect(&self, root: &HostRoot, _: &Plan) -> Fact<Self::Output> {
         super::firewall::collect(root)
+    }
+}
+
+/// Listening sockets of the running host and the processes holding them (live only).
+pub struct SocketsCollector;
+impl FactKind for super::sockets::Sockets {
+    const NAME: &'static str = "sockets";
+}
+impl Collector for SocketsCollector {
+    type Output = super::sockets::Sockets;
+    fn paths(&self) -> Vec<String> {
+        use super::sockets as s;
+        let mut p: Vec<String> = s::TABLES.iter().map(|t| t.0.to_string()).collect();
+        p.push(s::OWN_NAMESPACE.into());
+        p.push(s::INIT_NAMESPACE.into());
+        p.push("/proc/[pid]/fd/* (links only)".into());
+        p.push("/proc/[pid]/comm".into());
+        p
+    }
+    fn live_only(&self) -> bool {
+        true
+    }
+    fn collect(&self, root: &HostRoot, _: &Plan) -> Fact<Self::Output> {
+        super::sockets::collect(root)
     }
 }
 
@@ -761,6 +786,6 @@ mod tests {
         sorted.sort();
         sorted.dedup();
         assert_eq!(sorted.len(), names.len(), "{names:?}");
-        assert_eq!(names.len(), 24);
+        assert_eq!(names.len(), 25);
     }
 }
