@@ -20,6 +20,7 @@ pub mod keyvalue;
 pub mod limits;
 pub mod modprobe;
 pub mod mounts;
+pub mod mta;
 pub mod openrc;
 pub mod os_release;
 pub mod packages;

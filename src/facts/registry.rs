@@ -106,6 +106,7 @@ impl Registry {
         let _ = r.register(AuditCollector);
         let _ = r.register(FirewallCollector);
         let _ = r.register(SocketsCollector);
+        let _ = r.register(MtaCollector);
         let _ = r.register(FilesCollector);
         let _ = r.register(HomeDirsCollector);
         let _ = r.register(FilesystemWalkCollector::default());
@@ -405,6 +406,37 @@ impl Collector for SocketsCollector {
     }
     fn collect(&self, root: &HostRoot, _: &Plan) -> Fact<Self::Output> {
         super::sockets::collect(root)
+    }
+}
+
+/// Where the mail transfer agents (Postfix, Exim, sendmail, OpenSMTPD) would listen, from
+/// their configuration.
+pub struct MtaCollector;
+impl FactKind for super::mta::Mta {
+    const NAME: &'static str = "mta";
+}
+impl Collector for MtaCollector {
+    type Output = super::mta::Mta;
+    fn paths(&self) -> Vec<String> {
+        use super::mta as m;
+        let mut p = strings(&[
+            m::POSTFIX_MAIN,
+            m::POSTFIX_MASTER,
+            m::EXIM4_CONF_CONF,
+            m::EXIM4_HANDWRITTEN,
+            m::EXIM4_LOCALMACROS,
+            m::EXIM4_TEMPLATE,
+            "/etc/exim4/conf.d/main/*",
+            m::EXIM4_DEFAULT,
+            m::EXIM_CONF,
+            m::SENDMAIL_CF,
+            m::SENDMAIL_MC,
+        ]);
+        p.extend(m::SMTPD_CONF.iter().map(|s| s.to_string()));
+        p
+    }
+    fn collect(&self, root: &HostRoot, _: &Plan) -> Fact<Self::Output> {
+        super::mta::collect(root)
     }
 }
 
@@ -786,6 +818,6 @@ mod tests {
         sorted.sort();
         sorted.dedup();
         assert_eq!(sorted.len(), names.len(), "{names:?}");
-        assert_eq!(names.len(), 25);
+        assert_eq!(names.len(), 26);
     }
 }

@@ -276,13 +276,7 @@ pub struct Parsed {
 
 /// Parse a `/proc/net/{tcp,tcp6,udp,udp6}` table as the kernel prints it, words in `endian`
 /// order. `protocol` is `tcp` or `udp`, `family` `ipv4` or `ipv6`.
-pub fn parse_table(
-    text: &str,
-    path: &str,
-    protocol: &str,
-    family: &str,
-    endian: Endian,
-) -> Parsed {
+pub fn parse_table(text: &str, path: &str, protocol: &str, family: &str, endian: Endian) -> Parsed {
     let mut out = Parsed::default();
     let path: std::borrow::Cow<'static, str> = path.to_string().into();
     let mut lines = text.split('\n').enumerate();
@@ -347,8 +341,7 @@ fn parse_line(
     }
     let (address, port) = endpoint(f[1], family, endian)?;
     let (remote, remote_port) = endpoint(f[2], family, endian)?;
-    let state =
-        u8::from_str_radix(f[3], 16).map_err(|_| format!("state {:?} is not hex", f[3]))?;
+    let state = u8::from_str_radix(f[3], 16).map_err(|_| format!("state {:?} is not hex", f[3]))?;
     let uid: u32 = f[7]
         .parse()
         .map_err(|_| format!("uid {:?} is not a number", f[7]))?;
@@ -357,7 +350,12 @@ fn parse_line(
         .map_err(|_| format!("inode {:?} is not a number", f[9]))?;
     let state = match protocol {
         "tcp" if state == TCP_LISTEN => "listen",
-        "udp" if state == UDP_UNCONNECTED && port != 0 && remote_port == 0 && remote.is_unspecified() => {
+        "udp"
+            if state == UDP_UNCONNECTED
+                && port != 0
+                && remote_port == 0
+                && remote.is_unspecified() =>
+        {
             "unconnected"
         }
         _ => return Ok(None),
@@ -392,10 +390,7 @@ fn endpoint(field: &str, family: &str, endian: Endian) -> Result<(IpAddr, u16), 
         _ => 4,
     };
     if addr.len() != 8 * words || !addr.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(format!(
-            "address {addr:?} is not {} hex digits",
-            8 * words
-        ));
+        return Err(format!("address {addr:?} is not {} hex digits", 8 * words));
     }
     let mut bytes = Vec::with_capacity(4 * words);
     for w in 0..words {
@@ -647,7 +642,8 @@ mod tests {
 
     #[test]
     fn malformed_lines_are_problems_naming_the_line() {
-        let text = format!("{TCP}   9: 0100007F:ZZZZ 00000000:0000 0A 0 0 0 0 0 1 1\n   10: short\n");
+        let text =
+            format!("{TCP}   9: 0100007F:ZZZZ 00000000:0000 0A 0 0 0 0 0 1 1\n   10: short\n");
         let p = parse_table(&text, "/proc/self/net/tcp", "tcp", "ipv4", Endian::Little);
         let at: Vec<String> = p.problems.iter().map(|p| p.origin.to_string()).collect();
         assert_eq!(at, vec!["/proc/self/net/tcp:6", "/proc/self/net/tcp:7"]);
@@ -702,6 +698,10 @@ mod tests {
         assert_eq!(s.owners.processes, 2);
         assert_eq!(s.owners.descriptors, 3);
         assert_eq!(s.namespace, "net:[4026531840]");
-        assert!(s.init_namespace.starts_with("unknown"), "{}", s.init_namespace);
+        assert!(
+            s.init_namespace.starts_with("unknown"),
+            "{}",
+            s.init_namespace
+        );
     }
 }
