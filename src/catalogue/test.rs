@@ -118,7 +118,8 @@ pub struct PortSpec {
 impl PortSpec {
     /// Parse `PROTO/PORT` or `PROTO/LOW-HIGH` (protocol `tcp` or `udp`).
     pub fn parse(s: &str) -> Result<PortSpec, String> {
-        let bad = || format!("{s:?} is not a port specification such as tcp/22, udp/69 or tcp/6000-6063");
+        let bad =
+            || format!("{s:?} is not a port specification such as tcp/22, udp/69 or tcp/6000-6063");
         let (proto, ports) = s.split_once('/').ok_or_else(bad)?;
         let protocol = match proto {
             "tcp" => "tcp",
@@ -1607,7 +1608,9 @@ impl Test {
             }
             Test::Mta(m) => {
                 if !m.local_only {
-                    problems.push("mta: `local_only: false` checks nothing; use `local_only: true`".into());
+                    problems.push(
+                        "mta: `local_only: false` checks nothing; use `local_only: true`".into(),
+                    );
                 }
                 if let Names::Value(v) = &m.ports {
                     if let Err(e) = PortSpec::parse_all(v) {

@@ -74,7 +74,11 @@ fn context(s: &Sockets) -> Vec<Evidence> {
     ev.push(Evidence::new(tables_source(), ns, ""));
     for t in &s.tables {
         if let Some(n) = &t.note {
-            ev.push(Evidence::new(EvidenceSource::runtime(&t.path), n.clone(), ""));
+            ev.push(Evidence::new(
+                EvidenceSource::runtime(&t.path),
+                n.clone(),
+                "",
+            ));
         }
     }
     let w = &s.owners;
@@ -241,12 +245,18 @@ pub(super) fn listening(t: &ListeningTest, facts: &Facts) -> Verdict {
         )
     } else if only {
         Verdict::fail(
-            format!("listening outside loopback without approval: {}", names(&bad)),
+            format!(
+                "listening outside loopback without approval: {}",
+                names(&bad)
+            ),
             evidence,
         )
     } else {
         Verdict::fail(
-            format!("listening outside loopback on a cleartext or legacy service port: {}", names(&bad)),
+            format!(
+                "listening outside loopback on a cleartext or legacy service port: {}",
+                names(&bad)
+            ),
             evidence,
         )
     };
@@ -292,7 +302,8 @@ pub(super) fn mta(t: &MtaTest, facts: &Facts) -> Verdict {
             )],
         );
     }
-    let mta = collected!(facts => Mta, EvidenceSource::collector("mail transfer agent configuration"));
+    let mta =
+        collected!(facts => Mta, EvidenceSource::collector("mail transfer agent configuration"));
     let mut evidence = Vec::new();
     let mut exposed: Vec<String> = Vec::new();
     let mut unknown: Vec<String> = Vec::new();
