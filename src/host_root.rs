@@ -233,6 +233,10 @@ pub fn display_bytes(bytes: &[u8]) -> String {
     out
 }
 
+/// A directory entry's name and its symlink target (display form), or why it could not
+/// be read ([`HostRoot::read_dir_links`]).
+pub type LinkEntry = (OsString, Result<String, ReadError>);
+
 /// The filesystem Ward scans: `/` for the live host or a directory holding a host's files.
 #[derive(Debug, Clone)]
 pub struct HostRoot {
@@ -544,7 +548,7 @@ impl HostRoot {
         &self,
         host_path: impl AsRef<Path>,
         limit: usize,
-    ) -> Result<Vec<(OsString, Result<String, ReadError>)>, ReadError> {
+    ) -> Result<Vec<LinkEntry>, ReadError> {
         let host_path = host_path.as_ref();
         let entries = self.list(host_path, &mut |_| true, limit, "")?;
         let real = self.resolve(host_path)?;

@@ -197,14 +197,12 @@ pub struct Assignment {
     pub line: usize,
 }
 
+/// main.cf's assignments in order, or the line Postfix refuses and why.
+pub type MainCfRead = Result<Vec<Assignment>, (usize, String)>;
+
 /// main.cf parsed as Postfix parses it: its assignments in order, or the line Postfix
 /// refuses (`Err((line, message))`, a fatal error in Postfix), plus warnings.
-pub fn postfix_main_cf(
-    text: &str,
-) -> (
-    Result<Vec<Assignment>, (usize, String)>,
-    Vec<(usize, String)>,
-) {
+pub fn postfix_main_cf(text: &str) -> (MainCfRead, Vec<(usize, String)>) {
     let mut warnings = Vec::new();
     let mut out = Vec::new();
     for (first, mut logical) in postfix_logical_lines(text, &mut warnings) {
@@ -418,7 +416,7 @@ impl MainCf {
                 .to_string()
         };
         let op = rest.chars().next().unwrap_or(' ');
-        let text = &rest[1..];
+        let text = &rest[op.len_utf8()..];
         let value = self.lookup(name, depth)?.unwrap_or_default();
         let set = !value.is_empty();
         match op {
