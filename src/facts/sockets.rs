@@ -260,6 +260,9 @@ pub fn collect(root: &HostRoot) -> Fact<Sockets> {
 fn namespace(root: &HostRoot, path: &str) -> String {
     match root.read_link(path) {
         Ok(t) => t,
+        Err(ReadError::PermissionDenied { .. }) => {
+            format!("unknown ({path}: permission denied; reading it needs the ptrace capability)")
+        }
         Err(e) => format!("unknown ({e})"),
     }
 }
@@ -466,7 +469,7 @@ fn unknown_owner(s: &Socket, w: &OwnerWalk) -> String {
     }
     if w.denied > 0 {
         return format!(
-            "{} process(es) could not be inspected (Ward ran as uid {}; run as root to see every process's descriptors)",
+            "{} process(es) could not be inspected (Ward ran as uid {}; reading another process's descriptors needs root with the ptrace capability)",
             w.denied, w.uid
         );
     }
@@ -540,9 +543,19 @@ fn walk(
         };
         w.processes += 1;
         w.descriptors += links.len();
+        let mut refused = false;
         for (_, target) in links {
-            // A descriptor closed between listing and reading is simply gone.
-            let Ok(target) = target else { continue };
+            let target = match target {
+                Ok(t) => t,
+                // A descriptor closed between listing and reading is simply gone.
+                Err(ReadError::NotFound { .. }) => continue,
+                // Listing may be allowed where reading the links is not (another user's
+                // process, or root without the ptrace capability).
+                Err(_) => {
+                    refused = true;
+                    continue;
+                }
+            };
             if let Some(inode) = socket_inode(&target) {
                 if wanted.contains(&inode) {
                     let list = holders.entry(inode).or_default();
@@ -551,6 +564,9 @@ fn walk(
                     }
                 }
             }
+        }
+        if refused {
+            w.denied += 1;
         }
     }
 }
