@@ -1098,4 +1098,36 @@ mod tests {
             }
         }
     }
+
+    #[test]
+    fn links_of_a_directory_are_read_without_following_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let fd = dir.path().join("proc/42/fd");
+        fs::create_dir_all(&fd).unwrap();
+        std::os::unix::fs::symlink("socket:[7]", fd.join("3")).unwrap();
+        std::os::unix::fs::symlink("/etc/shadow", fd.join("4")).unwrap();
+        fs::write(fd.join("5"), "not a link").unwrap();
+        let root = HostRoot::new(dir.path()).unwrap();
+        let links = root.read_dir_links("/proc/42/fd", 10).unwrap();
+        let got: Vec<(String, Result<String, bool>)> = links
+            .into_iter()
+            .map(|(n, t)| (n.to_string_lossy().into_owned(), t.map_err(|_| true)))
+            .collect();
+        assert_eq!(got[0], ("3".into(), Ok("socket:[7]".into())));
+        assert_eq!(got[1], ("4".into(), Ok("/etc/shadow".into())));
+        assert!(got[2].1.is_err(), "a regular file has no target");
+        assert!(matches!(
+            root.read_dir_links("/proc/42/fd", 2),
+            Err(ReadError::TooManyEntries { .. })
+        ));
+        assert!(matches!(
+            root.read_dir_links("/proc/43/fd", 2),
+            Err(ReadError::NotFound { .. })
+        ));
+        // Simulated live collectors: only those named, only off the live host.
+        let sim = root.clone().with_simulated_live(vec!["sockets".into()]);
+        assert!(sim.is_live_for("sockets") && !sim.is_live_for("firewall") && !sim.is_live());
+        let live = HostRoot::live().with_simulated_live(vec!["sockets".into()]);
+        assert!(live.is_live_for("firewall"));
+    }
 }

@@ -358,4 +358,26 @@ mod tests {
         assert_eq!(today("leaf"), "2026-01-01");
         assert_eq!(today("later"), "2026-12-01");
     }
+
+    #[test]
+    fn live_lists_name_only_simulable_collectors_and_merge_along_extends() {
+        let f = fixture("description: x\nlive: [sockets, firewall]\n");
+        let mut problems = Vec::new();
+        f.validate(&mut problems);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(problems[0].contains("\"firewall\""), "{problems:?}");
+        let mut all = BTreeMap::new();
+        all.insert(
+            "base".to_string(),
+            fixture("description: base\nlive: [sockets]\n"),
+        );
+        all.insert(
+            "leaf".to_string(),
+            fixture("description: leaf\nextends: [base]\nlive: [sockets]\n"),
+        );
+        assert_eq!(
+            Fixture::resolved("leaf", &all).unwrap().live,
+            vec!["sockets"]
+        );
+    }
 }
