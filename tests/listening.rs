@@ -8,7 +8,9 @@
 //!   two `ss` runs around Ward's read is allowed to differ).
 //! - Postfix: `postconf -c DIR -h inet_interfaces` and `postconf -c DIR -xh inet_interfaces`
 //!   (package postfix) on tricky main.cf files must give the value Ward reads and expands,
-//!   and refuse exactly the files Ward says Postfix refuses. (postconf resolves the value
+//!   and refuse exactly the files Ward says Postfix refuses; `postconf -M` must list the
+//!   master.cf services (name and type) Ward reads, and refuse the same lines. (postconf
+//!   resolves the value
 //!   and refuses an address no local interface has, so the cases use loopback addresses.)
 //! - Debian's Exim: `update-exim4.conf` sources update-exim4.conf.conf with `/bin/sh`;
 //!   `sh` itself must agree with Ward's reading of each tricky file.
@@ -23,7 +25,7 @@ use std::process::Command;
 
 use ward::catalogue::Catalogue;
 use ward::eval::{self, Outcome};
-use ward::facts::mta::{postfix_main_cf, shell_assignments, MainCf};
+use ward::facts::mta::{postfix_main_cf, postfix_master_cf, shell_assignments, MainCf};
 use ward::facts::sockets::{self, Socket};
 use ward::fixture_host::FixtureHost;
 use ward::host_root::HostRoot;
@@ -406,6 +408,73 @@ fn postconf_agrees_on_main_cf() {
                 );
             }
         }
+    }
+}
+
+const MASTER_CF: &[(&str, &str)] = &[
+    (
+        "Debian's services with options, comments and continuations",
+        "# comment\nsmtp      inet  n       -       y       -       -       smtpd\n  -o a=b\n# inside\n\t-o c=d\n#submission inet n - y - - smtpd\npickup    unix  n       -       y       60      1       pickup\n",
+    ),
+    (
+        "hosts in service names, tabs, CRLF",
+        "127.0.0.1:2525 inet n - y - - smtpd\n[::1]:587\tinet n - y - - smtpd\r\nlocalhost:smtps inet n - y - - smtpd\n",
+    ),
+    (
+        "a stray continuation before any service is ignored",
+        "   -o stray=1\nsmtp inet n - y - - smtpd\n",
+    ),
+    (
+        "a service continued onto the next line",
+        "submission inet n - y - -\n  smtpd\nflush unix n - y 1000? 0 flush\n",
+    ),
+    ("too few fields (refused)", "smtp inet n - y - -\n"),
+    ("a name alone (refused)", "smtp\nrelay unix - - y - - smtp\n"),
+];
+
+#[test]
+fn postconf_agrees_on_master_cf() {
+    for (name, text) in MASTER_CF {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("main.cf"),
+            "inet_interfaces = loopback-only\n",
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("master.cf"), text).unwrap();
+        let out = Command::new("postconf")
+            .arg("-c")
+            .arg(dir.path())
+            .arg("-M")
+            .output()
+            .expect("postconf (Debian package postfix) must be installed");
+        let mut warnings = Vec::new();
+        let (services, problems) = postfix_master_cf(text, &mut warnings);
+        if let Some((line, why)) = problems.first() {
+            assert!(
+                !out.status.success(),
+                "{name}: Ward says master refuses it ({why}), postconf -M accepted it"
+            );
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert!(
+                err.contains(&format!("line {line}: bad field count")),
+                "{name}: Ward refuses line {line}, postconf says: {err}"
+            );
+            continue;
+        }
+        assert!(
+            out.status.success(),
+            "{name}: postconf -M refused it: {out:?}"
+        );
+        let theirs: Vec<(String, String)> = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(|l| {
+                let mut f = l.split_whitespace();
+                (f.next().unwrap().to_string(), f.next().unwrap().to_string())
+            })
+            .collect();
+        let ours: Vec<(String, String)> = services.into_iter().map(|s| (s.name, s.kind)).collect();
+        assert_eq!(ours, theirs, "{name}");
     }
 }
 

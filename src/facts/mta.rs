@@ -596,26 +596,16 @@ fn postfix(root: &HostRoot) -> Option<Fact<Agent>> {
     };
     a.files.push(POSTFIX_MASTER.into());
     let mut warnings = Vec::new();
-    let lines = postfix_logical_lines(&master, &mut warnings);
+    let (services, problems) = postfix_master_cf(&master, &mut warnings);
     for (line, w) in warnings {
         a.note(Origin::at(POSTFIX_MASTER, line), w);
     }
-    for (line, text) in lines {
+    for (line, p) in problems {
+        a.problem(Origin::at(POSTFIX_MASTER, line), p);
+    }
+    for svc in services.iter().filter(|s| s.kind == "inet") {
+        let (line, name) = (svc.line, svc.name.as_str());
         let at = Origin::at(POSTFIX_MASTER, line);
-        let mut fields = text.split(is_space).filter(|f| !f.is_empty());
-        let Some(name) = fields.next() else { continue };
-        let Some(kind) = fields.next() else {
-            a.problem(
-                at,
-                format!(
-                    "service {name}: missing \"transport type\" field (master refuses master.cf)"
-                ),
-            );
-            continue;
-        };
-        if kind != "inet" {
-            continue;
-        }
         let (host, port) = match master_host_port(name) {
             Ok(hp) => hp,
             Err(e) => {
@@ -661,6 +651,46 @@ fn postfix(root: &HostRoot) -> Option<Fact<Agent>> {
         }
     }
     Some(Fact::Collected { value: a })
+}
+
+/// One master.cf service: its service name and transport type (`inet`, `unix`, `unix-dgram`,
+/// `fifo`, `pass`), at its logical line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MasterService {
+    pub line: usize,
+    pub name: String,
+    pub kind: String,
+}
+
+/// master.cf as master reads it (`readllines`, fields split on blanks): its services, and
+/// the lines master refuses (fewer than the eight fields).
+pub fn postfix_master_cf(
+    text: &str,
+    warnings: &mut Vec<(usize, String)>,
+) -> (Vec<MasterService>, Vec<(usize, String)>) {
+    let mut services = Vec::new();
+    let mut problems = Vec::new();
+    for (line, text) in postfix_logical_lines(text, warnings) {
+        let fields: Vec<&str> = text.split(is_space).filter(|f| !f.is_empty()).collect();
+        let Some(name) = fields.first() else { continue };
+        // service type private unpriv chroot wakeup maxproc command [args]
+        if fields.len() < 8 {
+            problems.push((
+                line,
+                format!(
+                    "service {name}: bad field count ({} of the 8 fields: service, type, private, unpriv, chroot, wakeup, maxproc, command); master refuses master.cf",
+                    fields.len()
+                ),
+            ));
+            continue;
+        }
+        services.push(MasterService {
+            line,
+            name: name.to_string(),
+            kind: fields[1].to_string(),
+        });
+    }
+    (services, problems)
 }
 
 /// master.cf's `host_port` for an inet service name: (host or empty, port).
