@@ -6,7 +6,8 @@
 //! every other listening TCP socket and bound, unconnected UDP socket is, by protocol and
 //! port. A wildcard address (`0.0.0.0`, `::`) counts as reachable. On an image there are no
 //! sockets: the probe is `not_applicable`. A table line the collector could not read makes
-//! it `error`, since that line could be the listener that fails it.
+//! it `error`, since that line could be the listener that fails it (a listener that fails
+//! on the lines that were read is a failure all the same).
 //!
 //! `mta` judges, for each installed MTA, the listeners its configuration sets (the `mta`
 //! collector) and, on the live host, every socket on the given ports outside loopback,
@@ -160,11 +161,10 @@ pub(super) fn listening(t: &ListeningTest, facts: &Facts) -> Verdict {
         Ok(s) => s,
         Err(v) => return v,
     };
-    let evidence = match table_problems(s, context(s)) {
-        Ok(e) => e,
-        Err(v) => return v,
-    };
-    let mut evidence = evidence;
+    // A line that could not be read could hide a listener: no pass then, but a listener
+    // that fails on the lines that were read is a failure all the same.
+    let unreadable = table_problems(s, Vec::new()).err();
+    let mut evidence = context(s);
     let exposed: Vec<&Socket> = s.sockets.iter().filter(|x| !x.is_loopback()).collect();
     let loopback = s.sockets.len() - exposed.len();
     let matched = |x: &Socket| specs.iter().any(|p| p.matches(&x.protocol, x.port));
@@ -225,6 +225,13 @@ pub(super) fn listening(t: &ListeningTest, facts: &Facts) -> Verdict {
         l.dedup();
         l.join(", ")
     };
+    if let (Some(err), true) = (&unreadable, bad.is_empty()) {
+        evidence.extend(err.evidence.iter().cloned());
+        return Verdict::with(Outcome::Error, err.reason.clone(), evidence).with_items(items);
+    }
+    if let Some(err) = &unreadable {
+        evidence.extend(err.evidence.iter().cloned());
+    }
     let v = if bad.is_empty() {
         Verdict::pass(
             if exposed.is_empty() {
