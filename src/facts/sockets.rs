@@ -172,11 +172,17 @@ impl Socket {
                 self.owner_unknown.as_deref().unwrap_or("not looked for")
             );
         }
-        self.processes
+        // Workers sharing one listener (nginx, postgres) can be many: name a few.
+        let mut shown: Vec<String> = self
+            .processes
             .iter()
+            .take(5)
             .map(|p| format!("{} (pid {})", p.comm, p.pid))
-            .collect::<Vec<_>>()
-            .join(", ")
+            .collect();
+        if self.processes.len() > 5 {
+            shown.push(format!("and {} more", self.processes.len() - 5));
+        }
+        shown.join(", ")
     }
 }
 

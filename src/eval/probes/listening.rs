@@ -211,7 +211,8 @@ pub(super) fn listening(t: &ListeningTest, facts: &Facts) -> Verdict {
         })
         .collect();
     let names = |v: &[&Socket]| {
-        let mut l: Vec<String> = v
+        let mut seen = std::collections::BTreeSet::new();
+        let l: Vec<String> = v
             .iter()
             .map(|x| {
                 let who = x
@@ -221,8 +222,8 @@ pub(super) fn listening(t: &ListeningTest, facts: &Facts) -> Verdict {
                     .unwrap_or_default();
                 format!("{} on {}{who}", x.label(), x.endpoint())
             })
+            .filter(|n| seen.insert(n.clone()))
             .collect();
-        l.dedup();
         l.join(", ")
     };
     if let (Some(err), true) = (&unreadable, bad.is_empty()) {
