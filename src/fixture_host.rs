@@ -23,6 +23,8 @@ pub struct FixtureHost {
     dir: tempfile::TempDir,
     /// Host path to (uid, gid) that could not be applied for real.
     owners: BTreeMap<String, (u32, u32)>,
+    /// Live-only collectors simulated from the fixture's own `/proc` files.
+    live: Vec<String>,
 }
 
 impl FixtureHost {
@@ -54,7 +56,11 @@ impl FixtureHost {
                 owners.insert(p.clone(), ids);
             }
         }
-        Ok(FixtureHost { dir, owners })
+        Ok(FixtureHost {
+            dir,
+            owners,
+            live: fixture.live.clone(),
+        })
     }
 
     /// Copy a directory tree into a fresh host, then apply `<tree>.modes` (lines of
@@ -141,6 +147,7 @@ impl FixtureHost {
         let mut host = FixtureHost {
             dir,
             owners: BTreeMap::new(),
+            live: Vec::new(),
         };
         if crate::facts::current_uid() == 0 {
             for (p, (uid, gid)) in &owners {
@@ -164,7 +171,9 @@ impl FixtureHost {
     /// A [`HostRoot`] over this host, serving the recorded owners when they could not be
     /// applied for real.
     pub fn root(&self) -> Result<HostRoot, ReadError> {
-        Ok(HostRoot::new(self.dir.path())?.with_owners(self.owners.clone()))
+        Ok(HostRoot::new(self.dir.path())?
+            .with_owners(self.owners.clone())
+            .with_simulated_live(self.live.clone()))
     }
 
     /// Owners served by [`FixtureHost::root`] instead of the file system's (empty as root).

@@ -233,6 +233,10 @@ pub fn display_bytes(bytes: &[u8]) -> String {
     out
 }
 
+/// A directory entry's name and its symlink target (display form), or why it could not
+/// be read ([`HostRoot::read_dir_links`]).
+pub type LinkEntry = (OsString, Result<String, ReadError>);
+
 /// The filesystem Ward scans: `/` for the live host or a directory holding a host's files.
 #[derive(Debug, Clone)]
 pub struct HostRoot {
@@ -242,6 +246,9 @@ pub struct HostRoot {
     /// Owners served instead of the file system's, by real path (fixture hosts built by a
     /// user who cannot chown; see [`HostRoot::with_owners`]).
     owners: std::sync::Arc<BTreeMap<PathBuf, (u32, u32)>>,
+    /// Live-only collectors that read this (fixture) root's own `/proc` as if it were the
+    /// running host's (see [`HostRoot::with_simulated_live`]).
+    simulated_live: std::sync::Arc<Vec<String>>,
 }
 
 impl HostRoot {
@@ -252,6 +259,7 @@ impl HostRoot {
             live: true,
             read_cap: DEFAULT_READ_CAP,
             owners: Default::default(),
+            simulated_live: Default::default(),
         }
     }
 
@@ -273,6 +281,7 @@ impl HostRoot {
             live,
             read_cap: DEFAULT_READ_CAP,
             owners: Default::default(),
+            simulated_live: Default::default(),
         })
     }
 
@@ -309,6 +318,24 @@ impl HostRoot {
     /// True when this is the running host, so runtime state (`/proc`, commands) is meaningful.
     pub fn is_live(&self) -> bool {
         self.live
+    }
+
+    /// Let the named live-only collectors run on this root, reading its own `/proc` files
+    /// as if they were the running host's. Only fixture hosts use it (a fixture's `live`
+    /// list), so checks of runtime state can be proven with pass and fail cases; every
+    /// other collector still treats the root as an image, and nothing runs a command. The
+    /// live host ignores it.
+    pub fn with_simulated_live(mut self, collectors: Vec<String>) -> HostRoot {
+        if !self.live {
+            self.simulated_live = std::sync::Arc::new(collectors);
+        }
+        self
+    }
+
+    /// Whether the live-only collector `name` runs on this root: on the live host, or on a
+    /// fixture root that simulates it.
+    pub fn is_live_for(&self, name: &str) -> bool {
+        self.live || self.simulated_live.iter().any(|n| n == name)
     }
 
     /// The directory on the scanning machine that holds the host's `/`.
@@ -510,6 +537,30 @@ impl HostRoot {
             MAX_DIR_ENTRIES,
             " of the names asked for",
         )
+    }
+
+    /// List a directory of symbolic links (such as `/proc/PID/fd`) and read each link's
+    /// target, resolving the directory once. Entries are in name order with their target
+    /// (in display form) or the error reading it: an entry that vanished between listing
+    /// and reading (a descriptor closed, a process gone) is `NotFound`. More than `limit`
+    /// entries is [`ReadError::TooManyEntries`], never a shortened list.
+    pub fn read_dir_links(
+        &self,
+        host_path: impl AsRef<Path>,
+        limit: usize,
+    ) -> Result<Vec<LinkEntry>, ReadError> {
+        let host_path = host_path.as_ref();
+        let entries = self.list(host_path, &mut |_| true, limit, "")?;
+        let real = self.resolve(host_path)?;
+        Ok(entries
+            .into_iter()
+            .map(|e| {
+                let target = fs::read_link(real.join(&e.name))
+                    .map(|t| display_path(&t))
+                    .map_err(|err| ReadError::from_io(&e.path, &err));
+                (e.name, target)
+            })
+            .collect())
     }
 
     fn list(
@@ -1046,5 +1097,37 @@ mod tests {
                 let _ = root.read_dir(&path);
             }
         }
+    }
+
+    #[test]
+    fn links_of_a_directory_are_read_without_following_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let fd = dir.path().join("proc/42/fd");
+        fs::create_dir_all(&fd).unwrap();
+        std::os::unix::fs::symlink("socket:[7]", fd.join("3")).unwrap();
+        std::os::unix::fs::symlink("/etc/shadow", fd.join("4")).unwrap();
+        fs::write(fd.join("5"), "not a link").unwrap();
+        let root = HostRoot::new(dir.path()).unwrap();
+        let links = root.read_dir_links("/proc/42/fd", 10).unwrap();
+        let got: Vec<(String, Result<String, bool>)> = links
+            .into_iter()
+            .map(|(n, t)| (n.to_string_lossy().into_owned(), t.map_err(|_| true)))
+            .collect();
+        assert_eq!(got[0], ("3".into(), Ok("socket:[7]".into())));
+        assert_eq!(got[1], ("4".into(), Ok("/etc/shadow".into())));
+        assert!(got[2].1.is_err(), "a regular file has no target");
+        assert!(matches!(
+            root.read_dir_links("/proc/42/fd", 2),
+            Err(ReadError::TooManyEntries { .. })
+        ));
+        assert!(matches!(
+            root.read_dir_links("/proc/43/fd", 2),
+            Err(ReadError::NotFound { .. })
+        ));
+        // Simulated live collectors: only those named, only off the live host.
+        let sim = root.clone().with_simulated_live(vec!["sockets".into()]);
+        assert!(sim.is_live_for("sockets") && !sim.is_live_for("firewall") && !sim.is_live());
+        let live = HostRoot::live().with_simulated_live(vec!["sockets".into()]);
+        assert!(live.is_live_for("firewall"));
     }
 }

@@ -42,12 +42,21 @@ pub struct Fixture {
     /// Empty directories to create.
     #[serde(default)]
     pub dirs: Vec<String>,
+    /// Live-only collectors that read this fixture's own `/proc` files as the running
+    /// host's (only those in [`SIMULATED_LIVE`], e.g. `sockets`), so checks of runtime
+    /// state have pass and fail cases. Every other collector still sees an image.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub live: Vec<String>,
     /// The feed data the host's software is judged with, and the day (software checks).
     /// Without it a fixture is judged with no feed data at all: never Ward's embedded
     /// snapshot, so fixtures do not change when the snapshot does.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub feeds: Option<FixtureFeeds>,
 }
+
+/// The live-only collectors a fixture may simulate from its own `/proc` files: those that
+/// only read files (never run a command or look outside the root).
+pub const SIMULATED_LIVE: &[&str] = &["sockets"];
 
 /// Feed data of a fixture, in the feeds' own formats.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -160,6 +169,14 @@ impl Fixture {
                 problems.push(format!("owner {o:?} of {p} is not `uid:gid`"));
             }
         }
+        for name in &self.live {
+            if !SIMULATED_LIVE.contains(&name.as_str()) {
+                problems.push(format!(
+                    "live: {name:?} is not a collector a fixture can simulate ({})",
+                    SIMULATED_LIVE.join(", ")
+                ));
+            }
+        }
         if let Some(f) = &self.feeds {
             if let Err(e) = f.day().and_then(|_| f.batch()) {
                 problems.push(e);
@@ -203,6 +220,11 @@ impl Fixture {
             out.owners.extend(f.owners.clone());
             out.symlinks.extend(f.symlinks.clone());
             out.dirs.extend(f.dirs.iter().cloned());
+            for l in &f.live {
+                if !out.live.contains(l) {
+                    out.live.push(l.clone());
+                }
+            }
             if f.feeds.is_some() {
                 out.feeds = f.feeds.clone();
             }
@@ -335,5 +357,27 @@ mod tests {
         let today = |n: &str| Fixture::resolved(n, &all).unwrap().feeds.unwrap().today;
         assert_eq!(today("leaf"), "2026-01-01");
         assert_eq!(today("later"), "2026-12-01");
+    }
+
+    #[test]
+    fn live_lists_name_only_simulable_collectors_and_merge_along_extends() {
+        let f = fixture("description: x\nlive: [sockets, firewall]\n");
+        let mut problems = Vec::new();
+        f.validate(&mut problems);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(problems[0].contains("\"firewall\""), "{problems:?}");
+        let mut all = BTreeMap::new();
+        all.insert(
+            "base".to_string(),
+            fixture("description: base\nlive: [sockets]\n"),
+        );
+        all.insert(
+            "leaf".to_string(),
+            fixture("description: leaf\nextends: [base]\nlive: [sockets]\n"),
+        );
+        assert_eq!(
+            Fixture::resolved("leaf", &all).unwrap().live,
+            vec!["sockets"]
+        );
     }
 }

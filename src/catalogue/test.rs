@@ -74,6 +74,112 @@ pub enum Test {
     /// The host firewall loaded at boot: enabled, inbound default deny, loopback accepted,
     /// or a single manager.
     Firewall(FirewallTest),
+    /// Sockets listening on the running host (live only): none on the given ports, or
+    /// only the approved ones, outside loopback.
+    Listening(ListeningTest),
+    /// The mail transfer agent accepts mail only from this host: its configuration, and on
+    /// the live host its sockets.
+    Mta(MtaTest),
+}
+
+/// Sockets listening on a non-loopback address of the running host. Exactly one of
+/// `none_on` and `only`, each a list of port specifications (`tcp/22`, `udp/69`,
+/// `tcp/6000-6063`) or a list parameter.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListeningTest {
+    /// No socket outside loopback on any of these.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub none_on: Option<Names>,
+    /// Every socket outside loopback is one of these.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub only: Option<Names>,
+}
+
+/// The mail transfer agent listens only on loopback (`local_only: true`): every installed
+/// MTA's configuration binds only loopback addresses, and on the live host no socket on
+/// `ports` (port specifications or a list parameter) is bound outside loopback.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MtaTest {
+    pub local_only: bool,
+    pub ports: Names,
+}
+
+/// A port specification of a `listening` or `mta` probe: `tcp/22`, `udp/69`,
+/// `tcp/6000-6063`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PortSpec {
+    pub protocol: &'static str,
+    pub low: u16,
+    pub high: u16,
+}
+
+impl PortSpec {
+    /// Parse `PROTO/PORT` or `PROTO/LOW-HIGH` (protocol `tcp` or `udp`).
+    pub fn parse(s: &str) -> Result<PortSpec, String> {
+        let bad =
+            || format!("{s:?} is not a port specification such as tcp/22, udp/69 or tcp/6000-6063");
+        let (proto, ports) = s.split_once('/').ok_or_else(bad)?;
+        let protocol = match proto {
+            "tcp" => "tcp",
+            "udp" => "udp",
+            _ => return Err(bad()),
+        };
+        let num = |p: &str| -> Result<u16, String> {
+            if p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(bad());
+            }
+            p.parse::<u16>().ok().filter(|n| *n > 0).ok_or_else(bad)
+        };
+        let (low, high) = match ports.split_once('-') {
+            Some((a, b)) => (num(a)?, num(b)?),
+            None => {
+                let n = num(ports)?;
+                (n, n)
+            }
+        };
+        if low > high {
+            return Err(bad());
+        }
+        Ok(PortSpec {
+            protocol,
+            low,
+            high,
+        })
+    }
+
+    /// Parse a list; `Err` names every entry that does not parse.
+    pub fn parse_all(list: &[String]) -> Result<Vec<PortSpec>, String> {
+        let mut out = Vec::new();
+        let mut bad = Vec::new();
+        for s in list {
+            match PortSpec::parse(s) {
+                Ok(p) => out.push(p),
+                Err(e) => bad.push(e),
+            }
+        }
+        if bad.is_empty() {
+            Ok(out)
+        } else {
+            Err(bad.join("; "))
+        }
+    }
+
+    /// Whether a socket of this protocol and port matches.
+    pub fn matches(&self, protocol: &str, port: u16) -> bool {
+        self.protocol == protocol && (self.low..=self.high).contains(&port)
+    }
+}
+
+impl std::fmt::Display for PortSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.low == self.high {
+            write!(f, "{}/{}", self.protocol, self.low)
+        } else {
+            write!(f, "{}/{}-{}", self.protocol, self.low, self.high)
+        }
+    }
 }
 
 /// A query over the file system walk. Exactly one query, each `true` (or a list).
@@ -1488,6 +1594,30 @@ impl Test {
                 &Some(m.max_age_days.clone()),
                 problems,
             ),
+            Test::Listening(l) => {
+                if usize::from(l.none_on.is_some()) + usize::from(l.only.is_some()) != 1 {
+                    problems.push("listening: give exactly one of `none_on` and `only`".into());
+                }
+                for n in l.none_on.iter().chain(l.only.iter()) {
+                    if let Names::Value(v) = n {
+                        if let Err(e) = PortSpec::parse_all(v) {
+                            problems.push(format!("listening: {e}"));
+                        }
+                    }
+                }
+            }
+            Test::Mta(m) => {
+                if !m.local_only {
+                    problems.push(
+                        "mta: `local_only: false` checks nothing; use `local_only: true`".into(),
+                    );
+                }
+                if let Names::Value(v) = &m.ports {
+                    if let Err(e) = PortSpec::parse_all(v) {
+                        problems.push(format!("mta: ports: {e}"));
+                    }
+                }
+            }
             Test::Firewall(f) => {
                 let given = [
                     f.enabled == Some(true),
@@ -1532,6 +1662,13 @@ impl Test {
                     .filter_map(Mask::param)
                     .collect(),
                 Test::Filesystem(f) => f.setid_only.iter().filter_map(Names::param).collect(),
+                Test::Listening(l) => l
+                    .none_on
+                    .iter()
+                    .chain(l.only.iter())
+                    .filter_map(Names::param)
+                    .collect(),
+                Test::Mta(m) => m.ports.param().into_iter().collect(),
                 Test::Lines(l) => l.value.as_ref().map(Compare::params).unwrap_or_default(),
                 Test::Vulnerabilities(v) => v
                     .min_severity
@@ -1583,6 +1720,17 @@ impl Test {
                 Some(n) => n.resolve(params),
                 None => Ok(()),
             },
+            Test::Listening(l) => {
+                for n in l.none_on.iter_mut().chain(l.only.iter_mut()) {
+                    n.resolve(params)?;
+                    PortSpec::parse_all(n.value()?)?;
+                }
+                Ok(())
+            }
+            Test::Mta(m) => {
+                m.ports.resolve(params)?;
+                PortSpec::parse_all(m.ports.value()?).map(|_| ())
+            }
             Test::Lines(l) => match &mut l.value {
                 Some(v) => v.resolve(params),
                 None => Ok(()),

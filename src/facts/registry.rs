@@ -128,6 +128,8 @@ impl Registry {
         let _ = r.register(ClamAvCollector);
         let _ = r.register(AuditCollector);
         let _ = r.register(FirewallCollector);
+        let _ = r.register(SocketsCollector);
+        let _ = r.register(MtaCollector);
         let _ = r.register(FilesCollector);
         let _ = r.register(HomeDirsCollector);
         let _ = r.register(FilesystemWalkCollector::default());
@@ -171,7 +173,7 @@ impl Registry {
         let ran: Vec<bool> = self
             .collectors
             .iter()
-            .map(|c| !c.live_only() || root.is_live())
+            .map(|c| !c.live_only() || root.is_live_for(c.name()))
             .collect();
         let mut waiting: Vec<usize> = (0..self.collectors.len()).filter(|&i| ran[i]).collect();
         while !waiting.is_empty() {
@@ -479,6 +481,61 @@ impl Collector for FirewallCollector {
     }
     fn collect(&self, root: &HostRoot, _: &Plan) -> Fact<Self::Output> {
         super::firewall::collect(root)
+    }
+}
+
+/// Listening sockets of the running host and the processes holding them (live only).
+pub struct SocketsCollector;
+impl FactKind for super::sockets::Sockets {
+    const NAME: &'static str = "sockets";
+}
+impl Collector for SocketsCollector {
+    type Output = super::sockets::Sockets;
+    fn paths(&self) -> Vec<String> {
+        use super::sockets as s;
+        let mut p: Vec<String> = s::TABLES.iter().map(|t| t.0.to_string()).collect();
+        p.push(s::OWN_NAMESPACE.into());
+        p.push(s::INIT_NAMESPACE.into());
+        p.push("/proc/[pid]/fd/* (links only)".into());
+        p.push("/proc/[pid]/comm".into());
+        p
+    }
+    fn live_only(&self) -> bool {
+        true
+    }
+    fn collect(&self, root: &HostRoot, _: &Plan) -> Fact<Self::Output> {
+        super::sockets::collect(root)
+    }
+}
+
+/// Where the mail transfer agents (Postfix, Exim, sendmail, OpenSMTPD) would listen, from
+/// their configuration.
+pub struct MtaCollector;
+impl FactKind for super::mta::Mta {
+    const NAME: &'static str = "mta";
+}
+impl Collector for MtaCollector {
+    type Output = super::mta::Mta;
+    fn paths(&self) -> Vec<String> {
+        use super::mta as m;
+        let mut p = strings(&[
+            m::POSTFIX_MAIN,
+            m::POSTFIX_MASTER,
+            m::EXIM4_CONF_CONF,
+            m::EXIM4_HANDWRITTEN,
+            m::EXIM4_LOCALMACROS,
+            m::EXIM4_TEMPLATE,
+            "/etc/exim4/conf.d/main/*",
+            m::EXIM4_DEFAULT,
+            m::EXIM_CONF,
+            m::SENDMAIL_CF,
+            m::SENDMAIL_MC,
+        ]);
+        p.extend(m::SMTPD_CONF.iter().map(|s| s.to_string()));
+        p
+    }
+    fn collect(&self, root: &HostRoot, _: &Plan) -> Fact<Self::Output> {
+        super::mta::collect(root)
     }
 }
 
@@ -881,7 +938,7 @@ mod tests {
         sorted.sort();
         sorted.dedup();
         assert_eq!(sorted.len(), names.len(), "{names:?}");
-        assert_eq!(names.len(), 24);
+        assert_eq!(names.len(), 26);
     }
 
     #[test]
