@@ -39,6 +39,10 @@ const REMOTE_DRIVERS: [&str; 6] = ["network", "syslog", "tcp", "tcp6", "udp", "u
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SyslogNg {
     pub files: Vec<String>,
+    /// Sources by name (same shape as destinations: `network()`, `udp()` … receive from
+    /// other hosts).
+    #[serde(default)]
+    pub sources: Vec<Destination>,
     /// Destinations by name (inline ones named `log@FILE:LINE`).
     pub destinations: Vec<Destination>,
     /// Log paths, in order.
@@ -344,7 +348,13 @@ fn parse(toks: &[Tok], out: &mut SyslogNg) {
                     });
                     return;
                 };
-                if kw == "destination" {
+                if kw == "source" {
+                    out.sources.push(Destination {
+                        name: name.clone().unwrap_or_default(),
+                        origin: origin.clone(),
+                        drivers: drivers(&toks[j + 1..end]),
+                    });
+                } else if kw == "destination" {
                     let drivers = drivers(&toks[j + 1..end]);
                     out.destinations.push(Destination {
                         name: name.unwrap_or_default(),

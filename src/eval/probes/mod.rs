@@ -34,6 +34,7 @@ pub(super) fn evaluate(test: &Test, inputs: super::Inputs) -> Verdict {
         Test::Auditd(t) => audit::auditd(t, facts),
         Test::Filesystem(t) => filesystem::filesystem(t, facts),
         Test::Firewall(t) => firewall::firewall(t, facts),
+        Test::Logging(t) => logging::logging(t, facts),
         Test::All(_) | Test::Any(_) | Test::None(_) | Test::Not(_) => {
             crate::eval::evaluate_test_with(test, inputs)
         }
@@ -85,6 +86,7 @@ mod daemon_conf;
 mod files;
 mod filesystem;
 mod firewall;
+mod logging;
 mod malware;
 mod modules;
 mod mounts;
