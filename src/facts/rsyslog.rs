@@ -1036,7 +1036,15 @@ impl<'a> Reader<'a> {
                 let origin = Origin::at(b.file.clone(), b.line_at(i));
                 self.skip(k - i);
                 self.state = State::Initial;
-                self.include(&name, false, &origin);
+                if !self.include(&name, false, &origin) {
+                    // The scanner stops: rsyslog reads nothing more.
+                    let p = Problem {
+                        origin,
+                        message: format!("$IncludeConfig {name} failed: rsyslog stops reading the configuration here"),
+                    };
+                    self.out.stopped = Some(p);
+                    self.stack.clear();
+                }
                 None
             }
             State::Expr => self.scan_expr(),
@@ -1334,95 +1342,90 @@ impl<'a> Reader<'a> {
 
     // ----- includes and directives
 
-    fn include(&mut self, name: &str, optional: bool, origin: &Origin) {
-        if self.stack.len() > MAX_DEPTH {
+    /// `cnfDoInclude`: push the files `name` names so that they are read in sorted order,
+    /// at this point of the configuration. Returns false where rsyslog's returns an error
+    /// (a matched name that cannot be examined, when the include is not optional): the
+    /// files after it in sorted order were already pushed, those before it are not.
+    fn include(&mut self, name: &str, optional: bool, origin: &Origin) -> bool {
+        self.include_at(name, optional, origin, 0)
+    }
+
+    fn include_at(&mut self, name: &str, optional: bool, origin: &Origin, depth: usize) -> bool {
+        if self.stack.len() > MAX_DEPTH || depth > MAX_DEPTH {
             self.problem(origin.clone(), format!("include {name}: nested too deep"));
-            return;
-        }
-        let files = match self.expand_include(name, optional, origin) {
-            Some(f) => f,
-            None => return,
-        };
-        // rsyslog pushes them in reverse, so they are read in sorted order; the first is
-        // read now and each one after the previous ends. Ward pushes them the same way.
-        let mut bufs = Vec::new();
-        for f in files {
-            if self.stack.iter().any(|b| b.file == f) {
-                self.problem(
-                    origin.clone(),
-                    format!("trying to include file '{f}', which is already included - ignored"),
-                );
-                continue;
-            }
-            self.include_count += 1;
-            if self.include_count > MAX_FILES {
-                self.problem(origin.clone(), format!("more than {MAX_FILES} included files; {f} not read"));
-                break;
-            }
-            match self.root.read(&f) {
-                Ok(raw) => bufs.push(prepare(&f, &raw)),
-                Err(e) => {
-                    if !optional {
-                        self.problem(origin.clone(), format!("error accessing config file '{f}': {e}"));
-                    }
-                }
-            }
-        }
-        // Files are read in order: the first on top of the stack.
-        for b in bufs.into_iter().rev() {
-            self.stack.push(b);
-        }
-    }
-
-    /// The files an include names, in the order rsyslog reads them.
-    fn expand_include(&mut self, name: &str, optional: bool, origin: &Origin) -> Option<Vec<String>> {
-        let mut out = Vec::new();
-        self.expand_into(name, optional, origin, &mut out, 0);
-        Some(out)
-    }
-
-    fn expand_into(&mut self, name: &str, optional: bool, origin: &Origin, out: &mut Vec<String>, depth: usize) {
-        if depth > 8 {
-            return;
+            return false;
         }
         let mut pattern = name.to_string();
-        if let Ok(m) = self.root.metadata(name) {
-            if m.kind == crate::host_root::FileKind::Directory {
-                pattern = format!("{name}*");
-            }
+        if self
+            .root
+            .metadata(name)
+            .is_ok_and(|m| m.kind == crate::host_root::FileKind::Directory)
+        {
+            pattern = format!("{name}*");
         }
-        let has_magic = crate::vocab::has_glob_meta(&pattern);
-        let matches: Vec<String> = if has_magic {
+        let matches: Vec<String> = if crate::vocab::has_glob_meta(&pattern) {
             match glob_host(self.root, &pattern) {
                 Ok(m) => m,
                 Err(e) => {
                     if !optional {
-                        self.problem(origin.clone(), format!("error accessing config file or directory '{pattern}': {e}"));
+                        self.problem(
+                            origin.clone(),
+                            format!("error accessing config file or directory '{pattern}': {e}"),
+                        );
+                        return false;
                     }
-                    return;
+                    return true;
                 }
             }
         } else {
+            // GLOB_NOMAGIC: a name without wildcards is returned as it is.
             vec![pattern.clone()]
         };
-        for m in matches {
-            match self.root.metadata(&m) {
-                Ok(meta) if meta.kind == crate::host_root::FileKind::File => out.push(m),
-                Ok(meta) if meta.kind == crate::host_root::FileKind::Directory => {
-                    let dir = if m.ends_with('/') { m } else { format!("{m}/") };
-                    self.expand_into(&dir, optional, origin, out, depth + 1);
-                }
-                Ok(_) => {}
+        for m in matches.iter().rev() {
+            let meta = match self.root.metadata(m) {
+                Ok(meta) => meta,
                 Err(e) => {
                     if !optional {
                         self.problem(
                             origin.clone(),
                             format!("error accessing config file or directory '{m}': {e}"),
                         );
+                        return false;
                     }
-                    return;
+                    return true;
                 }
+            };
+            match meta.kind {
+                crate::host_root::FileKind::File => self.push_include(m, origin),
+                crate::host_root::FileKind::Directory => {
+                    let dir = if m.ends_with('/') { m.clone() } else { format!("{m}/") };
+                    // rsyslog ignores what the directory's include returns.
+                    self.include_at(&dir, optional, origin, depth + 1);
+                }
+                _ => {}
             }
+        }
+        true
+    }
+
+    /// `cnfSetLexFile`: push one file unless it is already being read.
+    fn push_include(&mut self, f: &str, origin: &Origin) {
+        if self.stack.iter().any(|b| b.file == f) {
+            self.problem(
+                origin.clone(),
+                format!("trying to include file '{f}', which is already included - ignored"),
+            );
+            return;
+        }
+        self.include_count += 1;
+        if self.include_count > MAX_FILES {
+            self.problem(origin.clone(), format!("more than {MAX_FILES} included files; {f} not read"));
+            return;
+        }
+        match self.root.read(f) {
+            Ok(raw) => self.stack.push(prepare(f, &raw)),
+            // rsyslog (as root) would read it; Ward cannot tell what it holds.
+            Err(e) => self.problem(origin.clone(), format!("{f} could not be read: {e}")),
         }
     }
 
@@ -1970,13 +1973,18 @@ impl<'a> Reader<'a> {
         }
         let mut file = None;
         let mut optional = false;
+        let mut abort = false;
         let mut text = None;
         for p in &params {
             match p.name.as_str() {
                 "file" => file = Some(p.value.text()),
                 "text" => text = Some(p.value.text()),
                 "mode" => match p.value.text().as_str() {
-                    "abort-if-missing" | "required" => optional = false,
+                    "abort-if-missing" => {
+                        optional = false;
+                        abort = true;
+                    }
+                    "required" => optional = false,
                     "optional" => optional = true,
                     m => self.problem(p.origin.clone(), format!("invalid 'mode' parameter: '{m}' - ignored")),
                 },
@@ -1986,7 +1994,15 @@ impl<'a> Reader<'a> {
         }
         self.check_dupes(&params);
         match (file, text) {
-            (Some(f), None) => self.include(&f, optional, &origin),
+            (Some(f), None) => {
+                if !self.include(&f, optional, &origin) && abort {
+                    self.out.stopped = Some(Problem {
+                        origin,
+                        message: format!("include file '{f}' is missing and mode is abort-if-missing: rsyslog exits"),
+                    });
+                    self.stack.clear();
+                }
+            }
             (None, Some(t)) => {
                 self.note(origin.clone(), "include(text=…) read as configuration text");
                 let name = format!("{}:{} include(text)", origin.path, origin.line.unwrap_or(0));
