@@ -23,6 +23,7 @@ use crate::host_root::FileKind;
 
 /// The loggers that start at boot, with the evidence of their enablement.
 struct Enabled {
+    openrc: bool,
     rsyslog: Option<Evidence>,
     syslog_ng: Option<Evidence>,
     journal_upload: Option<Evidence>,
@@ -32,6 +33,7 @@ struct Enabled {
 fn enabled(facts: &Facts) -> Result<Enabled, Verdict> {
     let openrc = matches!(init_system(facts)?, Init::OpenRc(_));
     let mut out = Enabled {
+        openrc,
         rsyslog: None,
         syslog_ng: None,
         journal_upload: None,
@@ -345,8 +347,14 @@ fn forwarding(severity: Option<&Word>, facts: &Facts, en: &Enabled) -> Verdict {
     }
     if en.rsyslog.is_none() && en.syslog_ng.is_none() && en.journal_upload.is_none() {
         evidence.extend(en.idle.iter().cloned());
+        // Where an enabled logger would show: its boot link.
+        let place = if en.openrc {
+            "/etc/runlevels/default"
+        } else {
+            "/etc/systemd/system/multi-user.target.wants"
+        };
         evidence.push(Evidence::new(
-            EvidenceSource::search("systemd units and OpenRC runlevels"),
+            EvidenceSource::file(place, None),
             "none of rsyslog, syslog-ng or systemd-journal-upload is enabled",
             want,
         ));
