@@ -235,9 +235,15 @@ fn rsyslog_verdicts_and_include_order_agree_with_rsyslogd() {
                 .split("error accessing config file or directory '")
                 .nth(1)
                 .and_then(|r| r.split('\'').next())
-                .is_some_and(|p| ward.problems.iter().any(|w| w.message.contains(&format!("'{p}'"))));
+                .is_some_and(|p| {
+                    ward.problems
+                        .iter()
+                        .any(|w| w.message.contains(&format!("'{p}'")))
+                });
             if !same_path && !problems.iter().any(|(f, l)| f == file && l <= line) {
-                failures.push(format!("{label}: rsyslog reports {file}:{line}; Ward: {problems:?}"));
+                failures.push(format!(
+                    "{label}: rsyslog reports {file}:{line}; Ward: {problems:?}"
+                ));
             }
         }
         // Every Ward problem is something rsyslog reports: as many problems as errors.
@@ -253,7 +259,9 @@ fn rsyslog_verdicts_and_include_order_agree_with_rsyslogd() {
         }
         // The read order (rsyslog stops at a syntax error, so compare what it read).
         let n = real.order.len().min(ward.files.len());
-        if real.order[..n] != ward.files[..n] || (ward.stopped.is_none() && real.order != ward.files) {
+        if real.order[..n] != ward.files[..n]
+            || (ward.stopped.is_none() && real.order != ward.files)
+        {
             failures.push(format!(
                 "{label}: rsyslog read {:?}, Ward {:?}",
                 real.order, ward.files
@@ -270,17 +278,49 @@ fn rsyslog_effective_settings_of_the_clean_cases() {
     let conf = dir.path().join("etc/rsyslog.conf");
     assert!(rsyslogd(&conf, &dir.path().join("full.conf")).clean);
     let r = ward_rsyslog(&conf);
-    let remote: Vec<_> = r.inputs.iter().filter(|i| i.remote).map(|i| (i.module.as_str(), i.port.clone().unwrap())).collect();
-    assert_eq!(remote, vec![("imtcp", "10514".to_string()), ("imudp", "10515".to_string())]);
+    let remote: Vec<_> = r
+        .inputs
+        .iter()
+        .filter(|i| i.remote)
+        .map(|i| (i.module.as_str(), i.port.clone().unwrap()))
+        .collect();
+    assert_eq!(
+        remote,
+        vec![
+            ("imtcp", "10514".to_string()),
+            ("imudp", "10515".to_string())
+        ]
+    );
     let modes: Vec<_> = r
         .actions
         .iter()
-        .filter_map(|a| a.file.as_ref().map(|f| (f.path.as_str(), f.create_mode.mode)))
+        .filter_map(|a| {
+            a.file
+                .as_ref()
+                .map(|f| (f.path.as_str(), f.create_mode.mode))
+        })
         .collect();
     // The RainerScript action takes the module default; the legacy one the built-in 0644.
-    assert_eq!(modes, vec![("/var/log/remote.log", 0o640), ("/var/log/local0.log", 0o644)]);
-    let fwd: Vec<_> = r.actions.iter().filter_map(|a| a.forward.as_ref().map(|f| (f.target.as_str(), f.protocol.as_str(), a.reach.is_some()))).collect();
-    assert_eq!(fwd, vec![("127.0.0.1", "udp", false), ("localhost", "tcp", false)]);
+    assert_eq!(
+        modes,
+        vec![
+            ("/var/log/remote.log", 0o640),
+            ("/var/log/local0.log", 0o644)
+        ]
+    );
+    let fwd: Vec<_> = r
+        .actions
+        .iter()
+        .filter_map(|a| {
+            a.forward
+                .as_ref()
+                .map(|f| (f.target.as_str(), f.protocol.as_str(), a.reach.is_some()))
+        })
+        .collect();
+    assert_eq!(
+        fwd,
+        vec![("127.0.0.1", "udp", false), ("localhost", "tcp", false)]
+    );
 }
 
 // ---------------------------------------------------------------------------------------
@@ -322,9 +362,11 @@ fn logrotate_d(conf: &Path, state: &Path) -> LogrotateRun {
         match lines.last_mut() {
             Some(last)
                 if last.starts_with("rotating pattern: ")
-                    && ![" hourly", " weekly", " monthly", " yearly", " days", " bytes"]
-                        .iter()
-                        .any(|w| last.contains(w)) =>
+                    && ![
+                        " hourly", " weekly", " monthly", " yearly", " days", " bytes",
+                    ]
+                    .iter()
+                    .any(|w| last.contains(w)) =>
             {
                 last.push(' ');
                 last.push_str(l);
@@ -332,6 +374,10 @@ fn logrotate_d(conf: &Path, state: &Path) -> LogrotateRun {
             _ => lines.push(l.to_string()),
         }
     }
+    let re = regex::Regex::new(
+        r"^(.*?)\s+(hourly|weekly|monthly|yearly|after \d+ days|\d+ bytes)\s*(?:\((\d+) rotations\)|(\(no old logs will be kept\)))?\s*$",
+    )
+    .unwrap();
     for l in &lines {
         if let Some(f) = l.strip_prefix("reading config file ") {
             run.read.push(f.to_string());
@@ -339,11 +385,9 @@ fn logrotate_d(conf: &Path, state: &Path) -> LogrotateRun {
             let name = rest.split([',', ' ']).next().unwrap();
             run.ignored.insert(name.to_string());
         } else if let Some(rest) = l.strip_prefix("rotating pattern: ") {
-            let re = regex::Regex::new(
-                r"^(.*?)\s+(hourly|weekly|monthly|yearly|after \d+ days|\d+ bytes)\s*(?:\((\d+) rotations\)|(\(no old logs will be kept\)))?\s*$",
-            )
-            .unwrap();
-            let c = re.captures(rest).unwrap_or_else(|| panic!("unexpected line: {rest}"));
+            let c = re
+                .captures(rest)
+                .unwrap_or_else(|| panic!("unexpected line: {rest}"));
             let n: i64 = match (c.get(3), c.get(4)) {
                 (Some(n), _) => n.as_str().parse().unwrap(),
                 (None, Some(_)) => 0,
@@ -454,15 +498,29 @@ fn logrotate_files_and_blocks_agree_with_logrotate_debug() {
             })
             .collect();
         if real.read != ward_read {
-            failures.push(format!("{label}: logrotate read {:?}, Ward {:?}", real.read, ward_read));
+            failures.push(format!(
+                "{label}: logrotate read {:?}, Ward {:?}",
+                real.read, ward_read
+            ));
         }
         let ward_ignored: BTreeSet<String> = ward
             .ignored
             .iter()
-            .map(|i| i.split(':').next().unwrap().rsplit('/').next().unwrap().to_string())
+            .map(|i| {
+                i.split(':')
+                    .next()
+                    .unwrap()
+                    .rsplit('/')
+                    .next()
+                    .unwrap()
+                    .to_string()
+            })
             .collect();
         if real.ignored != ward_ignored {
-            failures.push(format!("{label}: logrotate ignored {:?}, Ward {:?}", real.ignored, ward_ignored));
+            failures.push(format!(
+                "{label}: logrotate ignored {:?}, Ward {:?}",
+                real.ignored, ward_ignored
+            ));
         }
         let ward_blocks: Vec<(Vec<String>, String, i64)> = ward
             .logs
@@ -470,7 +528,10 @@ fn logrotate_files_and_blocks_agree_with_logrotate_debug() {
             .map(|b| (b.patterns.clone(), criterion_text(&b.criterion), b.rotate))
             .collect();
         if real.blocks != ward_blocks {
-            failures.push(format!("{label}: logrotate blocks {:?}\nWard {:?}", real.blocks, ward_blocks));
+            failures.push(format!(
+                "{label}: logrotate blocks {:?}\nWard {:?}",
+                real.blocks, ward_blocks
+            ));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));

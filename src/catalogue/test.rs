@@ -1565,7 +1565,9 @@ impl Test {
                 }
                 if let Some(Word::Value(w)) = &l.remote_input {
                     if w != "none" && w != "allowed" {
-                        problems.push(format!("logging: remote_input {w:?} is not `none` or `allowed`"));
+                        problems.push(format!(
+                            "logging: remote_input {w:?} is not `none` or `allowed`"
+                        ));
                     }
                 }
                 if (l.except.is_some() || l.except_mode_at_most.is_some())
@@ -1578,9 +1580,13 @@ impl Test {
                             .into(),
                     );
                 }
-                for m in [&l.file_mode_at_most, &l.log_files_mode_at_most, &l.except_mode_at_most]
-                    .into_iter()
-                    .flatten()
+                for m in [
+                    &l.file_mode_at_most,
+                    &l.log_files_mode_at_most,
+                    &l.except_mode_at_most,
+                ]
+                .into_iter()
+                .flatten()
                 {
                     if let Mask::Octal(o) = m {
                         if parse_octal(o).is_none() {
@@ -1656,10 +1662,14 @@ impl Test {
                     .filter_map(Word::param)
                     .chain(l.remote_input.iter().filter_map(Word::param))
                     .chain(
-                        [&l.file_mode_at_most, &l.log_files_mode_at_most, &l.except_mode_at_most]
-                            .into_iter()
-                            .flatten()
-                            .filter_map(Mask::param),
+                        [
+                            &l.file_mode_at_most,
+                            &l.log_files_mode_at_most,
+                            &l.except_mode_at_most,
+                        ]
+                        .into_iter()
+                        .flatten()
+                        .filter_map(Mask::param),
                     )
                     .chain(l.except.iter().filter_map(Names::param))
                     .chain(l.retention_days_at_least.iter().filter_map(Num::param))
@@ -1781,8 +1791,9 @@ impl Test {
 }
 
 /// syslog severities, most severe first (rsyslog's and syslog(3)'s names).
-pub const SYSLOG_SEVERITIES: [&str; 8] =
-    ["emerg", "alert", "crit", "err", "warning", "notice", "info", "debug"];
+pub const SYSLOG_SEVERITIES: [&str; 8] = [
+    "emerg", "alert", "crit", "err", "warning", "notice", "info", "debug",
+];
 
 /// A literal day count must not be negative.
 fn non_negative(what: &str, n: &Option<Num>, problems: &mut Vec<String>) {

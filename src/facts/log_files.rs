@@ -71,7 +71,9 @@ fn list(root: &HostRoot, dir: &str, depth: usize, out: &mut LogFiles) {
     };
     for e in entries {
         if out.entries.len() >= MAX_ENTRIES {
-            out.incomplete = Some(format!("more than {MAX_ENTRIES} entries under {LOG_DIR}; stopped at {dir}"));
+            out.incomplete = Some(format!(
+                "more than {MAX_ENTRIES} entries under {LOG_DIR}; stopped at {dir}"
+            ));
             return;
         }
         let path = e.display_path();
@@ -91,7 +93,9 @@ fn list(root: &HostRoot, dir: &str, depth: usize, out: &mut LogFiles) {
         });
         if meta.kind == FileKind::Directory {
             if depth >= MAX_DEPTH {
-                out.incomplete = Some(format!("{path} is deeper than {MAX_DEPTH} levels below {LOG_DIR}"));
+                out.incomplete = Some(format!(
+                    "{path} is deeper than {MAX_DEPTH} levels below {LOG_DIR}"
+                ));
                 return;
             }
             list(root, &path, depth + 1, out);
@@ -110,16 +114,27 @@ mod tests {
         let log = dir.path().join("var/log/apt");
         std::fs::create_dir_all(&log).unwrap();
         std::fs::write(log.join("term.log"), "x").unwrap();
-        std::fs::set_permissions(log.join("term.log"), std::fs::Permissions::from_mode(0o640)).unwrap();
+        std::fs::set_permissions(log.join("term.log"), std::fs::Permissions::from_mode(0o640))
+            .unwrap();
         std::os::unix::fs::symlink("/etc", dir.path().join("var/log/link")).unwrap();
         let root = HostRoot::new(dir.path()).unwrap();
-        let Fact::Collected { value } = collect(&root) else { panic!() };
+        let Fact::Collected { value } = collect(&root) else {
+            panic!()
+        };
         assert!(value.exists);
-        let paths: Vec<_> = value.entries.iter().map(|e| (e.path.as_str(), e.kind, e.mode)).collect();
+        let paths: Vec<_> = value
+            .entries
+            .iter()
+            .map(|e| (e.path.as_str(), e.kind, e.mode))
+            .collect();
         assert_eq!(
             paths,
             vec![
-                ("/var/log/apt", FileKind::Directory, 0o755 & !0o022 | (value.entries[0].mode & 0o022)),
+                (
+                    "/var/log/apt",
+                    FileKind::Directory,
+                    0o755 & !0o022 | (value.entries[0].mode & 0o022)
+                ),
                 ("/var/log/apt/term.log", FileKind::File, 0o640),
                 ("/var/log/link", FileKind::Symlink, value.entries[2].mode),
             ]

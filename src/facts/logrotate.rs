@@ -38,22 +38,92 @@ const MAX_NESTING: usize = 16;
 const MAX_FILES: usize = 2000;
 
 const DEFAULT_TABOO: [&str; 19] = [
-    ",v", ".bak", ".cfsaved", ".disabled", ".dpkg-bak", ".dpkg-del", ".dpkg-dist", ".dpkg-new",
-    ".dpkg-old", ".dpkg-tmp", ".rhn-cfg-tmp-*", ".rpmnew", ".rpmorig", ".rpmsave", ".swp",
-    ".ucf-dist", ".ucf-new", ".ucf-old", "~",
+    ",v",
+    ".bak",
+    ".cfsaved",
+    ".disabled",
+    ".dpkg-bak",
+    ".dpkg-del",
+    ".dpkg-dist",
+    ".dpkg-new",
+    ".dpkg-old",
+    ".dpkg-tmp",
+    ".rhn-cfg-tmp-*",
+    ".rpmnew",
+    ".rpmorig",
+    ".rpmsave",
+    ".swp",
+    ".ucf-dist",
+    ".ucf-new",
+    ".ucf-old",
+    "~",
 ];
 
 /// Every keyword logrotate 3.21 accepts (values checked only for those Ward uses).
 const KNOWN: [&str; 63] = [
-    "compress", "nocompress", "delaycompress", "nodelaycompress", "shred", "noshred",
-    "allowhardlink", "noallowhardlink", "sharedscripts", "nosharedscripts", "copytruncate",
-    "nocopytruncate", "renamecopy", "norenamecopy", "copy", "nocopy", "ifempty", "notifempty",
-    "dateext", "nodateext", "dateyesterday", "datehourago", "dateformat", "noolddir", "mailfirst",
-    "maillast", "su", "create", "createolddir", "nocreateolddir", "nocreate", "size", "minsize",
-    "maxsize", "shredcycles", "hourly", "daily", "monthly", "weekly", "yearly", "rotate", "start",
-    "minage", "maxage", "errors", "mail", "nomail", "missingok", "nomissingok", "ignoreduplicates",
-    "prerotate", "firstaction", "postrotate", "lastaction", "preremove", "tabooext", "taboopat",
-    "include", "olddir", "extension", "addextension", "compresscmd", "uncompresscmd",
+    "compress",
+    "nocompress",
+    "delaycompress",
+    "nodelaycompress",
+    "shred",
+    "noshred",
+    "allowhardlink",
+    "noallowhardlink",
+    "sharedscripts",
+    "nosharedscripts",
+    "copytruncate",
+    "nocopytruncate",
+    "renamecopy",
+    "norenamecopy",
+    "copy",
+    "nocopy",
+    "ifempty",
+    "notifempty",
+    "dateext",
+    "nodateext",
+    "dateyesterday",
+    "datehourago",
+    "dateformat",
+    "noolddir",
+    "mailfirst",
+    "maillast",
+    "su",
+    "create",
+    "createolddir",
+    "nocreateolddir",
+    "nocreate",
+    "size",
+    "minsize",
+    "maxsize",
+    "shredcycles",
+    "hourly",
+    "daily",
+    "monthly",
+    "weekly",
+    "yearly",
+    "rotate",
+    "start",
+    "minage",
+    "maxage",
+    "errors",
+    "mail",
+    "nomail",
+    "missingok",
+    "nomissingok",
+    "ignoreduplicates",
+    "prerotate",
+    "firstaction",
+    "postrotate",
+    "lastaction",
+    "preremove",
+    "tabooext",
+    "taboopat",
+    "include",
+    "olddir",
+    "extension",
+    "addextension",
+    "compresscmd",
+    "uncompresscmd",
 ];
 const KNOWN_MORE: [&str; 2] = ["compressext", "compressoptions"];
 
@@ -239,7 +309,7 @@ struct Reader<'a> {
 
 enum State {
     Default,
-    Block(LogBlock, Settings),
+    Block(Box<LogBlock>, Settings),
     Skip,
 }
 
@@ -276,10 +346,15 @@ impl Reader<'_> {
             let mut names = Vec::new();
             for e in entries {
                 let name = e.display_name();
-                if let Some(t) = self.taboo.iter().find(|t| {
-                    glob::Pattern::new(t).is_ok_and(|p| p.matches_with(&name, opts))
-                }) {
-                    self.out.ignored.push(format!("{}: matches the taboo pattern {t}", e.display_path()));
+                if let Some(t) = self
+                    .taboo
+                    .iter()
+                    .find(|t| glob::Pattern::new(t).is_ok_and(|p| p.matches_with(&name, opts)))
+                {
+                    self.out.ignored.push(format!(
+                        "{}: matches the taboo pattern {t}",
+                        e.display_path()
+                    ));
                     continue;
                 }
                 names.push(e.display_path());
@@ -299,13 +374,19 @@ impl Reader<'_> {
     /// `readConfigFile`: false when logrotate reports an error that ends the file.
     fn file(&mut self, path: &str, defaults: &mut Settings) -> bool {
         if self.out.files.len() >= MAX_FILES {
-            self.problem(Origin::file(path.to_string()), format!("more than {MAX_FILES} configuration files"));
+            self.problem(
+                Origin::file(path.to_string()),
+                format!("more than {MAX_FILES} configuration files"),
+            );
             return false;
         }
         let meta = match self.root.metadata(path) {
             Ok(m) => m,
             Err(e) => {
-                self.problem(Origin::file(path.to_string()), format!("failed to open config file {path}: {e}"));
+                self.problem(
+                    Origin::file(path.to_string()),
+                    format!("failed to open config file {path}: {e}"),
+                );
                 return false;
             }
         };
@@ -314,19 +395,30 @@ impl Reader<'_> {
             return true;
         }
         if meta.mode & 0o022 != 0 {
-            self.out.ignored.push(format!("{path}: writable by group or others (mode {:04o})", meta.mode & 0o7777));
-            self.problem(Origin::file(path.to_string()), format!("Ignoring {path} because it is writable by group or others."));
+            self.out.ignored.push(format!(
+                "{path}: writable by group or others (mode {:04o})",
+                meta.mode & 0o7777
+            ));
+            self.problem(
+                Origin::file(path.to_string()),
+                format!("Ignoring {path} because it is writable by group or others."),
+            );
             return true;
         }
         if meta.uid != 0 {
-            self.out.ignored.push(format!("{path}: owned by uid {}, not root", meta.uid));
+            self.out
+                .ignored
+                .push(format!("{path}: owned by uid {}, not root", meta.uid));
             self.problem(Origin::file(path.to_string()), format!("Ignoring {path} because the file owner is wrong (should be root or user with uid 0)."));
             return true;
         }
         let raw = match self.root.read(path) {
             Ok(r) => r,
             Err(e) => {
-                self.problem(Origin::file(path.to_string()), format!("failed to open config file {path}: {e}"));
+                self.problem(
+                    Origin::file(path.to_string()),
+                    format!("failed to open config file {path}: {e}"),
+                );
                 return false;
             }
         };
@@ -348,7 +440,10 @@ impl Reader<'_> {
             let origin = Origin::at(path.to_string(), lineno);
             let line = raw_line.trim_start_matches([' ', '\t']);
             if script {
-                let w: String = line.chars().take_while(|c| c.is_ascii_alphabetic()).collect();
+                let w: String = line
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphabetic())
+                    .collect();
                 if w == "endscript" {
                     script = false;
                 }
@@ -365,7 +460,10 @@ impl Reader<'_> {
             }
             let first = line.as_bytes()[0];
             if first.is_ascii_alphabetic() {
-                let key: String = line.chars().take_while(|c| c.is_ascii_alphabetic()).collect();
+                let key: String = line
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphabetic())
+                    .collect();
                 let after = &line[key.len()..];
                 if !(after.is_empty() || after.starts_with([' ', '\t', '=', '\r'])) {
                     let err = format!("{path}:{lineno} keyword '{key}' not properly separated");
@@ -395,13 +493,27 @@ impl Reader<'_> {
                     },
                     "rotate" => match value.as_deref().map(strtol_whole) {
                         Some(Some(n)) if n >= -1 => settings.rotate = n,
-                        Some(_) => err = Some(format!("{path}:{lineno} bad rotation count '{}'", value.clone().unwrap_or_default())),
-                        None => err = Some(format!("{path}:{lineno} argument expected after rotate")),
+                        Some(_) => {
+                            err = Some(format!(
+                                "{path}:{lineno} bad rotation count '{}'",
+                                value.clone().unwrap_or_default()
+                            ))
+                        }
+                        None => {
+                            err = Some(format!("{path}:{lineno} argument expected after rotate"))
+                        }
                     },
                     "maxage" => match value.as_deref().map(strtol_whole) {
                         Some(Some(n)) if n >= 0 => settings.maxage = n as u64,
-                        Some(_) => err = Some(format!("{path}:{lineno} bad maximum age '{}'", value.clone().unwrap_or_default())),
-                        None => err = Some(format!("{path}:{lineno} argument expected after maxage")),
+                        Some(_) => {
+                            err = Some(format!(
+                                "{path}:{lineno} bad maximum age '{}'",
+                                value.clone().unwrap_or_default()
+                            ))
+                        }
+                        None => {
+                            err = Some(format!("{path}:{lineno} argument expected after maxage"))
+                        }
                     },
                     "missingok" => settings.missingok = true,
                     "nomissingok" => settings.missingok = false,
@@ -414,7 +526,10 @@ impl Reader<'_> {
                             group: None,
                         };
                         let mut i = 0;
-                        if let Some(m) = words.first().filter(|w| w.bytes().all(|b| b.is_ascii_digit())) {
+                        if let Some(m) = words
+                            .first()
+                            .filter(|w| w.bytes().all(|b| b.is_ascii_digit()))
+                        {
                             match u32::from_str_radix(m, 8) {
                                 Ok(v) if v <= 0o7777 => c.mode = Some(v),
                                 _ => err = Some(format!("{path}:{lineno} bad mode '{m}'")),
@@ -432,19 +547,27 @@ impl Reader<'_> {
                     }
                     "postrotate" | "prerotate" | "firstaction" | "lastaction" | "preremove" => {
                         if !in_block {
-                            err = Some(format!("{path}:{lineno} {key} outside of a log file definition"));
+                            err = Some(format!(
+                                "{path}:{lineno} {key} outside of a log file definition"
+                            ));
                         } else {
                             script = true;
                         }
                     }
                     "include" => {
                         if in_block {
-                            self.problem(origin.clone(), "include inside a log file definition (not modelled by Ward)");
+                            self.problem(
+                                origin.clone(),
+                                "include inside a log file definition (not modelled by Ward)",
+                            );
                         } else {
                             match value {
                                 Some(p) => {
                                     if self.depth >= MAX_NESTING {
-                                        self.problem(origin.clone(), format!("{path}:{lineno} include nesting too deep"));
+                                        self.problem(
+                                            origin.clone(),
+                                            format!("{path}:{lineno} include nesting too deep"),
+                                        );
                                     } else {
                                         self.depth += 1;
                                         let target = if p.starts_with('/') {
@@ -452,14 +575,21 @@ impl Reader<'_> {
                                         } else {
                                             // Relative to logrotate's working directory,
                                             // the directory being read.
-                                            let dir = path.rsplit_once('/').map(|(d, _)| d).unwrap_or("/");
+                                            let dir = path
+                                                .rsplit_once('/')
+                                                .map(|(d, _)| d)
+                                                .unwrap_or("/");
                                             crate::host_root::join_host(dir, &p)
                                         };
                                         self.path(&target, defaults, &origin);
                                         self.depth -= 1;
                                     }
                                 }
-                                None => err = Some(format!("{path}:{lineno} argument expected after include")),
+                                None => {
+                                    err = Some(format!(
+                                        "{path}:{lineno} argument expected after include"
+                                    ))
+                                }
                             }
                         }
                     }
@@ -475,13 +605,20 @@ impl Reader<'_> {
                                 self.taboo.clear();
                             }
                             for e in list.split([',', ' ', '\t']).filter(|e| !e.is_empty()) {
-                                self.taboo.push(if key == "tabooext" { format!("*{e}") } else { e.to_string() });
+                                self.taboo.push(if key == "tabooext" {
+                                    format!("*{e}")
+                                } else {
+                                    e.to_string()
+                                });
                             }
                         }
                     }
                     k if KNOWN.contains(&k) || KNOWN_MORE.contains(&k) => {}
                     _ => {
-                        self.problem(origin.clone(), format!("{path}:{lineno} unknown option '{key}' -- ignoring line"));
+                        self.problem(
+                            origin.clone(),
+                            format!("{path}:{lineno} unknown option '{key}' -- ignoring line"),
+                        );
                     }
                 }
                 if let Some(e) = err {
@@ -494,7 +631,11 @@ impl Reader<'_> {
             }
             if matches!(first, b'/' | b'"' | b'\'' | b'~') {
                 if matches!(state, State::Block(..)) {
-                    self.raise(&mut state, origin, format!("{path}:{lineno} unexpected log filename"));
+                    self.raise(
+                        &mut state,
+                        origin,
+                        format!("{path}:{lineno} unexpected log filename"),
+                    );
                     continue;
                 }
                 // Patterns up to `{`, possibly over several lines.
@@ -508,7 +649,10 @@ impl Reader<'_> {
                         if !tail.is_empty() && !tail.starts_with('#') {
                             // Settings after `{` on the same line are read by logrotate;
                             // Ward does not model that.
-                            self.problem(origin.clone(), format!("{path}:{lineno} text after '{{' (not modelled by Ward)"));
+                            self.problem(
+                                origin.clone(),
+                                format!("{path}:{lineno} text after '{{' (not modelled by Ward)"),
+                            );
                         }
                         found = true;
                         break;
@@ -522,19 +666,25 @@ impl Reader<'_> {
                     idx += 1;
                 }
                 if !found {
-                    self.problem(origin, format!("{path}:{lineno} missing '{{' after log files definition"));
+                    self.problem(
+                        origin,
+                        format!("{path}:{lineno} missing '{{' after log files definition"),
+                    );
                     ok = false;
                     break;
                 }
                 let patterns = split_words(&spec);
                 if patterns.is_empty() {
-                    self.problem(origin, format!("{path}:{lineno} no log files in the definition"));
+                    self.problem(
+                        origin,
+                        format!("{path}:{lineno} no log files in the definition"),
+                    );
                     ok = false;
                     break;
                 }
                 let s = defaults.clone();
                 state = State::Block(
-                    LogBlock {
+                    Box::new(LogBlock {
                         patterns,
                         origin,
                         criterion: s.criterion.clone(),
@@ -542,7 +692,7 @@ impl Reader<'_> {
                         maxage: s.maxage,
                         missingok: s.missingok,
                         create: s.create.clone(),
-                    },
+                    }),
                     s,
                 );
                 continue;
@@ -555,7 +705,7 @@ impl Reader<'_> {
                         b.maxage = s.maxage;
                         b.missingok = s.missingok;
                         b.create = s.create;
-                        self.out.logs.push(b);
+                        self.out.logs.push(*b);
                     }
                     _ => self.problem(origin.clone(), format!("{path}:{lineno} unexpected }}")),
                 }
@@ -572,7 +722,10 @@ impl Reader<'_> {
             }
         }
         if let State::Block(b, _) = state {
-            self.problem(b.origin.clone(), format!("{path}: missing '}}' at the end of the file"));
+            self.problem(
+                b.origin.clone(),
+                format!("{path}: missing '}}' at the end of the file"),
+            );
             ok = false;
         }
         ok
@@ -595,7 +748,10 @@ impl Reader<'_> {
 /// with trailing blanks removed; `None` when nothing follows.
 fn value_of(after: &str) -> Option<String> {
     let v = after.trim_start_matches([' ', '\t']);
-    let v = v.strip_prefix('=').unwrap_or(v).trim_start_matches([' ', '\t']);
+    let v = v
+        .strip_prefix('=')
+        .unwrap_or(v)
+        .trim_start_matches([' ', '\t']);
     let v = v.trim_end();
     (!v.is_empty()).then(|| v.to_string())
 }
@@ -618,7 +774,10 @@ fn strtol_whole(s: &str) -> Option<i64> {
 
 /// `size 100k` etc.: a number and an optional unit k, M or G.
 fn parse_size(v: &str) -> Result<u64, String> {
-    let digits: String = v.chars().take_while(|c| c.is_ascii_digit() || *c == '.').collect();
+    let digits: String = v
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || *c == '.')
+        .collect();
     let unit = &v[digits.len()..];
     let n: f64 = digits.parse().map_err(|_| format!("bad size '{v}'"))?;
     let mult = match unit {
@@ -696,7 +855,12 @@ mod tests {
         assert!(r.problems.is_empty(), "{:?}", r.problems);
         assert_eq!(
             r.files,
-            vec!["/etc/logrotate.conf", "/etc/logrotate.d/.hidden", "/etc/logrotate.d/apt", "/etc/logrotate.d/rsyslog"]
+            vec![
+                "/etc/logrotate.conf",
+                "/etc/logrotate.d/.hidden",
+                "/etc/logrotate.d/apt",
+                "/etc/logrotate.d/rsyslog"
+            ]
         );
         assert_eq!(r.ignored.len(), 1);
         let rs = &r.logs[2];

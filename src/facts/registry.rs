@@ -403,7 +403,11 @@ impl Collector for RsyslogCollector {
             super::rsyslog::RSYSLOG_CONF.to_string(),
             "($IncludeConfig and include() files)".into(),
         ];
-        p.extend(super::rsyslog::MODULE_DIRS.iter().map(|d| format!("{d}/*.so")));
+        p.extend(
+            super::rsyslog::MODULE_DIRS
+                .iter()
+                .map(|d| format!("{d}/*.so")),
+        );
         p
     }
     fn collect(&self, root: &HostRoot, _: &Plan) -> Fact<RsyslogConf> {
@@ -446,7 +450,10 @@ pub struct LogrotateCollector;
 impl Collector for LogrotateCollector {
     type Output = LogrotateConf;
     fn paths(&self) -> Vec<String> {
-        strings(&[super::logrotate::LOGROTATE_CONF, "(its include files and directories)"])
+        strings(&[
+            super::logrotate::LOGROTATE_CONF,
+            "(its include files and directories)",
+        ])
     }
     fn collect(&self, root: &HostRoot, _: &Plan) -> Fact<LogrotateConf> {
         Fact::Collected {

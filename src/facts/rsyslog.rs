@@ -54,7 +54,11 @@ use crate::host_root::{display_path, HostRoot, ReadError};
 pub const RSYSLOG_CONF: &str = "/etc/rsyslog.conf";
 /// Where distributions install rsyslog's modules (Debian's multiarch directory, RHEL's
 /// lib64, Alpine's lib).
-pub const MODULE_DIRS: [&str; 3] = ["/usr/lib/*/rsyslog", "/usr/lib64/rsyslog", "/usr/lib/rsyslog"];
+pub const MODULE_DIRS: [&str; 3] = [
+    "/usr/lib/*/rsyslog",
+    "/usr/lib64/rsyslog",
+    "/usr/lib/rsyslog",
+];
 /// Most files read through includes.
 const MAX_FILES: usize = 512;
 /// Nesting of includes rsyslog would follow before Ward gives up.
@@ -299,7 +303,7 @@ enum Tok {
     Then,
     Do,
     Semi,
-    ExprTok(String),
+    Expr(String),
     LParen,
     RParen,
 }
@@ -503,7 +507,11 @@ fn m_legacy_action(b: &Buffer, i: usize) -> Option<usize> {
     // \/[^*][^\n]*
     if c == b'/' && i + 1 < b.bytes.len() && b.at(i + 1) != b'*' {
         let from = i + 2;
-        let end = if b.at(i + 1) == b'\n' { b.eol(from) } else { b.eol(i + 1) };
+        let end = if b.at(i + 1) == b'\n' {
+            b.eol(from)
+        } else {
+            b.eol(i + 1)
+        };
         best = best.max((end - i).max(2));
     }
     // :[a-z0-9]+:[^\n]*
@@ -519,7 +527,9 @@ fn m_legacy_action(b: &Buffer, i: usize) -> Option<usize> {
     }
     // [a-z0-9_][a-z0-9_\-\+,;]*
     if c.is_ascii_alphanumeric() || c == b'_' {
-        let k = b.span_while(i + 1, |x| x.is_ascii_alphanumeric() || b"_-+,;".contains(&x));
+        let k = b.span_while(i + 1, |x| {
+            x.is_ascii_alphanumeric() || b"_-+,;".contains(&x)
+        });
         best = best.max(k - i);
     }
     (best > 0).then_some(best)
@@ -582,7 +592,14 @@ impl Legacy {
 
 const DEFAULT_RULESET: &str = "RSYSLOG_DefaultRuleset";
 
-const BUILTIN_MODULES: [&str; 6] = ["omfile", "ompipe", "omshell", "omdiscard", "omfwd", "omusrmsg"];
+const BUILTIN_MODULES: [&str; 6] = [
+    "omfile",
+    "ompipe",
+    "omshell",
+    "omdiscard",
+    "omfwd",
+    "omusrmsg",
+];
 
 const BUILTIN_TEMPLATES: [&str; 17] = [
     "RSYSLOG_DebugFormat",
@@ -634,196 +651,573 @@ const NETWORK_OUTPUTS: [(&str, &str); 8] = [
 
 // Parameter names, from each module's parameter blocks in rsyslog 8.2302.
 const ACTION_COMMON: &[&str] = &[
-    "name", "type", "action.errorfile", "action.errorfile.maxsize", "action.writeallmarkmessages",
-    "action.execonlyeverynthtime", "action.execonlyeverynthtimetimeout", "action.execonlyonceeveryinterval",
-    "action.execonlywhenpreviousissuspended", "action.repeatedmsgcontainsoriginalmsg",
-    "action.resumeretrycount", "action.reportsuspension", "action.reportsuspensioncontinuation",
-    "action.resumeintervalmax", "action.resumeinterval", "action.externalstate.file", "action.copymsg",
+    "name",
+    "type",
+    "action.errorfile",
+    "action.errorfile.maxsize",
+    "action.writeallmarkmessages",
+    "action.execonlyeverynthtime",
+    "action.execonlyeverynthtimetimeout",
+    "action.execonlyonceeveryinterval",
+    "action.execonlywhenpreviousissuspended",
+    "action.repeatedmsgcontainsoriginalmsg",
+    "action.resumeretrycount",
+    "action.reportsuspension",
+    "action.reportsuspensioncontinuation",
+    "action.resumeintervalmax",
+    "action.resumeinterval",
+    "action.externalstate.file",
+    "action.copymsg",
     "config.enabled",
 ];
 const QUEUE_PARAMS: &[&str] = &[
-    "queue.filename", "queue.spooldirectory", "queue.size", "queue.dequeuebatchsize",
-    "queue.mindequeuebatchsize", "queue.mindequeuebatchsize.timeout", "queue.maxdiskspace",
-    "queue.highwatermark", "queue.lowwatermark", "queue.fulldelaymark", "queue.lightdelaymark",
-    "queue.discardmark", "queue.discardseverity", "queue.checkpointinterval", "queue.syncqueuefiles",
-    "queue.type", "queue.workerthreads", "queue.timeoutshutdown", "queue.timeoutactioncompletion",
-    "queue.timeoutenqueue", "queue.timeoutworkerthreadshutdown", "queue.workerthreadminimummessages",
-    "queue.maxfilesize", "queue.saveonshutdown", "queue.dequeueslowdown", "queue.dequeuetimebegin",
-    "queue.dequeuetimeend", "queue.cry.provider", "queue.samplinginterval", "queue.takeflowctlfrommsg",
+    "queue.filename",
+    "queue.spooldirectory",
+    "queue.size",
+    "queue.dequeuebatchsize",
+    "queue.mindequeuebatchsize",
+    "queue.mindequeuebatchsize.timeout",
+    "queue.maxdiskspace",
+    "queue.highwatermark",
+    "queue.lowwatermark",
+    "queue.fulldelaymark",
+    "queue.lightdelaymark",
+    "queue.discardmark",
+    "queue.discardseverity",
+    "queue.checkpointinterval",
+    "queue.syncqueuefiles",
+    "queue.type",
+    "queue.workerthreads",
+    "queue.timeoutshutdown",
+    "queue.timeoutactioncompletion",
+    "queue.timeoutenqueue",
+    "queue.timeoutworkerthreadshutdown",
+    "queue.workerthreadminimummessages",
+    "queue.maxfilesize",
+    "queue.saveonshutdown",
+    "queue.dequeueslowdown",
+    "queue.dequeuetimebegin",
+    "queue.dequeuetimeend",
+    "queue.cry.provider",
+    "queue.samplinginterval",
+    "queue.takeflowctlfrommsg",
 ];
 const OMFWD_ACTION: &[&str] = &[
-    "target", "address", "device", "port", "protocol", "networknamespace", "tcp_framing",
-    "tcp_framedelimiter", "ziplevel", "compression.mode", "compression.stream.flushontxend",
-    "ipfreebind", "maxerrormessages", "rebindinterval", "keepalive", "keepalive.probes",
-    "keepalive.time", "keepalive.interval", "conerrskip", "gnutlsprioritystring", "streamdriver",
-    "streamdrivermode", "streamdriverauthmode", "streamdriverpermittedpeers",
-    "streamdriver.permitexpiredcerts", "streamdriver.checkextendedkeypurpose",
-    "streamdriver.prioritizesan", "streamdriver.tlsverifydepth", "streamdriver.cafile",
-    "streamdriver.keyfile", "streamdriver.certfile", "resendlastmsgonreconnect", "udp.sendtoall",
-    "udp.senddelay", "udp.sendbuf", "template", "ratelimit.interval", "ratelimit.burst",
+    "target",
+    "address",
+    "device",
+    "port",
+    "protocol",
+    "networknamespace",
+    "tcp_framing",
+    "tcp_framedelimiter",
+    "ziplevel",
+    "compression.mode",
+    "compression.stream.flushontxend",
+    "ipfreebind",
+    "maxerrormessages",
+    "rebindinterval",
+    "keepalive",
+    "keepalive.probes",
+    "keepalive.time",
+    "keepalive.interval",
+    "conerrskip",
+    "gnutlsprioritystring",
+    "streamdriver",
+    "streamdrivermode",
+    "streamdriverauthmode",
+    "streamdriverpermittedpeers",
+    "streamdriver.permitexpiredcerts",
+    "streamdriver.checkextendedkeypurpose",
+    "streamdriver.prioritizesan",
+    "streamdriver.tlsverifydepth",
+    "streamdriver.cafile",
+    "streamdriver.keyfile",
+    "streamdriver.certfile",
+    "resendlastmsgonreconnect",
+    "udp.sendtoall",
+    "udp.senddelay",
+    "udp.sendbuf",
+    "template",
+    "ratelimit.interval",
+    "ratelimit.burst",
 ];
 const OMFILE_ACTION: &[&str] = &[
-    "dynafilecachesize", "ziplevel", "flushinterval", "asyncwriting", "veryrobustzip", "flushontxend",
-    "iobuffersize", "dirowner", "dirownernum", "dirgroup", "dirgroupnum", "fileowner", "fileownernum",
-    "filegroup", "filegroupnum", "dircreatemode", "filecreatemode", "failonchownfailure", "createdirs",
-    "sync", "file", "dynafile", "sig.provider", "cry.provider", "closetimeout", "rotation.sizelimit",
-    "rotation.sizelimitcommand", "template",
+    "dynafilecachesize",
+    "ziplevel",
+    "flushinterval",
+    "asyncwriting",
+    "veryrobustzip",
+    "flushontxend",
+    "iobuffersize",
+    "dirowner",
+    "dirownernum",
+    "dirgroup",
+    "dirgroupnum",
+    "fileowner",
+    "fileownernum",
+    "filegroup",
+    "filegroupnum",
+    "dircreatemode",
+    "filecreatemode",
+    "failonchownfailure",
+    "createdirs",
+    "sync",
+    "file",
+    "dynafile",
+    "sig.provider",
+    "cry.provider",
+    "closetimeout",
+    "rotation.sizelimit",
+    "rotation.sizelimitcommand",
+    "template",
 ];
 const OMFILE_MODULE: &[&str] = &[
-    "template", "compression.driver", "compression.zstd.workers", "dircreatemode", "filecreatemode",
-    "dirowner", "dirownernum", "dirgroup", "dirgroupnum", "fileowner", "fileownernum", "filegroup",
-    "dynafile.donotsuspend", "filegroupnum",
+    "template",
+    "compression.driver",
+    "compression.zstd.workers",
+    "dircreatemode",
+    "filecreatemode",
+    "dirowner",
+    "dirownernum",
+    "dirgroup",
+    "dirgroupnum",
+    "fileowner",
+    "fileownernum",
+    "filegroup",
+    "dynafile.donotsuspend",
+    "filegroupnum",
 ];
 const OMRELP_ACTION: &[&str] = &[
-    "target", "tls", "tls.compression", "tls.prioritystring", "tls.cacert", "tls.mycert",
-    "tls.myprivkey", "tls.authmode", "tls.tlscfgcmd", "tls.permittedpeer", "port", "rebindinterval",
-    "windowsize", "timeout", "conn.timeout", "localclientip", "template",
+    "target",
+    "tls",
+    "tls.compression",
+    "tls.prioritystring",
+    "tls.cacert",
+    "tls.mycert",
+    "tls.myprivkey",
+    "tls.authmode",
+    "tls.tlscfgcmd",
+    "tls.permittedpeer",
+    "port",
+    "rebindinterval",
+    "windowsize",
+    "timeout",
+    "conn.timeout",
+    "localclientip",
+    "template",
 ];
 const OMUSRMSG_ACTION: &[&str] = &["users", "template"];
 const IMTCP_INPUT: &[&str] = &[
-    "port", "maxsessions", "maxlisteners", "flowcontrol", "disablelfdelimiter", "discardtruncatedmsg",
-    "notifyonconnectionclose", "notifyonconnectionopen", "addtlframedelimiter", "maxframesize",
-    "preservecase", "listenportfilename", "address", "name", "defaulttz", "ruleset",
-    "streamdriver.mode", "streamdriver.authmode", "streamdriver.permitexpiredcerts",
-    "streamdriver.name", "streamdriver.checkextendedkeypurpose", "streamdriver.prioritizesan",
-    "streamdriver.tlsverifydepth", "streamdriver.cafile", "streamdriver.keyfile",
-    "streamdriver.certfile", "permittedpeer", "gnutlsprioritystring", "keepalive", "keepalive.probes",
-    "keepalive.time", "keepalive.interval", "supportoctetcountedframing", "ratelimit.interval",
-    "framingfix.cisco.asa", "ratelimit.burst",
+    "port",
+    "maxsessions",
+    "maxlisteners",
+    "flowcontrol",
+    "disablelfdelimiter",
+    "discardtruncatedmsg",
+    "notifyonconnectionclose",
+    "notifyonconnectionopen",
+    "addtlframedelimiter",
+    "maxframesize",
+    "preservecase",
+    "listenportfilename",
+    "address",
+    "name",
+    "defaulttz",
+    "ruleset",
+    "streamdriver.mode",
+    "streamdriver.authmode",
+    "streamdriver.permitexpiredcerts",
+    "streamdriver.name",
+    "streamdriver.checkextendedkeypurpose",
+    "streamdriver.prioritizesan",
+    "streamdriver.tlsverifydepth",
+    "streamdriver.cafile",
+    "streamdriver.keyfile",
+    "streamdriver.certfile",
+    "permittedpeer",
+    "gnutlsprioritystring",
+    "keepalive",
+    "keepalive.probes",
+    "keepalive.time",
+    "keepalive.interval",
+    "supportoctetcountedframing",
+    "ratelimit.interval",
+    "framingfix.cisco.asa",
+    "ratelimit.burst",
 ];
 const IMTCP_MODULE: &[&str] = &[
-    "flowcontrol", "disablelfdelimiter", "discardtruncatedmsg", "octetcountedframing",
-    "notifyonconnectionclose", "notifyonconnectionopen", "addtlframedelimiter", "maxframesize",
-    "maxsessions", "maxlistners", "maxlisteners", "streamdriver.mode", "streamdriver.authmode",
-    "streamdriver.permitexpiredcerts", "streamdriver.name", "streamdriver.checkextendedkeypurpose",
-    "streamdriver.prioritizesan", "streamdriver.tlsverifydepth", "permittedpeer", "keepalive",
-    "keepalive.probes", "keepalive.time", "keepalive.interval", "gnutlsprioritystring", "preservecase",
+    "flowcontrol",
+    "disablelfdelimiter",
+    "discardtruncatedmsg",
+    "octetcountedframing",
+    "notifyonconnectionclose",
+    "notifyonconnectionopen",
+    "addtlframedelimiter",
+    "maxframesize",
+    "maxsessions",
+    "maxlistners",
+    "maxlisteners",
+    "streamdriver.mode",
+    "streamdriver.authmode",
+    "streamdriver.permitexpiredcerts",
+    "streamdriver.name",
+    "streamdriver.checkextendedkeypurpose",
+    "streamdriver.prioritizesan",
+    "streamdriver.tlsverifydepth",
+    "permittedpeer",
+    "keepalive",
+    "keepalive.probes",
+    "keepalive.time",
+    "keepalive.interval",
+    "gnutlsprioritystring",
+    "preservecase",
 ];
 const IMUDP_INPUT: &[&str] = &[
-    "port", "defaulttz", "inputname", "inputname.appendport", "name", "name.appendport", "address",
-    "device", "ratelimit.interval", "ratelimit.burst", "rcvbufsize", "ipfreebind", "ruleset",
+    "port",
+    "defaulttz",
+    "inputname",
+    "inputname.appendport",
+    "name",
+    "name.appendport",
+    "address",
+    "device",
+    "ratelimit.interval",
+    "ratelimit.burst",
+    "rcvbufsize",
+    "ipfreebind",
+    "ruleset",
 ];
-const IMUDP_MODULE: &[&str] =
-    &["schedulingpolicy", "schedulingpriority", "batchsize", "threads", "timerequery", "preservecase"];
+const IMUDP_MODULE: &[&str] = &[
+    "schedulingpolicy",
+    "schedulingpriority",
+    "batchsize",
+    "threads",
+    "timerequery",
+    "preservecase",
+];
 const IMRELP_INPUT: &[&str] = &[
-    "port", "address", "name", "ruleset", "keepalive", "keepalive.probes", "keepalive.time",
-    "keepalive.interval", "maxdatasize", "oversizemode", "flowcontrol", "tls", "tls.permittedpeer",
-    "tls.authmode", "tls.dhbits", "tls.prioritystring", "tls.cacert", "tls.mycert", "tls.myprivkey",
-    "tls.tlscfgcmd", "tls.compression",
+    "port",
+    "address",
+    "name",
+    "ruleset",
+    "keepalive",
+    "keepalive.probes",
+    "keepalive.time",
+    "keepalive.interval",
+    "maxdatasize",
+    "oversizemode",
+    "flowcontrol",
+    "tls",
+    "tls.permittedpeer",
+    "tls.authmode",
+    "tls.dhbits",
+    "tls.prioritystring",
+    "tls.cacert",
+    "tls.mycert",
+    "tls.myprivkey",
+    "tls.tlscfgcmd",
+    "tls.compression",
 ];
 const IMRELP_MODULE: &[&str] = &["ruleset", "tls.tlslib"];
 const IMUXSOCK_MODULE: &[&str] = &[
-    "syssock.use", "syssock.name", "syssock.unlink", "syssock.ignoretimestamp",
-    "syssock.ignoreownmessages", "syssock.flowcontrol", "syssock.usesystimestamp", "syssock.annotate",
-    "syssock.parsetrusted", "syssock.usespecialparser", "syssock.parsehostname",
-    "syssock.usepidfromsystem", "syssock.ratelimit.interval", "syssock.ratelimit.burst",
+    "syssock.use",
+    "syssock.name",
+    "syssock.unlink",
+    "syssock.ignoretimestamp",
+    "syssock.ignoreownmessages",
+    "syssock.flowcontrol",
+    "syssock.usesystimestamp",
+    "syssock.annotate",
+    "syssock.parsetrusted",
+    "syssock.usespecialparser",
+    "syssock.parsehostname",
+    "syssock.usepidfromsystem",
+    "syssock.ratelimit.interval",
+    "syssock.ratelimit.burst",
     "syssock.ratelimit.severity",
 ];
 const IMUXSOCK_INPUT: &[&str] = &[
-    "socket", "unlink", "createpath", "parsetrusted", "ignoreownmessages", "hostname",
-    "ignoretimestamp", "flowcontrol", "usesystimestamp", "annotate", "usespecialparser",
-    "parsehostname", "usepidfromsystem", "ruleset", "ratelimit.interval", "ratelimit.burst",
+    "socket",
+    "unlink",
+    "createpath",
+    "parsetrusted",
+    "ignoreownmessages",
+    "hostname",
+    "ignoretimestamp",
+    "flowcontrol",
+    "usesystimestamp",
+    "annotate",
+    "usespecialparser",
+    "parsehostname",
+    "usepidfromsystem",
+    "ruleset",
+    "ratelimit.interval",
+    "ratelimit.burst",
     "ratelimit.severity",
 ];
 const IMKLOG_MODULE: &[&str] = &[
-    "ruleset", "logpath", "permitnonkernelfacility", "consoleloglevel", "parsekerneltimestamp",
-    "keepkerneltimestamp", "internalmsgfacility", "ratelimitinterval", "ratelimitburst",
+    "ruleset",
+    "logpath",
+    "permitnonkernelfacility",
+    "consoleloglevel",
+    "parsekerneltimestamp",
+    "keepkerneltimestamp",
+    "internalmsgfacility",
+    "ratelimitinterval",
+    "ratelimitburst",
 ];
 const IMJOURNAL_MODULE: &[&str] = &[
-    "statefile", "ratelimit.interval", "ratelimit.burst", "persiststateinterval",
-    "ignorepreviousmessages", "ignorenonvalidstatefile", "defaultseverity", "defaultfacility",
-    "usepidfromsystem", "usepid", "workaroundjournalbug", "fsync", "remote",
+    "statefile",
+    "ratelimit.interval",
+    "ratelimit.burst",
+    "persiststateinterval",
+    "ignorepreviousmessages",
+    "ignorenonvalidstatefile",
+    "defaultseverity",
+    "defaultfacility",
+    "usepidfromsystem",
+    "usepid",
+    "workaroundjournalbug",
+    "fsync",
+    "remote",
 ];
-const IMMARK_MODULE: &[&str] = &["ruleset", "markmessagetext", "use.syslogcall", "use.markflag", "interval"];
+const IMMARK_MODULE: &[&str] = &[
+    "ruleset",
+    "markmessagetext",
+    "use.syslogcall",
+    "use.markflag",
+    "interval",
+];
 
 /// `$` directives rsyslog's core and built-in modules register (lower case).
 const CORE_DIRECTIVES: &[&str] = &[
     // rsconf.c
-    "abortonuncleanconfig", "actionresumeinterval", "allowedsender", "debugprintcfsyslinehandlerlist",
-    "debugprintmodulelist", "debugprinttemplatelist", "defaultruleset", "errormessagestostderr",
-    "generateconfiggraph", "logrsyslogstatusmessages", "mainmsgqueuecheckpointinterval",
-    "mainmsgqueuedequeuebatchsize", "mainmsgqueuedequeueslowdown", "mainmsgqueuedequeuetimebegin",
-    "mainmsgqueuedequeuetimeend", "mainmsgqueuediscardmark", "mainmsgqueuediscardseverity",
-    "mainmsgqueuefilename", "mainmsgqueuehighwatermark", "mainmsgqueuelowwatermark",
-    "mainmsgqueuemaxdiskspace", "mainmsgqueuemaxfilesize", "mainmsgqueuesaveonshutdown",
-    "mainmsgqueuesize", "mainmsgqueuesyncqueuefiles", "mainmsgqueuetimeoutactioncompletion",
-    "mainmsgqueuetimeoutenqueue", "mainmsgqueuetimeoutshutdown", "mainmsgqueuetype",
-    "mainmsgqueueworkerthreadminimummessages", "mainmsgqueueworkerthreads",
-    "mainmsgqueueworkertimeoutthreadshutdown", "maxopenfiles", "moddir", "modload", "outchannel",
-    "privdroptogroup", "privdroptogroupid", "privdroptouser", "privdroptouserid",
-    "repeatedmsgreduction", "resetconfigvariables", "ruleset", "sleep", "template", "umask",
+    "abortonuncleanconfig",
+    "actionresumeinterval",
+    "allowedsender",
+    "debugprintcfsyslinehandlerlist",
+    "debugprintmodulelist",
+    "debugprinttemplatelist",
+    "defaultruleset",
+    "errormessagestostderr",
+    "generateconfiggraph",
+    "logrsyslogstatusmessages",
+    "mainmsgqueuecheckpointinterval",
+    "mainmsgqueuedequeuebatchsize",
+    "mainmsgqueuedequeueslowdown",
+    "mainmsgqueuedequeuetimebegin",
+    "mainmsgqueuedequeuetimeend",
+    "mainmsgqueuediscardmark",
+    "mainmsgqueuediscardseverity",
+    "mainmsgqueuefilename",
+    "mainmsgqueuehighwatermark",
+    "mainmsgqueuelowwatermark",
+    "mainmsgqueuemaxdiskspace",
+    "mainmsgqueuemaxfilesize",
+    "mainmsgqueuesaveonshutdown",
+    "mainmsgqueuesize",
+    "mainmsgqueuesyncqueuefiles",
+    "mainmsgqueuetimeoutactioncompletion",
+    "mainmsgqueuetimeoutenqueue",
+    "mainmsgqueuetimeoutshutdown",
+    "mainmsgqueuetype",
+    "mainmsgqueueworkerthreadminimummessages",
+    "mainmsgqueueworkerthreads",
+    "mainmsgqueueworkertimeoutthreadshutdown",
+    "maxopenfiles",
+    "moddir",
+    "modload",
+    "outchannel",
+    "privdroptogroup",
+    "privdroptogroupid",
+    "privdroptouser",
+    "privdroptouserid",
+    "repeatedmsgreduction",
+    "resetconfigvariables",
+    "ruleset",
+    "sleep",
+    "template",
+    "umask",
     // glbl.c
-    "controlcharacterescapeprefix", "debugfile", "debuglevel", "defaultnetstreamdriver",
-    "defaultnetstreamdrivercafile", "defaultnetstreamdrivercertfile", "defaultnetstreamdriverkeyfile",
-    "dropmsgswithmaliciousdnsptrrecords", "droptrailinglfonreception", "escape8bitcharactersonreceive",
-    "escapecontrolcharactersonreceive", "escapecontrolcharactertab", "localhostipif", "localhostname",
-    "maxmessagesize", "netstreamdrivercaextrafiles", "optimizeforuniprocessor", "preservefqdn",
-    "spacelfonreceive", "workdirectory",
+    "controlcharacterescapeprefix",
+    "debugfile",
+    "debuglevel",
+    "defaultnetstreamdriver",
+    "defaultnetstreamdrivercafile",
+    "defaultnetstreamdrivercertfile",
+    "defaultnetstreamdriverkeyfile",
+    "dropmsgswithmaliciousdnsptrrecords",
+    "droptrailinglfonreception",
+    "escape8bitcharactersonreceive",
+    "escapecontrolcharactersonreceive",
+    "escapecontrolcharactertab",
+    "localhostipif",
+    "localhostname",
+    "maxmessagesize",
+    "netstreamdrivercaextrafiles",
+    "optimizeforuniprocessor",
+    "preservefqdn",
+    "spacelfonreceive",
+    "workdirectory",
     // ruleset.c
-    "rulesetcreatemainqueue", "rulesetparser",
+    "rulesetcreatemainqueue",
+    "rulesetparser",
     // action.c
-    "actionexeconlyeverynthtime", "actionexeconlyeverynthtimetimeout", "actionexeconlyonceeveryinterval",
-    "actionexeconlywhenpreviousissuspended", "actionname", "actionqueuecheckpointinterval",
-    "actionqueuedequeuebatchsize", "actionqueuedequeueslowdown", "actionqueuedequeuetimebegin",
-    "actionqueuedequeuetimeend", "actionqueuediscardmark", "actionqueuediscardseverity",
-    "actionqueuefilename", "actionqueuehighwatermark", "actionqueuelowwatermark",
-    "actionqueuemaxdiskspace", "actionqueuemaxfilesize", "actionqueuesaveonshutdown", "actionqueuesize",
-    "actionqueuesyncqueuefiles", "actionqueuetimeoutactioncompletion", "actionqueuetimeoutenqueue",
-    "actionqueuetimeoutshutdown", "actionqueuetype", "actionqueueworkerthreadminimummessages",
-    "actionqueueworkerthreads", "actionqueueworkertimeoutthreadshutdown", "actionresumeretrycount",
-    "actionwriteallmarkmessages", "repeatedmsgcontainsoriginalmsg",
+    "actionexeconlyeverynthtime",
+    "actionexeconlyeverynthtimetimeout",
+    "actionexeconlyonceeveryinterval",
+    "actionexeconlywhenpreviousissuspended",
+    "actionname",
+    "actionqueuecheckpointinterval",
+    "actionqueuedequeuebatchsize",
+    "actionqueuedequeueslowdown",
+    "actionqueuedequeuetimebegin",
+    "actionqueuedequeuetimeend",
+    "actionqueuediscardmark",
+    "actionqueuediscardseverity",
+    "actionqueuefilename",
+    "actionqueuehighwatermark",
+    "actionqueuelowwatermark",
+    "actionqueuemaxdiskspace",
+    "actionqueuemaxfilesize",
+    "actionqueuesaveonshutdown",
+    "actionqueuesize",
+    "actionqueuesyncqueuefiles",
+    "actionqueuetimeoutactioncompletion",
+    "actionqueuetimeoutenqueue",
+    "actionqueuetimeoutshutdown",
+    "actionqueuetype",
+    "actionqueueworkerthreadminimummessages",
+    "actionqueueworkerthreads",
+    "actionqueueworkertimeoutthreadshutdown",
+    "actionresumeretrycount",
+    "actionwriteallmarkmessages",
+    "repeatedmsgcontainsoriginalmsg",
     // omfile.c
-    "actionfiledefaulttemplate", "actionfileenablesync", "createdirs", "dircreatemode", "dirgroup",
-    "dirgroupnum", "dirowner", "dirownernum", "dynafilecachesize", "failonchownfailure",
-    "filecreatemode", "filegroup", "filegroupnum", "fileowner", "fileownernum", "omfileasyncwriting",
-    "omfileflushinterval", "omfileflushontxend", "omfileforcechown", "omfileiobuffersize",
+    "actionfiledefaulttemplate",
+    "actionfileenablesync",
+    "createdirs",
+    "dircreatemode",
+    "dirgroup",
+    "dirgroupnum",
+    "dirowner",
+    "dirownernum",
+    "dynafilecachesize",
+    "failonchownfailure",
+    "filecreatemode",
+    "filegroup",
+    "filegroupnum",
+    "fileowner",
+    "fileownernum",
+    "omfileasyncwriting",
+    "omfileflushinterval",
+    "omfileflushontxend",
+    "omfileforcechown",
+    "omfileiobuffersize",
     "omfileziplevel",
     // omfwd.c
-    "actionforwarddefaulttemplate", "actionsendresendlastmsgonreconnect", "actionsendstreamdriver",
-    "actionsendstreamdriverauthmode", "actionsendstreamdrivermode", "actionsendstreamdriverpermittedpeer",
-    "actionsendtcpkeepalive", "actionsendtcpkeepalive_intvl", "actionsendtcpkeepalive_probes",
-    "actionsendtcpkeepalive_time", "actionsendtcprebindinterval", "actionsendudprebindinterval",
+    "actionforwarddefaulttemplate",
+    "actionsendresendlastmsgonreconnect",
+    "actionsendstreamdriver",
+    "actionsendstreamdriverauthmode",
+    "actionsendstreamdrivermode",
+    "actionsendstreamdriverpermittedpeer",
+    "actionsendtcpkeepalive",
+    "actionsendtcpkeepalive_intvl",
+    "actionsendtcpkeepalive_probes",
+    "actionsendtcpkeepalive_time",
+    "actionsendtcprebindinterval",
+    "actionsendudprebindinterval",
 ];
 
 /// `$` directives of loadable modules, registered once the module is loaded.
 fn module_directives(module: &str) -> &'static [&'static str] {
     match module {
         "imuxsock" => &[
-            "addunixlistensocket", "imuxsockratelimitburst", "imuxsockratelimitinterval",
-            "imuxsockratelimitseverity", "inputunixlistensocketannotate",
-            "inputunixlistensocketcreatepath", "inputunixlistensocketflowcontrol",
-            "inputunixlistensockethostname", "inputunixlistensocketignoremsgtimestamp",
-            "inputunixlistensocketusepidfromsystem", "inputunixlistensocketusesystimestamp",
-            "omitlocallogging", "systemlogflowcontrol", "systemlogparsetrusted",
-            "systemlogratelimitburst", "systemlogratelimitinterval", "systemlogratelimitseverity",
-            "systemlogsocketannotate", "systemlogsocketignoremsgtimestamp", "systemlogsocketname",
-            "systemlogusepidfromsystem", "systemlogusesystimestamp", "resetconfigvariables",
+            "addunixlistensocket",
+            "imuxsockratelimitburst",
+            "imuxsockratelimitinterval",
+            "imuxsockratelimitseverity",
+            "inputunixlistensocketannotate",
+            "inputunixlistensocketcreatepath",
+            "inputunixlistensocketflowcontrol",
+            "inputunixlistensockethostname",
+            "inputunixlistensocketignoremsgtimestamp",
+            "inputunixlistensocketusepidfromsystem",
+            "inputunixlistensocketusesystimestamp",
+            "omitlocallogging",
+            "systemlogflowcontrol",
+            "systemlogparsetrusted",
+            "systemlogratelimitburst",
+            "systemlogratelimitinterval",
+            "systemlogratelimitseverity",
+            "systemlogsocketannotate",
+            "systemlogsocketignoremsgtimestamp",
+            "systemlogsocketname",
+            "systemlogusepidfromsystem",
+            "systemlogusesystimestamp",
+            "resetconfigvariables",
         ],
         "imklog" => &[
-            "debugprintkernelsymbols", "kloglocalipif", "klogconsoleloglevel", "kloginternalmsgfacility",
-            "klogkeepkerneltimestamp", "klogparsekerneltimestamp", "klogpath",
-            "klogpermitnonkernelfacility", "klogsymbollookup", "klogsymbolstwice",
-            "klogusesyscallinterface", "resetconfigvariables",
+            "debugprintkernelsymbols",
+            "kloglocalipif",
+            "klogconsoleloglevel",
+            "kloginternalmsgfacility",
+            "klogkeepkerneltimestamp",
+            "klogparsekerneltimestamp",
+            "klogpath",
+            "klogpermitnonkernelfacility",
+            "klogsymbollookup",
+            "klogsymbolstwice",
+            "klogusesyscallinterface",
+            "resetconfigvariables",
         ],
         "imudp" => &[
-            "imudpschedulingpolicy", "imudpschedulingpriority", "inputudpserverbindruleset",
-            "resetconfigvariables", "udpserveraddress", "udpserverrun", "udpservertimerequery",
+            "imudpschedulingpolicy",
+            "imudpschedulingpriority",
+            "inputudpserverbindruleset",
+            "resetconfigvariables",
+            "udpserveraddress",
+            "udpserverrun",
+            "udpservertimerequery",
         ],
         "imtcp" => &[
-            "inputtcpserverrun", "inputtcpserverinputname", "inputtcpserverbindruleset",
-            "inputtcpserverstreamdriverpermittedpeer", "inputtcpserverstreamdriverauthmode",
-            "inputtcpserverkeepalive", "inputtcpserverkeepalive_probes", "inputtcpserverkeepalive_intvl",
-            "inputtcpserverkeepalive_time", "inputtcpflowcontrol", "inputtcpserverdisablelfdelimiter",
-            "inputtcpserveraddtlframedelimiter", "inputtcpserversupportoctetcountedframing",
-            "inputtcpmaxsessions", "inputtcpmaxlisteners", "inputtcpservernotifyonconnectionclose",
-            "inputtcpserverstreamdrivermode", "inputtcpserverpreservecase",
-            "inputtcpserverlistenportfile", "resetconfigvariables",
+            "inputtcpserverrun",
+            "inputtcpserverinputname",
+            "inputtcpserverbindruleset",
+            "inputtcpserverstreamdriverpermittedpeer",
+            "inputtcpserverstreamdriverauthmode",
+            "inputtcpserverkeepalive",
+            "inputtcpserverkeepalive_probes",
+            "inputtcpserverkeepalive_intvl",
+            "inputtcpserverkeepalive_time",
+            "inputtcpflowcontrol",
+            "inputtcpserverdisablelfdelimiter",
+            "inputtcpserveraddtlframedelimiter",
+            "inputtcpserversupportoctetcountedframing",
+            "inputtcpmaxsessions",
+            "inputtcpmaxlisteners",
+            "inputtcpservernotifyonconnectionclose",
+            "inputtcpserverstreamdrivermode",
+            "inputtcpserverpreservecase",
+            "inputtcpserverlistenportfile",
+            "resetconfigvariables",
         ],
-        "imrelp" => &["inputrelpserverbindruleset", "inputrelpserverrun", "resetconfigvariables"],
+        "imrelp" => &[
+            "inputrelpserverbindruleset",
+            "inputrelpserverrun",
+            "resetconfigvariables",
+        ],
         "imjournal" => &[
-            "imjournaldefaultfacility", "imjournaldefaultseverity", "imjournalignorepreviousmessages",
-            "imjournalpersiststateinterval", "imjournalratelimitburst", "imjournalratelimitinterval",
-            "imjournalstatefile", "imjournalusepidfromsystem",
+            "imjournaldefaultfacility",
+            "imjournaldefaultseverity",
+            "imjournalignorepreviousmessages",
+            "imjournalpersiststateinterval",
+            "imjournalratelimitburst",
+            "imjournalratelimitinterval",
+            "imjournalstatefile",
+            "imjournalusepidfromsystem",
         ],
         "immark" => &["markmessageperiod", "resetconfigvariables"],
         _ => &[],
@@ -831,8 +1225,16 @@ fn module_directives(module: &str) -> &'static [&'static str] {
 }
 
 /// Loadable modules whose parameters and directives Ward knows.
-const MODELLED_MODULES: [&str; 8] =
-    ["imuxsock", "imklog", "imudp", "imtcp", "imrelp", "imjournal", "immark", "omrelp"];
+const MODELLED_MODULES: [&str; 8] = [
+    "imuxsock",
+    "imklog",
+    "imudp",
+    "imtcp",
+    "imrelp",
+    "imjournal",
+    "immark",
+    "omrelp",
+];
 
 fn module_params(module: &str) -> Option<&'static [&'static str]> {
     Some(match module {
@@ -1003,7 +1405,10 @@ impl<'a> Reader<'a> {
     fn invalid_char(&mut self, what: &str) -> Option<Token> {
         let (c, origin) = {
             let b = self.stack.last()?;
-            (b.text(b.pos, b.pos + 1), Origin::at(b.file.clone(), b.line_at(b.pos)))
+            (
+                b.text(b.pos, b.pos + 1),
+                Origin::at(b.file.clone(), b.line_at(b.pos)),
+            )
         };
         self.problem(origin, format!("invalid character {c:?} {what}"));
         self.skip(1)
@@ -1056,7 +1461,8 @@ impl<'a> Reader<'a> {
                     return self.skip(1);
                 }
                 if is_alpha(c) {
-                    let k = b.span_while(i + 1, |x| x.is_ascii_alphanumeric() || b"-_.".contains(&x));
+                    let k =
+                        b.span_while(i + 1, |x| x.is_ascii_alphanumeric() || b"-_.".contains(&x));
                     let name = b.text(i, k);
                     self.state = State::Initial;
                     return self.emit(i, k - i, Tok::Call(name));
@@ -1177,7 +1583,7 @@ impl<'a> Reader<'a> {
                     _ => {
                         // reload_lookup_table(...): a procedure call; Ward scans past it.
                         self.state = State::Expr;
-                        Tok::ExprTok("reload_lookup_table".into())
+                        Tok::Expr("reload_lookup_table".into())
                     }
                 };
                 self.emit(i, len, tok)
@@ -1249,14 +1655,20 @@ impl<'a> Reader<'a> {
                     }
                     self.emit(i, len, Tok::Str(val))
                 }
-                None => self.invalid_char("in object definition - is there an invalid escape sequence somewhere?"),
+                None => self.invalid_char(
+                    "in object definition - is there an invalid escape sequence somewhere?",
+                ),
             },
             _ if is_alpha(c) => {
-                let k = b.span_while(i + 1, |x| x.is_ascii_alphanumeric() || x == b'_' || x == b'.');
+                let k = b.span_while(i + 1, |x| {
+                    x.is_ascii_alphanumeric() || x == b'_' || x == b'.'
+                });
                 let name = b.text(i, k).to_ascii_lowercase();
                 self.emit(i, k - i, Tok::Name(name))
             }
-            _ => self.invalid_char("in object definition - is there an invalid escape sequence somewhere?"),
+            _ => self.invalid_char(
+                "in object definition - is there an invalid escape sequence somewhere?",
+            ),
         }
     }
 
@@ -1282,12 +1694,12 @@ impl<'a> Reader<'a> {
         // Two-character operators first (longest match).
         for op in ["==", "<=", ">=", "!=", "<>"] {
             if b.lit(i, op).is_some() {
-                return self.emit(i, 2, Tok::ExprTok(op.into()));
+                return self.emit(i, 2, Tok::Expr(op.into()));
             }
         }
         if b"=,*/%+&-[]<>".contains(&c) {
             let s = (c as char).to_string();
-            return self.emit(i, 1, Tok::ExprTok(s));
+            return self.emit(i, 1, Tok::Expr(s));
         }
         if c.is_ascii_digit() {
             let k = if c == b'0' && lower(b.at(i + 1)) == b'x' {
@@ -1296,7 +1708,7 @@ impl<'a> Reader<'a> {
                 b.span_while(i + 1, |x| x.is_ascii_digit())
             };
             let t = b.text(i, k);
-            return self.emit(i, k - i, Tok::ExprTok(t));
+            return self.emit(i, k - i, Tok::Expr(t));
         }
         if c == b'$' {
             let mut k = i + 1;
@@ -1306,20 +1718,21 @@ impl<'a> Reader<'a> {
             k = b.span_while(k, |x| is_alpha(x) || x == b'@' || x == b'_');
             k = b.span_while(k, |x| x.is_ascii_alphanumeric() || b"!@-_.[]".contains(&x));
             let t = b.text(i, k);
-            return self.emit(i, k - i, Tok::ExprTok(t));
+            return self.emit(i, k - i, Tok::Expr(t));
         }
         if c == b'\'' || c == b'"' || c == b'`' {
             return match scan_expr_string(b, i, c) {
                 Ok(len) => {
                     let t = b.text(i, i + len);
-                    self.emit(i, len, Tok::ExprTok(t))
+                    self.emit(i, len, Tok::Expr(t))
                 }
                 Err(Some(len)) => {
                     let origin = Origin::at(b.file.clone(), b.line_at(i));
                     self.problem(origin, "$-sign in double quotes must be escaped");
                     self.skip(len)
                 }
-                Err(None) => self.invalid_char("in expression - is there an invalid escape sequence somewhere?"),
+                Err(None) => self
+                    .invalid_char("in expression - is there an invalid escape sequence somewhere?"),
             };
         }
         if is_alpha(c) {
@@ -1334,7 +1747,7 @@ impl<'a> Reader<'a> {
                     self.state = State::Initial;
                     self.emit(i, k - i, Tok::Do)
                 }
-                _ => self.emit(i, k - i, Tok::ExprTok(word)),
+                _ => self.emit(i, k - i, Tok::Expr(word)),
             };
         }
         self.invalid_char("in expression - is there an invalid escape sequence somewhere?")
@@ -1398,7 +1811,11 @@ impl<'a> Reader<'a> {
             match meta.kind {
                 crate::host_root::FileKind::File => self.push_include(m, origin),
                 crate::host_root::FileKind::Directory => {
-                    let dir = if m.ends_with('/') { m.clone() } else { format!("{m}/") };
+                    let dir = if m.ends_with('/') {
+                        m.clone()
+                    } else {
+                        format!("{m}/")
+                    };
                     // rsyslog ignores what the directory's include returns.
                     self.include_at(&dir, optional, origin, depth + 1);
                 }
@@ -1419,7 +1836,10 @@ impl<'a> Reader<'a> {
         }
         self.include_count += 1;
         if self.include_count > MAX_FILES {
-            self.problem(origin.clone(), format!("more than {MAX_FILES} included files; {f} not read"));
+            self.problem(
+                origin.clone(),
+                format!("more than {MAX_FILES} included files; {f} not read"),
+            );
             return;
         }
         match self.root.read(f) {
@@ -1436,23 +1856,35 @@ impl<'a> Reader<'a> {
             None => (line, ""),
         };
         if cmd.len() >= 64 {
-            self.problem(origin, "Invalid $-configline - could not extract command - line ignored");
+            self.problem(
+                origin,
+                "Invalid $-configline - could not extract command - line ignored",
+            );
             return;
         }
         let lc = cmd.to_ascii_lowercase();
         let known = CORE_DIRECTIVES.contains(&lc.as_str())
-            || self.loaded.iter().any(|m| module_directives(m).contains(&lc.as_str()));
+            || self
+                .loaded
+                .iter()
+                .any(|m| module_directives(m).contains(&lc.as_str()));
         if !known {
             let unmodelled: Vec<String> = self
                 .loaded
                 .iter()
-                .filter(|m| !BUILTIN_MODULES.contains(&m.as_str()) && !MODELLED_MODULES.contains(&m.as_str()))
+                .filter(|m| {
+                    !BUILTIN_MODULES.contains(&m.as_str())
+                        && !MODELLED_MODULES.contains(&m.as_str())
+                })
                 .cloned()
                 .collect();
             let extra = if unmodelled.is_empty() {
                 String::new()
             } else {
-                format!(" (unless module {} registers it; Ward does not model it)", unmodelled.join(", "))
+                format!(
+                    " (unless module {} registers it; Ward does not model it)",
+                    unmodelled.join(", ")
+                )
             };
             self.problem(
                 origin,
@@ -1469,7 +1901,10 @@ impl<'a> Reader<'a> {
         let extra_check = |this: &mut Self, rest: &str, origin: &Origin| {
             let r = rest.trim_start_matches([' ', '\t']);
             if !r.is_empty() && !r.starts_with('#') {
-                this.problem(origin.clone(), format!("error: extra characters in config line ignored: '{r}'"));
+                this.problem(
+                    origin.clone(),
+                    format!("error: extra characters in config line ignored: '{r}'"),
+                );
             }
         };
         match lc.as_str() {
@@ -1486,7 +1921,10 @@ impl<'a> Reader<'a> {
                     }
                     extra_check(self, rest, &origin);
                 }
-                None => self.problem(origin, format!("${cmd} {arg}: value must be octal (e.g 0644).")),
+                None => self.problem(
+                    origin,
+                    format!("${cmd} {arg}: value must be octal (e.g 0644)."),
+                ),
             },
             "fileowner" | "fileownernum" => {
                 self.legacy.owner = Some(word(arg));
@@ -1565,20 +2003,29 @@ impl<'a> Reader<'a> {
             if BUILTIN_MODULES.contains(&b) {
                 return true;
             }
-            self.problem(origin, format!("could not load module '{name}': no such built-in module"));
+            self.problem(
+                origin,
+                format!("could not load module '{name}': no such built-in module"),
+            );
             return false;
         }
         if self.loaded.contains(&base) {
             if BUILTIN_MODULES.contains(&base.as_str()) {
                 // "omfile" is not a loadable module: rsyslog looks for omfile.so.
             } else {
-                self.problem(origin, format!("module '{base}' already in this config, cannot be added"));
+                self.problem(
+                    origin,
+                    format!("module '{base}' already in this config, cannot be added"),
+                );
                 return false;
             }
         }
         if name.contains('/') {
             if !self.root.exists(name) {
-                self.problem(origin, format!("could not load module '{name}': file not found"));
+                self.problem(
+                    origin,
+                    format!("could not load module '{name}': file not found"),
+                );
                 return false;
             }
         } else if self.module_file(&base).is_none() {
@@ -1615,8 +2062,14 @@ impl<'a> Reader<'a> {
 
     fn syntax_error(&mut self, at: Option<Token>) -> Stop {
         let (origin, what) = match at {
-            Some(t) => (t.origin.clone(), format!("syntax error on token {:?}", tok_text(&t.tok))),
-            None => (self.last_origin(), "syntax error at the end of the configuration".into()),
+            Some(t) => (
+                t.origin.clone(),
+                format!("syntax error on token {:?}", tok_text(&t.tok)),
+            ),
+            None => (
+                self.last_origin(),
+                "syntax error at the end of the configuration".into(),
+            ),
         };
         let p = Problem {
             origin,
@@ -1660,7 +2113,9 @@ impl<'a> Reader<'a> {
                 let name = text[9..].trim().to_string();
                 self.current_ruleset = name.clone();
                 self.defined_rulesets.insert(name.clone());
-                self.flow.entry(name).or_insert_with(|| Ok(vec![0xff; FACILITIES]));
+                self.flow
+                    .entry(name)
+                    .or_insert_with(|| Ok(vec![0xff; FACILITIES]));
                 Ok(())
             }
             Tok::BsdSelector(text) => {
@@ -1668,7 +2123,10 @@ impl<'a> Reader<'a> {
                 let text = text.clone();
                 self.problem(
                     t.origin.clone(),
-                    format!("BSD-style blocks are no longer supported in rsyslog (Block '{}')", text.trim()),
+                    format!(
+                        "BSD-style blocks are no longer supported in rsyslog (Block '{}')",
+                        text.trim()
+                    ),
                 );
                 Ok(())
             }
@@ -1748,20 +2206,32 @@ impl<'a> Reader<'a> {
                 _ => return Ok(out),
             }
             let n = self.bump().ok_or(Stop)?;
-            let Tok::Name(name) = n.tok else { return Err(Stop) };
+            let Tok::Name(name) = n.tok else {
+                return Err(Stop);
+            };
             self.expect(&Tok::Equals)?;
             let v = match self.bump() {
-                Some(Token { tok: Tok::Str(s), .. }) => Value::Str(s),
-                Some(Token { tok: Tok::LBracket, .. }) => {
+                Some(Token {
+                    tok: Tok::Str(s), ..
+                }) => Value::Str(s),
+                Some(Token {
+                    tok: Tok::LBracket, ..
+                }) => {
                     let mut items = Vec::new();
                     loop {
                         match self.bump() {
-                            Some(Token { tok: Tok::Str(s), .. }) => items.push(s),
+                            Some(Token {
+                                tok: Tok::Str(s), ..
+                            }) => items.push(s),
                             other => return Err(self.syntax_error(other)),
                         }
                         match self.bump() {
-                            Some(Token { tok: Tok::Comma, .. }) => continue,
-                            Some(Token { tok: Tok::RBracket, .. }) => break,
+                            Some(Token {
+                                tok: Tok::Comma, ..
+                            }) => continue,
+                            Some(Token {
+                                tok: Tok::RBracket, ..
+                            }) => break,
                             other => return Err(self.syntax_error(other)),
                         }
                     }
@@ -1833,7 +2303,7 @@ impl<'a> Reader<'a> {
                 self.expr_until(&[Tok::Semi])?;
                 Ok(())
             }
-            Tok::ExprTok(w) if w == "reload_lookup_table" => {
+            Tok::Expr(w) if w == "reload_lookup_table" => {
                 self.bump();
                 // '(' fparams ')' in the procedure-call state.
                 self.expr_balanced()?;
@@ -1865,7 +2335,10 @@ impl<'a> Reader<'a> {
             }
             Tok::BeginObj(k) if k != "action" => {
                 self.bump();
-                self.problem(t.origin.clone(), format!("declarative object '{k}' not permitted in action block [stmt]"));
+                self.problem(
+                    t.origin.clone(),
+                    format!("declarative object '{k}' not permitted in action block [stmt]"),
+                );
                 Ok(())
             }
             Tok::BeginObj(_) | Tok::LegacyAction(_) | Tok::Stop | Tok::CallKw | Tok::Continue => {
@@ -1890,7 +2363,7 @@ impl<'a> Reader<'a> {
     }
 
     fn s_act(&mut self, ctx: &Ctx) -> Result<(), Stop> {
-        let t = self.bump().ok_or_else(|| Stop)?;
+        let t = self.bump().ok_or(Stop)?;
         match t.tok {
             Tok::BeginObj(_) => {
                 let params = self.nvlst()?;
@@ -1930,11 +2403,14 @@ impl<'a> Reader<'a> {
                 Some(t) => t,
                 None => return Err(self.syntax_error(None)),
             };
-            if ends.iter().any(|e| std::mem::discriminant(e) == std::mem::discriminant(&t.tok)) {
+            if ends
+                .iter()
+                .any(|e| std::mem::discriminant(e) == std::mem::discriminant(&t.tok))
+            {
                 break;
             }
             match &t.tok {
-                Tok::ExprTok(_) | Tok::LParen | Tok::RParen => {}
+                Tok::Expr(_) | Tok::LParen | Tok::RParen => {}
                 _ => return Err(self.syntax_error(Some(t))),
             }
             parts.push(tok_text(&t.tok));
@@ -1959,7 +2435,7 @@ impl<'a> Reader<'a> {
                         return Ok(());
                     }
                 }
-                Some(Tok::ExprTok(_)) => {}
+                Some(Tok::Expr(_)) => {}
                 _ => return Err(self.syntax_error(t)),
             }
         }
@@ -1986,10 +2462,16 @@ impl<'a> Reader<'a> {
                     }
                     "required" => optional = false,
                     "optional" => optional = true,
-                    m => self.problem(p.origin.clone(), format!("invalid 'mode' parameter: '{m}' - ignored")),
+                    m => self.problem(
+                        p.origin.clone(),
+                        format!("invalid 'mode' parameter: '{m}' - ignored"),
+                    ),
                 },
                 "config.enabled" => {}
-                other => self.problem(p.origin.clone(), format!("parameter '{other}' not known -- typo in config file?")),
+                other => self.problem(
+                    p.origin.clone(),
+                    format!("parameter '{other}' not known -- typo in config file?"),
+                ),
             }
         }
         self.check_dupes(&params);
@@ -2008,7 +2490,10 @@ impl<'a> Reader<'a> {
                 let name = format!("{}:{} include(text)", origin.path, origin.line.unwrap_or(0));
                 self.stack.push(prepare(&name, t.as_bytes()));
             }
-            _ => self.problem(origin, "include() must have either 'file' or 'text' parameter - ignored"),
+            _ => self.problem(
+                origin,
+                "include() must have either 'file' or 'text' parameter - ignored",
+            ),
         }
     }
 
@@ -2018,7 +2503,10 @@ impl<'a> Reader<'a> {
             if !seen.insert(p.name.clone()) {
                 self.problem(
                     p.origin.clone(),
-                    format!("duplicate parameter '{}' -- interpretation is ambiguous", p.name),
+                    format!(
+                        "duplicate parameter '{}' -- interpretation is ambiguous",
+                        p.name
+                    ),
                 );
             }
         }
@@ -2050,10 +2538,17 @@ impl<'a> Reader<'a> {
                     return;
                 };
                 let lname = load.to_ascii_lowercase();
-                let key = if lname.starts_with("builtin:") { lname.clone() } else { lname.trim_end_matches(".so").to_string() };
+                let key = if lname.starts_with("builtin:") {
+                    lname.clone()
+                } else {
+                    lname.trim_end_matches(".so").to_string()
+                };
                 if key == "builtin:omfile" {
                     if self.omfile_params_set {
-                        self.problem(origin, "parameters for built-in module builtin:omfile already set - ignored");
+                        self.problem(
+                            origin,
+                            "parameters for built-in module builtin:omfile already set - ignored",
+                        );
                         return;
                     }
                     self.omfile_params_set = true;
@@ -2078,17 +2573,25 @@ impl<'a> Reader<'a> {
                     return;
                 }
                 match module_params(&key) {
-                    Some(allowed) => self.check_params(&params, &[allowed, &["load", "config.enabled"]], &[]),
+                    Some(allowed) => {
+                        self.check_params(&params, &[allowed, &["load", "config.enabled"]], &[])
+                    }
                     None => {
                         if params.len() > 1 {
-                            self.note(origin, format!("parameters of module {load} not validated by Ward"));
+                            self.note(
+                                origin,
+                                format!("parameters of module {load} not validated by Ward"),
+                            );
                         }
                     }
                 }
             }
             "input" => {
                 let Some(ty) = param(&params, "type") else {
-                    self.problem(origin, "parameter 'type' required but not specified - fix config");
+                    self.problem(
+                        origin,
+                        "parameter 'type' required but not specified - fix config",
+                    );
                     return;
                 };
                 let ty_l = ty.to_ascii_lowercase();
@@ -2101,14 +2604,26 @@ impl<'a> Reader<'a> {
                         self.check_params(&params, &[allowed, &["type", "config.enabled"]], &[]);
                         for req in required_input_params(&ty_l) {
                             if param(&params, req).is_none() {
-                                self.problem(origin.clone(), format!("parameter '{req}' required but not specified - fix config"));
+                                self.problem(
+                                    origin.clone(),
+                                    format!(
+                                        "parameter '{req}' required but not specified - fix config"
+                                    ),
+                                );
                                 return;
                             }
                         }
                     }
-                    None => self.note(origin.clone(), format!("parameters of input {ty} not validated by Ward")),
+                    None => self.note(
+                        origin.clone(),
+                        format!("parameters of input {ty} not validated by Ward"),
+                    ),
                 }
-                let remote = INPUT_MODULES.iter().find(|(m, _)| *m == ty_l).map(|(_, r)| *r).unwrap_or(false);
+                let remote = INPUT_MODULES
+                    .iter()
+                    .find(|(m, _)| *m == ty_l)
+                    .map(|(_, r)| *r)
+                    .unwrap_or(false);
                 self.out.inputs.push(Input {
                     module: ty_l,
                     port: param(&params, "port"),
@@ -2127,7 +2642,13 @@ impl<'a> Reader<'a> {
                                     from: p.origin.to_string(),
                                 })
                             }
-                            None => self.problem(p.origin.clone(), format!("parameter 'umask=\"{}\"' is not a file mode", p.value.text())),
+                            None => self.problem(
+                                p.origin.clone(),
+                                format!(
+                                    "parameter 'umask=\"{}\"' is not a file mode",
+                                    p.value.text()
+                                ),
+                            ),
                         }
                     }
                 }
@@ -2138,7 +2659,10 @@ impl<'a> Reader<'a> {
 
     fn discard(&mut self, ctx: &Ctx, origin: &Origin) {
         let rs = self.current_ruleset.clone();
-        let flow = self.flow.entry(rs).or_insert_with(|| Ok(vec![0xff; FACILITIES]));
+        let flow = self
+            .flow
+            .entry(rs)
+            .or_insert_with(|| Ok(vec![0xff; FACILITIES]));
         if let Ok(cur) = flow {
             match ctx.pri_mask() {
                 Ok(mask) => {
@@ -2160,7 +2684,11 @@ impl<'a> Reader<'a> {
                 Some(format!("in ruleset {}: what reaches it depends on the inputs bound to it or the calls into it", self.current_ruleset)),
             );
         }
-        let flow = self.flow.get(&self.current_ruleset).cloned().unwrap_or_else(|| Ok(vec![0xff; FACILITIES]));
+        let flow = self
+            .flow
+            .get(&self.current_ruleset)
+            .cloned()
+            .unwrap_or_else(|| Ok(vec![0xff; FACILITIES]));
         match (flow, ctx.pri_mask()) {
             (Ok(f), Ok(m)) => (Some(f.iter().zip(m).map(|(a, b)| a & b).collect()), None),
             (Err(e), _) | (_, Err(e)) => (None, Some(e)),
@@ -2198,7 +2726,8 @@ impl<'a> Reader<'a> {
         let file_like = p.strip_prefix(":omfile:").unwrap_or(p);
         let first = file_like.as_bytes().first().copied().unwrap_or(0);
         if matches!(first, b'$' | b'?' | b'/' | b'.' | b'-')
-            && !(first == b'-' && !matches!(file_like.as_bytes().get(1), Some(b'/' | b'?' | b'.' | b'$')))
+            && (first != b'-'
+                || matches!(file_like.as_bytes().get(1), Some(b'/' | b'?' | b'.' | b'$')))
         {
             let body = file_like.strip_prefix('-').unwrap_or(file_like);
             a.module = "omfile".into();
@@ -2211,7 +2740,10 @@ impl<'a> Reader<'a> {
                         owner: self.legacy.owner.clone(),
                         group: self.legacy.group.clone(),
                     });
-                    self.note(origin.clone(), "output channel action: its file is defined by $outchannel");
+                    self.note(
+                        origin.clone(),
+                        "output channel action: its file is defined by $outchannel",
+                    );
                 }
                 Some(b'?') | Some(b'/') | Some(b'.') => {
                     let dynamic = body.starts_with('?');
@@ -2238,7 +2770,10 @@ impl<'a> Reader<'a> {
                     });
                 }
                 _ => {
-                    self.problem(origin.clone(), format!("no module takes the action '{text}'"));
+                    self.problem(
+                        origin.clone(),
+                        format!("no module takes the action '{text}'"),
+                    );
                     a.disabled = true;
                     a.module = "unknown".into();
                 }
@@ -2266,7 +2801,10 @@ impl<'a> Reader<'a> {
             a.module = "ompipe".into();
         } else if first == b'^' {
             a.module = "omshell".into();
-            self.problem(origin.clone(), "omshell (^program) actions are no longer supported");
+            self.problem(
+                origin.clone(),
+                "omshell (^program) actions are no longer supported",
+            );
             a.disabled = true;
         } else if let Some(rest) = p.strip_prefix(":omusrmsg:") {
             a.module = "omusrmsg".into();
@@ -2278,7 +2816,12 @@ impl<'a> Reader<'a> {
             let name = rest.split(':').next().unwrap_or("").to_ascii_lowercase();
             a.module = name.clone();
             if !self.loaded.contains(&name) {
-                self.problem(origin.clone(), format!("no loaded module takes the action '{text}' (is module {name} loaded?)"));
+                self.problem(
+                    origin.clone(),
+                    format!(
+                        "no loaded module takes the action '{text}' (is module {name} loaded?)"
+                    ),
+                );
                 a.disabled = true;
             } else if name == "omrelp" {
                 let body = &rest[name.len() + 1..];
@@ -2290,7 +2833,10 @@ impl<'a> Reader<'a> {
                 let (host, port) = if let Some(h) = hostport.strip_prefix('[') {
                     let end = h.find(']').unwrap_or(h.len());
                     let after = h.get(end + 1..).unwrap_or("");
-                    (h[..end].to_string(), after.strip_prefix(':').unwrap_or("514").to_string())
+                    (
+                        h[..end].to_string(),
+                        after.strip_prefix(':').unwrap_or("514").to_string(),
+                    )
                 } else {
                     match hostport.split_once(':') {
                         Some((h, port)) => (h.to_string(), port.to_string()),
@@ -2320,7 +2866,10 @@ impl<'a> Reader<'a> {
             );
         } else {
             a.module = "unknown".into();
-            self.problem(origin.clone(), format!("no module takes the action '{text}'"));
+            self.problem(
+                origin.clone(),
+                format!("no module takes the action '{text}'"),
+            );
             a.disabled = true;
         }
         self.push_action(a, ctx);
@@ -2330,7 +2879,10 @@ impl<'a> Reader<'a> {
         self.check_dupes(&params);
         let disabled_cfg = disabled(&params);
         let Some(ty) = param(&params, "type") else {
-            self.problem(origin, "parameter 'type' required but not specified - fix config");
+            self.problem(
+                origin,
+                "parameter 'type' required but not specified - fix config",
+            );
             return;
         };
         let ty_l = ty.to_ascii_lowercase();
@@ -2347,14 +2899,22 @@ impl<'a> Reader<'a> {
             forward: None,
         };
         if !self.loaded.contains(&ty_l) {
-            self.problem(origin, format!("module name '{ty}' is unknown (not loaded)"));
+            self.problem(
+                origin,
+                format!("module name '{ty}' is unknown (not loaded)"),
+            );
             a.disabled = true;
             self.push_action(a, ctx);
             return;
         }
         match action_params(&ty_l) {
-            Some(allowed) => self.check_params(&params, &[allowed, ACTION_COMMON, QUEUE_PARAMS], &[]),
-            None => self.note(origin.clone(), format!("parameters of action type {ty} not validated by Ward")),
+            Some(allowed) => {
+                self.check_params(&params, &[allowed, ACTION_COMMON, QUEUE_PARAMS], &[])
+            }
+            None => self.note(
+                origin.clone(),
+                format!("parameters of action type {ty} not validated by Ward"),
+            ),
         }
         if let Some(t) = param(&params, "template") {
             self.template_refs.push((t, origin.clone()));
@@ -2386,7 +2946,10 @@ impl<'a> Reader<'a> {
                     }
                     (Some(f), None) => (f, false),
                     (None, None) => {
-                        self.problem(origin.clone(), "omfile: either the \"file\" or \"dynafile\" parameter must be given");
+                        self.problem(
+                            origin.clone(),
+                            "omfile: either the \"file\" or \"dynafile\" parameter must be given",
+                        );
                         ok = false;
                         (String::new(), false)
                     }
@@ -2396,14 +2959,23 @@ impl<'a> Reader<'a> {
                     path,
                     dynamic,
                     create_mode,
-                    owner: param(&params, "fileowner").or(param(&params, "fileownernum")).or(self.omfile_owner.clone()),
-                    group: param(&params, "filegroup").or(param(&params, "filegroupnum")).or(self.omfile_group.clone()),
+                    owner: param(&params, "fileowner")
+                        .or(param(&params, "fileownernum"))
+                        .or(self.omfile_owner.clone()),
+                    group: param(&params, "filegroup")
+                        .or(param(&params, "filegroupnum"))
+                        .or(self.omfile_group.clone()),
                 });
             }
             "omfwd" => {
-                let protocol = param(&params, "protocol").unwrap_or_else(|| "udp".into()).to_ascii_lowercase();
+                let protocol = param(&params, "protocol")
+                    .unwrap_or_else(|| "udp".into())
+                    .to_ascii_lowercase();
                 if protocol != "udp" && protocol != "tcp" {
-                    self.problem(origin.clone(), format!("omfwd: invalid protocol \"{protocol}\""));
+                    self.problem(
+                        origin.clone(),
+                        format!("omfwd: invalid protocol \"{protocol}\""),
+                    );
                     a.disabled = true;
                 }
                 match param(&params, "target") {
@@ -2415,7 +2987,10 @@ impl<'a> Reader<'a> {
                         })
                     }
                     None => {
-                        self.problem(origin.clone(), "omfwd: no target given: the action sends nowhere");
+                        self.problem(
+                            origin.clone(),
+                            "omfwd: no target given: the action sends nowhere",
+                        );
                         a.disabled = true;
                     }
                 }
@@ -2429,7 +3004,10 @@ impl<'a> Reader<'a> {
                     })
                 }
                 None => {
-                    self.problem(origin.clone(), "parameter 'target' required but not specified - fix config");
+                    self.problem(
+                        origin.clone(),
+                        "parameter 'target' required but not specified - fix config",
+                    );
                     a.disabled = true;
                 }
             },
@@ -2452,8 +3030,16 @@ impl<'a> Reader<'a> {
         let refs = std::mem::take(&mut self.template_refs);
         for (t, origin) in refs {
             if !self.templates.contains(&t) {
-                self.problem(origin.clone(), format!("Could not find template '{t}' - action disabled"));
-                for a in self.out.actions.iter_mut().filter(|a| a.origin.path == origin.path && a.origin.line == origin.line) {
+                self.problem(
+                    origin.clone(),
+                    format!("Could not find template '{t}' - action disabled"),
+                );
+                for a in self
+                    .out
+                    .actions
+                    .iter_mut()
+                    .filter(|a| a.origin.path == origin.path && a.origin.line == origin.line)
+                {
                     a.disabled = true;
                 }
             }
@@ -2461,7 +3047,10 @@ impl<'a> Reader<'a> {
         // Actions in rulesets nothing calls or binds are never reached.
         let bound: BTreeSet<String> = self.called.clone();
         for a in &mut self.out.actions {
-            if a.ruleset != DEFAULT_RULESET && !bound.contains(&a.ruleset) && a.reach_unknown.is_some() {
+            if a.ruleset != DEFAULT_RULESET
+                && !bound.contains(&a.ruleset)
+                && a.reach_unknown.is_some()
+            {
                 a.reach_unknown = Some(format!(
                     "in ruleset {}: reached only through inputs bound to it (Ward does not follow bindings)",
                     a.ruleset
@@ -2473,7 +3062,12 @@ impl<'a> Reader<'a> {
         }
         let files: Vec<String> = {
             let mut seen = BTreeSet::new();
-            self.out.files.iter().filter(|f| seen.insert((*f).clone())).cloned().collect()
+            self.out
+                .files
+                .iter()
+                .filter(|f| seen.insert((*f).clone()))
+                .cloned()
+                .collect()
         };
         self.out.files = files;
     }
@@ -2496,7 +3090,11 @@ fn tok_text(t: &Tok) -> String {
         Tok::Unset => "unset".into(),
         Tok::Continue => "continue".into(),
         Tok::BeginObj(k) => format!("{k}("),
-        Tok::PropFilt(s) | Tok::PriFilt(s) | Tok::LegacyAction(s) | Tok::LegacyRuleset(s) | Tok::BsdSelector(s) => s.clone(),
+        Tok::PropFilt(s)
+        | Tok::PriFilt(s)
+        | Tok::LegacyAction(s)
+        | Tok::LegacyRuleset(s)
+        | Tok::BsdSelector(s) => s.clone(),
         Tok::EndObj => ")".into(),
         Tok::Name(s) => s.clone(),
         Tok::Str(s) => format!("{s:?}"),
@@ -2507,7 +3105,7 @@ fn tok_text(t: &Tok) -> String {
         Tok::Then => "then".into(),
         Tok::Do => "do".into(),
         Tok::Semi => ";".into(),
-        Tok::ExprTok(s) => s.clone(),
+        Tok::Expr(s) => s.clone(),
         Tok::LParen => "(".into(),
         Tok::RParen => ")".into(),
     }
@@ -2522,15 +3120,33 @@ fn check_expr(toks: &[Token]) -> Result<(), Option<Token>> {
     }
     fn text(t: &Token) -> &str {
         match &t.tok {
-            Tok::ExprTok(s) => s,
+            Tok::Expr(s) => s,
             Tok::LParen => "(",
             Tok::RParen => ")",
             _ => "",
         }
     }
     const BINARY: [&str; 20] = [
-        "and", "or", "==", "!=", "<>", "<=", ">=", "<", ">", "contains", "contains_i", "startswith",
-        "startswith_i", "&", "+", "-", "*", "/", "%", "=",
+        "and",
+        "or",
+        "==",
+        "!=",
+        "<>",
+        "<=",
+        ">=",
+        "<",
+        ">",
+        "contains",
+        "contains_i",
+        "startswith",
+        "startswith_i",
+        "&",
+        "+",
+        "-",
+        "*",
+        "/",
+        "%",
+        "=",
     ];
     impl P<'_> {
         fn peek(&self) -> Option<&Token> {
@@ -2562,7 +3178,9 @@ fn check_expr(toks: &[Token]) -> Result<(), Option<Token>> {
             }
         }
         fn primary(&mut self) -> Result<(), Option<Token>> {
-            let Some(t) = self.peek().cloned() else { return Err(None) };
+            let Some(t) = self.peek().cloned() else {
+                return Err(None);
+            };
             let s = text(&t).to_string();
             self.i += 1;
             if s == "(" {
@@ -2572,7 +3190,11 @@ fn check_expr(toks: &[Token]) -> Result<(), Option<Token>> {
             if s == "[" {
                 loop {
                     match self.peek().map(text) {
-                        Some(x) if x.starts_with('"') || x.starts_with('\'') || x.starts_with('`') => self.i += 1,
+                        Some(x)
+                            if x.starts_with('"') || x.starts_with('\'') || x.starts_with('`') =>
+                        {
+                            self.i += 1
+                        }
                         _ => return Err(self.err()),
                     }
                     match self.peek().map(text) {
@@ -2586,10 +3208,19 @@ fn check_expr(toks: &[Token]) -> Result<(), Option<Token>> {
                 }
             }
             let first = s.as_bytes().first().copied().unwrap_or(0);
-            if first == b'$' || first.is_ascii_digit() || first == b'"' || first == b'\'' || first == b'`' {
+            if first == b'$'
+                || first.is_ascii_digit()
+                || first == b'"'
+                || first == b'\''
+                || first == b'`'
+            {
                 return Ok(());
             }
-            if first.is_ascii_alphabetic() && !BINARY.contains(&s.as_str()) && s != "not" && s != "in" {
+            if first.is_ascii_alphabetic()
+                && !BINARY.contains(&s.as_str())
+                && s != "not"
+                && s != "in"
+            {
                 // FUNC '(' [fparams] ')' (and exists($var)).
                 self.want("(")?;
                 if self.peek().map(text) == Some(")") {
@@ -2626,10 +3257,16 @@ fn check_expr(toks: &[Token]) -> Result<(), Option<Token>> {
     if toks.first().map(text) == Some("(") && toks.get(2).map(text) == Some("in") {
         return Ok(());
     }
-    if toks.first().map(|t| text(t).starts_with('$')) == Some(true) && toks.get(1).map(text) == Some("=") {
+    if toks.first().map(|t| text(t).starts_with('$')) == Some(true)
+        && toks.get(1).map(text) == Some("=")
+    {
         p.i = 2;
         p.expr()?;
-        return if p.i == toks.len() { Ok(()) } else { Err(p.err()) };
+        return if p.i == toks.len() {
+            Ok(())
+        } else {
+            Err(p.err())
+        };
     }
     if toks.len() == 1 && text(&toks[0]).starts_with('$') {
         return Ok(()); // unset $var
@@ -2698,7 +3335,11 @@ fn disabled(params: &[Param]) -> bool {
 
 /// The value of a parameter (the last one written wins, as rsyslog's list is reversed).
 fn param(params: &[Param], name: &str) -> Option<String> {
-    params.iter().rev().find(|p| p.name == name).map(|p| p.value.text())
+    params
+        .iter()
+        .rev()
+        .find(|p| p.name == name)
+        .map(|p| p.value.text())
 }
 
 /// A double-quoted or backtick object string: length and unescaped value.
@@ -2712,7 +3353,11 @@ fn scan_obj_string(b: &Buffer, i: usize, q: u8) -> Option<(usize, String)> {
         }
         if c == b'\\' {
             let n = b.at(j + 1);
-            let esc: &[u8] = if q == b'"' { b"'\"?\\abfnrtv" } else { b"'`?\\abfnrtv" };
+            let esc: &[u8] = if q == b'"' {
+                b"'\"?\\abfnrtv"
+            } else {
+                b"'`?\\abfnrtv"
+            };
             if esc.contains(&n) {
                 out.push(match n {
                     b'a' => 7,
@@ -2754,7 +3399,11 @@ fn scan_expr_string(b: &Buffer, i: usize, q: u8) -> Result<usize, Option<usize>>
     while j < b.bytes.len() {
         let c = b.bytes[j];
         if c == q {
-            return if dollar { Err(Some(j + 1 - i)) } else { Ok(j + 1 - i) };
+            return if dollar {
+                Err(Some(j + 1 - i))
+            } else {
+                Ok(j + 1 - i)
+            };
         }
         if c == b'\\' {
             let n = b.at(j + 1);
@@ -2762,11 +3411,17 @@ fn scan_expr_string(b: &Buffer, i: usize, q: u8) -> Result<usize, Option<usize>>
                 j += 2;
                 continue;
             }
-            if lower(n) == b'x' && b.at(j + 2).is_ascii_hexdigit() && b.at(j + 3).is_ascii_hexdigit() {
+            if lower(n) == b'x'
+                && b.at(j + 2).is_ascii_hexdigit()
+                && b.at(j + 3).is_ascii_hexdigit()
+            {
                 j += 4;
                 continue;
             }
-            if (b'0'..=b'7').contains(&n) && (b'0'..=b'7').contains(&b.at(j + 2)) && (b'0'..=b'7').contains(&b.at(j + 3)) {
+            if (b'0'..=b'7').contains(&n)
+                && (b'0'..=b'7').contains(&b.at(j + 2))
+                && (b'0'..=b'7').contains(&b.at(j + 3))
+            {
                 j += 4;
                 continue;
             }
@@ -2785,7 +3440,9 @@ fn scan_expr_string(b: &Buffer, i: usize, q: u8) -> Result<usize, Option<usize>>
 fn parse_legacy_mode(arg: &str) -> Option<(u32, &str)> {
     let b = arg.as_bytes();
     if b.len() >= 4 && b[0] == b'0' && b[1..4].iter().all(|c| (b'0'..=b'7').contains(c)) {
-        let v = b[1..4].iter().fold(0u32, |acc, c| acc * 8 + u32::from(c - b'0'));
+        let v = b[1..4]
+            .iter()
+            .fold(0u32, |acc, c| acc * 8 + u32::from(c - b'0'));
         Some((v, &arg[4..]))
     } else {
         None
@@ -2800,7 +3457,9 @@ pub fn parse_mode_param(v: &str) -> Option<u32> {
     if c.len() < 4 || c[0] != b'0' || !c[1..4].iter().all(|x| (b'0'..=b'7').contains(x)) {
         return None;
     }
-    let mut n = c[1..4].iter().fold(0u32, |acc, x| acc * 8 + u32::from(x - b'0'));
+    let mut n = c[1..4]
+        .iter()
+        .fold(0u32, |acc, x| acc * 8 + u32::from(x - b'0'));
     if c.len() == 5 {
         if !(b'0'..=b'7').contains(&c[4]) {
             return None;
@@ -2819,13 +3478,18 @@ fn legacy_template(rest: &str) -> Result<Option<String>, String> {
     } else if r.is_empty() || r.starts_with('#') {
         return Ok(None);
     } else {
-        return Err(format!("invalid character in selector line - ';template' expected: '{rest}'"));
+        return Err(format!(
+            "invalid character in selector line - ';template' expected: '{rest}'"
+        ));
     };
     let r = r.trim_start_matches([' ', '\t']);
     if r.is_empty() || r.starts_with('#') {
         return Ok(None);
     }
-    let name: String = r.chars().take_while(|c| *c != '#' && !c.is_whitespace()).collect();
+    let name: String = r
+        .chars()
+        .take_while(|c| *c != '#' && !c.is_whitespace())
+        .collect();
     Ok(Some(name))
 }
 
@@ -2874,11 +3538,17 @@ fn parse_legacy_forward(p: &str) -> Result<(Forward, Option<String>, Vec<String>
     let mut port = "514".to_string();
     if let Some(r) = rest.strip_prefix(':') {
         let digits: String = r.chars().take_while(|c| c.is_ascii_digit()).collect();
-        port = if digits.is_empty() { "514".into() } else { digits.clone() };
+        port = if digits.is_empty() {
+            "514".into()
+        } else {
+            digits.clone()
+        };
         rest = &r[digits.len()..];
     }
     // Skip to the template.
-    let k = rest.find(|c: char| c == ';' || c == '#' || c.is_whitespace()).unwrap_or(rest.len());
+    let k = rest
+        .find(|c: char| c == ';' || c == '#' || c.is_whitespace())
+        .unwrap_or(rest.len());
     rest = &rest[k..];
     let tpl = legacy_template(rest)?;
     if host.is_empty() {
@@ -2978,7 +3648,11 @@ pub fn decode_pri_filter(line: &str) -> Result<Vec<u8>, String> {
             buf.remove(0);
         }
         let single = buf.starts_with('=');
-        let pri = if single { pri_name(&buf[1..]) } else { pri_name(&buf) };
+        let pri = if single {
+            pri_name(&buf[1..])
+        } else {
+            pri_name(&buf)
+        };
         if pri < 0 {
             return Err(format!("unknown priority name \"{buf}\""));
         }
@@ -3068,7 +3742,11 @@ fn glob_host(root: &HostRoot, pattern: &str) -> Result<Vec<String>, ReadError> {
                 }
             } else {
                 let p = crate::host_root::join_host(dir, comp);
-                if last || root.metadata(&p).is_ok_and(|m| m.kind == crate::host_root::FileKind::Directory) {
+                if last
+                    || root
+                        .metadata(&p)
+                        .is_ok_and(|m| m.kind == crate::host_root::FileKind::Directory)
+                {
                     next.push(p);
                 }
             }
@@ -3079,7 +3757,9 @@ fn glob_host(root: &HostRoot, pattern: &str) -> Result<Vec<String>, ReadError> {
         .into_iter()
         .filter(|p| root.symlink_metadata(p).is_ok() || root.metadata(p).is_ok())
         .map(|p| {
-            let dir = root.metadata(&p).is_ok_and(|m| m.kind == crate::host_root::FileKind::Directory);
+            let dir = root
+                .metadata(&p)
+                .is_ok_and(|m| m.kind == crate::host_root::FileKind::Directory);
             if dir && !p.ends_with('/') {
                 format!("{p}/")
             } else {
@@ -3154,7 +3834,11 @@ mod tests {
             "/etc/rsyslog.conf",
             "$FileCreateMode 0600\naction(type=\"omfile\" file=\"/var/log/a\")\n*.* /var/log/b\nmodule(load=\"builtin:omfile\" fileCreateMode=\"0640\")\naction(type=\"omfile\" file=\"/var/log/c\")\naction(type=\"omfile\" file=\"/var/log/d\" fileCreateMode=\"0600\")\n",
         )]));
-        let modes: Vec<u32> = r.actions.iter().map(|a| a.file.as_ref().unwrap().create_mode.mode).collect();
+        let modes: Vec<u32> = r
+            .actions
+            .iter()
+            .map(|a| a.file.as_ref().unwrap().create_mode.mode)
+            .collect();
         assert_eq!(modes, vec![0o644, 0o600, 0o640, 0o600]);
     }
 
@@ -3165,7 +3849,11 @@ mod tests {
             "*.* @@(o)[fe80::1]:10514;RSYSLOG_ForwardFormat\nauth.* @logs.example\n*.info action(type=\"omfwd\" target=\"10.0.0.9\" port=\"6514\" protocol=\"tcp\")\n",
         )]));
         assert!(r.problems.is_empty(), "{:?}", r.problems);
-        let f: Vec<_> = r.actions.iter().map(|a| a.forward.clone().unwrap()).collect();
+        let f: Vec<_> = r
+            .actions
+            .iter()
+            .map(|a| a.forward.clone().unwrap())
+            .collect();
         assert_eq!(f[0].target, "fe80::1");
         assert_eq!(f[0].port, "10514");
         assert_eq!(f[0].protocol, "tcp");
@@ -3189,14 +3877,28 @@ mod tests {
     #[test]
     fn includes_in_sorted_order_and_directories() {
         let r = read(&with_mods(&[
-            ("/etc/rsyslog.conf", "$IncludeConfig /etc/rsyslog.d/\n*.* /var/log/main\n"),
+            (
+                "/etc/rsyslog.conf",
+                "$IncludeConfig /etc/rsyslog.d/\n*.* /var/log/main\n",
+            ),
             ("/etc/rsyslog.d/b.conf", "*.* /var/log/b\n"),
             ("/etc/rsyslog.d/a.conf", "*.* /var/log/a\n"),
             ("/etc/rsyslog.d/.hidden", "*.* /var/log/h\n"),
         ]));
-        let paths: Vec<_> = r.actions.iter().map(|a| a.file.as_ref().unwrap().path.clone()).collect();
+        let paths: Vec<_> = r
+            .actions
+            .iter()
+            .map(|a| a.file.as_ref().unwrap().path.clone())
+            .collect();
         assert_eq!(paths, vec!["/var/log/a", "/var/log/b", "/var/log/main"]);
-        assert_eq!(r.files, vec!["/etc/rsyslog.conf", "/etc/rsyslog.d/a.conf", "/etc/rsyslog.d/b.conf"]);
+        assert_eq!(
+            r.files,
+            vec![
+                "/etc/rsyslog.conf",
+                "/etc/rsyslog.d/a.conf",
+                "/etc/rsyslog.d/b.conf"
+            ]
+        );
     }
 
     #[test]

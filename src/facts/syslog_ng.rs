@@ -129,7 +129,14 @@ enum T {
 
 type Tok = (T, Origin);
 
-fn read_file(root: &HostRoot, path: &str, raw: &[u8], toks: &mut Vec<Tok>, out: &mut SyslogNg, depth: usize) {
+fn read_file(
+    root: &HostRoot,
+    path: &str,
+    raw: &[u8],
+    toks: &mut Vec<Tok>,
+    out: &mut SyslogNg,
+    depth: usize,
+) {
     out.files.push(path.to_string());
     let text = String::from_utf8_lossy(raw);
     let chars: Vec<char> = text.chars().collect();
@@ -161,7 +168,10 @@ fn read_file(root: &HostRoot, path: &str, raw: &[u8], toks: &mut Vec<Tok>, out: 
             }
             let l: String = chars[start..i].iter().collect();
             if let Some(rest) = l.strip_prefix("@include") {
-                let arg = rest.trim().trim_matches(|c| c == '"' || c == '\'').to_string();
+                let arg = rest
+                    .trim()
+                    .trim_matches(|c| c == '"' || c == '\'')
+                    .to_string();
                 include(root, &arg, toks, out, depth, at(line));
             }
             continue;
@@ -219,7 +229,14 @@ fn read_file(root: &HostRoot, path: &str, raw: &[u8], toks: &mut Vec<Tok>, out: 
     }
 }
 
-fn include(root: &HostRoot, arg: &str, toks: &mut Vec<Tok>, out: &mut SyslogNg, depth: usize, origin: Origin) {
+fn include(
+    root: &HostRoot,
+    arg: &str,
+    toks: &mut Vec<Tok>,
+    out: &mut SyslogNg,
+    depth: usize,
+    origin: Origin,
+) {
     if depth > 15 || out.files.len() >= MAX_FILES {
         out.problems.push(SyslogNgNote {
             origin,
@@ -233,7 +250,9 @@ fn include(root: &HostRoot, arg: &str, toks: &mut Vec<Tok>, out: &mut SyslogNg, 
         crate::host_root::join_host(CONF_DIR, arg)
     };
     let mut files = Vec::new();
-    let is_dir = root.metadata(&path).is_ok_and(|m| m.kind == FileKind::Directory);
+    let is_dir = root
+        .metadata(&path)
+        .is_ok_and(|m| m.kind == FileKind::Directory);
     if is_dir {
         if let Ok(entries) = root.read_dir(&path) {
             for e in entries {
@@ -344,7 +363,10 @@ fn parse(toks: &[Tok], out: &mut SyslogNg) {
                 let Some(end) = close_of(toks, j) else {
                     out.problems.push(SyslogNgNote {
                         origin: origin.clone(),
-                        message: format!("{kw} {}: unbalanced braces", name.clone().unwrap_or_default()),
+                        message: format!(
+                            "{kw} {}: unbalanced braces",
+                            name.clone().unwrap_or_default()
+                        ),
                     });
                     return;
                 };
@@ -371,7 +393,10 @@ fn parse(toks: &[Tok], out: &mut SyslogNg) {
             }
             "options" => {
                 let j = i + 1;
-                let Some(end) = (toks.get(j).map(|t| &t.0) == Some(&T::P('{'))).then(|| close_of(toks, j)).flatten() else {
+                let Some(end) = (toks.get(j).map(|t| &t.0) == Some(&T::P('{')))
+                    .then(|| close_of(toks, j))
+                    .flatten()
+                else {
                     out.problems.push(SyslogNgNote {
                         origin: origin.clone(),
                         message: "options: unbalanced braces".into(),
@@ -392,7 +417,10 @@ fn parse(toks: &[Tok], out: &mut SyslogNg) {
             }
             "log" => {
                 let j = i + 1;
-                let Some(end) = (toks.get(j).map(|t| &t.0) == Some(&T::P('{'))).then(|| close_of(toks, j)).flatten() else {
+                let Some(end) = (toks.get(j).map(|t| &t.0) == Some(&T::P('{')))
+                    .then(|| close_of(toks, j))
+                    .flatten()
+                else {
                     out.problems.push(SyslogNgNote {
                         origin: origin.clone(),
                         message: "log: unbalanced braces".into(),
@@ -421,7 +449,8 @@ fn parse(toks: &[Tok], out: &mut SyslogNg) {
                             Some(T::P('{')) => {
                                 if let Some(e) = close_of(body, k + 1) {
                                     inline += 1;
-                                    let name = format!("inline destination #{inline} at {}", body[k].1);
+                                    let name =
+                                        format!("inline destination #{inline} at {}", body[k].1);
                                     out.destinations.push(Destination {
                                         name: name.clone(),
                                         origin: body[k].1.clone(),
@@ -433,7 +462,9 @@ fn parse(toks: &[Tok], out: &mut SyslogNg) {
                             }
                             _ => {}
                         },
-                        Some(w @ ("filter" | "parser" | "rewrite" | "junction" | "log" | "channel")) => {
+                        Some(
+                            w @ ("filter" | "parser" | "rewrite" | "junction" | "log" | "channel"),
+                        ) => {
                             path.narrowed_by.push(format!("{w} at {}", body[k].1));
                         }
                         _ => {}
@@ -463,7 +494,11 @@ fn parse(toks: &[Tok], out: &mut SyslogNg) {
             }
         }
     }
-    let names: BTreeMap<&str, ()> = out.destinations.iter().map(|d| (d.name.as_str(), ())).collect();
+    let names: BTreeMap<&str, ()> = out
+        .destinations
+        .iter()
+        .map(|d| (d.name.as_str(), ()))
+        .collect();
     let mut missing = Vec::new();
     for p in &out.log_paths {
         for d in &p.destinations {
@@ -483,7 +518,9 @@ fn drivers(body: &[Tok]) -> Vec<Driver> {
     let mut k = 0;
     while k < body.len() {
         if let (Some(kind), Some(T::P('('))) = (word(&body[k].0), body.get(k + 1).map(|t| &t.0)) {
-            let Some(end) = close_of(body, k + 1) else { break };
+            let Some(end) = close_of(body, k + 1) else {
+                break;
+            };
             let args = &body[k + 2..end];
             let target = args
                 .first()
@@ -553,7 +590,9 @@ mod tests {
         )
         .unwrap();
         let root = HostRoot::new(dir.path()).unwrap();
-        let Fact::Collected { value: Some(c) } = collect(&root) else { panic!() };
+        let Fact::Collected { value: Some(c) } = collect(&root) else {
+            panic!()
+        };
         assert!(c.problems.is_empty(), "{:?}", c.problems);
         assert_eq!(c.default_perm, Some(0o640));
         assert_eq!(c.log_paths.len(), 3);

@@ -210,46 +210,66 @@ fn forwarding(severity: Option<&Word>, facts: &Facts, en: &Enabled) -> Verdict {
                 errors.push(v.reason.clone());
                 evidence.extend(v.evidence);
             }
-            Ok(None) => partial.push("rsyslog is enabled but /etc/rsyslog.conf does not exist".to_string()),
+            Ok(None) => {
+                partial.push("rsyslog is enabled but /etc/rsyslog.conf does not exist".to_string())
+            }
             Ok(Some(r)) => {
                 let problem = rsyslog_problems(r, &mut evidence);
-                let fwd: Vec<&Action> = r
-                    .actions
-                    .iter()
-                    .filter(|a| a.forward.is_some())
-                    .collect();
+                let fwd: Vec<&Action> = r.actions.iter().filter(|a| a.forward.is_some()).collect();
                 for a in &fwd {
                     let src = EvidenceSource::origin(&a.origin);
                     if a.disabled {
-                        evidence.push(Evidence::new(src, format!("{} (disabled by rsyslog)", describe_forward(a)), want.clone()));
+                        evidence.push(Evidence::new(
+                            src,
+                            format!("{} (disabled by rsyslog)", describe_forward(a)),
+                            want.clone(),
+                        ));
                         continue;
                     }
                     match (&a.reach, &a.reach_unknown) {
                         (Some(reach), _) if complete(reach, sev) => {
                             evidence.push(Evidence::new(src, describe_forward(a), want.clone()));
-                            passes.push(format!("rsyslog forwards to {}", a.forward.as_ref().map(|f| f.target.as_str()).unwrap_or("?")));
+                            passes.push(format!(
+                                "rsyslog forwards to {}",
+                                a.forward.as_ref().map(|f| f.target.as_str()).unwrap_or("?")
+                            ));
                         }
                         (Some(reach), _) => {
                             let missing: Vec<String> = (0..24)
-                                .filter(|i| reach[*i] & (((1u16 << (sev + 1)) - 1) as u8) != (((1u16 << (sev + 1)) - 1) as u8))
+                                .filter(|i| {
+                                    reach[*i] & (((1u16 << (sev + 1)) - 1) as u8)
+                                        != (((1u16 << (sev + 1)) - 1) as u8)
+                                })
                                 .map(facility_name)
                                 .collect();
                             evidence.push(Evidence::new(
                                 src,
-                                format!("{} (not forwarded: {})", describe_forward(a), missing.join(", ")),
+                                format!(
+                                    "{} (not forwarded: {})",
+                                    describe_forward(a),
+                                    missing.join(", ")
+                                ),
                                 want.clone(),
                             ));
-                            partial.push(format!("{} forwards only part of the messages", a.origin));
+                            partial
+                                .push(format!("{} forwards only part of the messages", a.origin));
                         }
                         (None, why) => {
                             let why = why.clone().unwrap_or_default();
-                            evidence.push(Evidence::new(src, format!("{} ({why})", describe_forward(a)), want.clone()));
+                            evidence.push(Evidence::new(
+                                src,
+                                format!("{} ({why})", describe_forward(a)),
+                                want.clone(),
+                            ));
                             errors.push(format!("what {} forwards is not known: {why}", a.origin));
                         }
                     }
                 }
                 if fwd.is_empty() {
-                    partial.push(format!("rsyslog has no forwarding action (read: {})", r.files.join(", ")));
+                    partial.push(format!(
+                        "rsyslog has no forwarding action (read: {})",
+                        r.files.join(", ")
+                    ));
                 }
                 if let Some(p) = problem {
                     // A rejected line may be the forwarding one, or stop rsyslog reading.
@@ -273,17 +293,26 @@ fn forwarding(severity: Option<&Word>, facts: &Facts, en: &Enabled) -> Verdict {
                 let mut found = false;
                 for p in &n.log_paths {
                     for d in &p.destinations {
-                        let Some(dest) = n.destinations.iter().find(|x| &x.name == d) else { continue };
+                        let Some(dest) = n.destinations.iter().find(|x| &x.name == d) else {
+                            continue;
+                        };
                         for drv in dest.drivers.iter().filter(|x| x.remote()) {
                             found = true;
                             let obs = format!(
                                 "log path sends to {}({}{}) via destination {d}",
                                 drv.kind,
                                 drv.target,
-                                drv.port.as_deref().map(|p| format!(" port {p}")).unwrap_or_default()
+                                drv.port
+                                    .as_deref()
+                                    .map(|p| format!(" port {p}"))
+                                    .unwrap_or_default()
                             );
                             if p.narrowed_by.is_empty() {
-                                evidence.push(Evidence::new(EvidenceSource::origin(&p.origin), obs, want.clone()));
+                                evidence.push(Evidence::new(
+                                    EvidenceSource::origin(&p.origin),
+                                    obs,
+                                    want.clone(),
+                                ));
                                 passes.push(format!("syslog-ng forwards to {}", drv.target));
                             } else {
                                 evidence.push(Evidence::new(
@@ -297,11 +326,18 @@ fn forwarding(severity: Option<&Word>, facts: &Facts, en: &Enabled) -> Verdict {
                     }
                 }
                 for pr in n.problems.iter().take(5) {
-                    evidence.push(Evidence::new(EvidenceSource::origin(&pr.origin), pr.message.clone(), "a configuration syslog-ng accepts"));
+                    evidence.push(Evidence::new(
+                        EvidenceSource::origin(&pr.origin),
+                        pr.message.clone(),
+                        "a configuration syslog-ng accepts",
+                    ));
                 }
                 if !n.problems.is_empty() {
                     passes.retain(|p| !p.starts_with("syslog-ng"));
-                    errors.push(format!("syslog-ng's configuration has {} problem(s)", n.problems.len()));
+                    errors.push(format!(
+                        "syslog-ng's configuration has {} problem(s)",
+                        n.problems.len()
+                    ));
                 }
                 if !found {
                     partial.push("no syslog-ng log path sends to a network destination".into());
@@ -319,8 +355,15 @@ fn forwarding(severity: Option<&Word>, facts: &Facts, en: &Enabled) -> Verdict {
                     .and_then(|f| f.effective("Upload", "URL"));
                 match url {
                     Some(a) => {
-                        evidence.push(Evidence::new(EvidenceSource::origin(&a.origin), format!("URL={}", a.value), want.clone()));
-                        passes.push(format!("systemd-journal-upload sends the journal to {}", a.value));
+                        evidence.push(Evidence::new(
+                            EvidenceSource::origin(&a.origin),
+                            format!("URL={}", a.value),
+                            want.clone(),
+                        ));
+                        passes.push(format!(
+                            "systemd-journal-upload sends the journal to {}",
+                            a.value
+                        ));
                     }
                     None => {
                         evidence.push(Evidence::new(
@@ -342,7 +385,11 @@ fn forwarding(severity: Option<&Word>, facts: &Facts, en: &Enabled) -> Verdict {
     if !errors.is_empty() {
         return Verdict {
             evidence,
-            ..Verdict::error(EvidenceSource::collector("logger configuration"), errors.join("; "), false)
+            ..Verdict::error(
+                EvidenceSource::collector("logger configuration"),
+                errors.join("; "),
+                false,
+            )
         };
     }
     if en.rsyslog.is_none() && en.syslog_ng.is_none() && en.journal_upload.is_none() {
@@ -365,11 +412,13 @@ fn forwarding(severity: Option<&Word>, facts: &Facts, en: &Enabled) -> Verdict {
 
 fn facility_name(i: usize) -> String {
     const N: [&str; 24] = [
-        "kern", "user", "mail", "daemon", "auth", "syslog", "lpr", "news", "uucp", "cron", "authpriv", "ftp",
-        "ntp", "security", "console", "clock", "local0", "local1", "local2", "local3", "local4", "local5",
-        "local6", "local7",
+        "kern", "user", "mail", "daemon", "auth", "syslog", "lpr", "news", "uucp", "cron",
+        "authpriv", "ftp", "ntp", "security", "console", "clock", "local0", "local1", "local2",
+        "local3", "local4", "local5", "local6", "local7",
     ];
-    N.get(i).map(|s| s.to_string()).unwrap_or_else(|| format!("facility {i}"))
+    N.get(i)
+        .map(|s| s.to_string())
+        .unwrap_or_else(|| format!("facility {i}"))
 }
 
 fn not_applicable(reason: &str, evidence: Vec<Evidence>) -> Verdict {
@@ -415,17 +464,33 @@ fn file_modes(mask: &Mask, facts: &Facts, en: &Enabled) -> Verdict {
                         eff,
                         f.create_mode.mode,
                         f.create_mode.from,
-                        umask.map(|u| format!(", umask {:04o} from {}", u.mode, u.from)).unwrap_or_default(),
-                        f.owner.as_deref().map(|o| format!(", owner {o}")).unwrap_or_default(),
-                        f.group.as_deref().map(|g| format!(", group {g}")).unwrap_or_default(),
+                        umask
+                            .map(|u| format!(", umask {:04o} from {}", u.mode, u.from))
+                            .unwrap_or_default(),
+                        f.owner
+                            .as_deref()
+                            .map(|o| format!(", owner {o}"))
+                            .unwrap_or_default(),
+                        f.group
+                            .as_deref()
+                            .map(|g| format!(", group {g}"))
+                            .unwrap_or_default(),
                     );
                     if eff & !limit != 0 {
                         bad.push(format!("{} ({:04o})", f.path, eff));
-                        evidence.push(Evidence::new(EvidenceSource::origin(&a.origin), obs, want.clone()));
+                        evidence.push(Evidence::new(
+                            EvidenceSource::origin(&a.origin),
+                            obs,
+                            want.clone(),
+                        ));
                     } else {
                         good += 1;
                         if good <= 20 {
-                            evidence.push(Evidence::new(EvidenceSource::origin(&a.origin), obs, want.clone()));
+                            evidence.push(Evidence::new(
+                                EvidenceSource::origin(&a.origin),
+                                obs,
+                                want.clone(),
+                            ));
                         }
                     }
                 }
@@ -442,7 +507,10 @@ fn file_modes(mask: &Mask, facts: &Facts, en: &Enabled) -> Verdict {
             Ok(None) => {}
             Ok(Some(n)) => {
                 if !n.problems.is_empty() {
-                    errors.push(format!("syslog-ng's configuration has {} problem(s)", n.problems.len()));
+                    errors.push(format!(
+                        "syslog-ng's configuration has {} problem(s)",
+                        n.problems.len()
+                    ));
                 }
                 for d in &n.destinations {
                     for drv in d.drivers.iter().filter(|x| x.kind == "file") {
@@ -457,35 +525,62 @@ fn file_modes(mask: &Mask, facts: &Facts, en: &Enabled) -> Verdict {
                         } else {
                             good += 1;
                         }
-                        evidence.push(Evidence::new(EvidenceSource::origin(&drv.origin), obs, want.clone()));
+                        evidence.push(Evidence::new(
+                            EvidenceSource::origin(&drv.origin),
+                            obs,
+                            want.clone(),
+                        ));
                     }
                 }
             }
         }
     }
     if !bad.is_empty() {
-        return Verdict::fail(format!("log files created with a looser mode than {limit:04o}: {}", bad.join(", ")), evidence);
+        return Verdict::fail(
+            format!(
+                "log files created with a looser mode than {limit:04o}: {}",
+                bad.join(", ")
+            ),
+            evidence,
+        );
     }
     if !errors.is_empty() {
         return Verdict {
             evidence,
-            ..Verdict::error(EvidenceSource::collector("logger configuration"), errors.join("; "), false)
+            ..Verdict::error(
+                EvidenceSource::collector("logger configuration"),
+                errors.join("; "),
+                false,
+            )
         };
     }
     if good == 0 {
         return Verdict::pass("the enabled loggers write no files", evidence);
     }
-    Verdict::pass(format!("{good} log file(s) created with mode {limit:04o} or stricter"), evidence)
+    Verdict::pass(
+        format!("{good} log file(s) created with mode {limit:04o} or stricter"),
+        evidence,
+    )
 }
 
 fn remote_input(w: &Word, facts: &Facts, en: &Enabled) -> Verdict {
     let allowed = match w.value() {
         Ok("allowed") => true,
         Ok("none") => false,
-        Ok(o) => return Verdict::error(EvidenceSource::catalogue(), format!("remote_input {o:?}"), false),
+        Ok(o) => {
+            return Verdict::error(
+                EvidenceSource::catalogue(),
+                format!("remote_input {o:?}"),
+                false,
+            )
+        }
         Err(e) => return Verdict::error(EvidenceSource::catalogue(), e, false),
     };
-    let want = if allowed { "any (this host is a log server)" } else { "no input receiving logs from the network" };
+    let want = if allowed {
+        "any (this host is a log server)"
+    } else {
+        "no input receiving logs from the network"
+    };
     if en.rsyslog.is_none() && en.syslog_ng.is_none() {
         return not_applicable("neither rsyslog nor syslog-ng is enabled", en.idle.clone());
     }
@@ -509,9 +604,16 @@ fn remote_input(w: &Word, facts: &Facts, en: &Enabled) -> Verdict {
                         "{} listening on port {}{}",
                         i.module,
                         i.port.as_deref().unwrap_or("?"),
-                        i.address.as_deref().map(|a| format!(" address {a}")).unwrap_or_default()
+                        i.address
+                            .as_deref()
+                            .map(|a| format!(" address {a}"))
+                            .unwrap_or_default()
                     );
-                    evidence.push(Evidence::new(EvidenceSource::origin(&i.origin), obs.clone(), want));
+                    evidence.push(Evidence::new(
+                        EvidenceSource::origin(&i.origin),
+                        obs.clone(),
+                        want,
+                    ));
                     inputs.push(format!("rsyslog {obs} ({})", i.origin));
                 }
             }
@@ -527,12 +629,19 @@ fn remote_input(w: &Word, facts: &Facts, en: &Enabled) -> Verdict {
             Ok(None) => {}
             Ok(Some(n)) => {
                 if !n.problems.is_empty() {
-                    errors.push(format!("syslog-ng's configuration has {} problem(s)", n.problems.len()));
+                    errors.push(format!(
+                        "syslog-ng's configuration has {} problem(s)",
+                        n.problems.len()
+                    ));
                 }
                 for s in &n.sources {
                     for d in s.drivers.iter().filter(|d| d.remote()) {
                         let obs = format!("source {} receives with {}()", s.name, d.kind);
-                        evidence.push(Evidence::new(EvidenceSource::origin(&d.origin), obs.clone(), want));
+                        evidence.push(Evidence::new(
+                            EvidenceSource::origin(&d.origin),
+                            obs.clone(),
+                            want,
+                        ));
                         inputs.push(format!("syslog-ng {obs} ({})", d.origin));
                     }
                 }
@@ -543,25 +652,42 @@ fn remote_input(w: &Word, facts: &Facts, en: &Enabled) -> Verdict {
         if !errors.is_empty() {
             return Verdict {
                 evidence,
-                ..Verdict::error(EvidenceSource::collector("logger configuration"), errors.join("; "), false)
+                ..Verdict::error(
+                    EvidenceSource::collector("logger configuration"),
+                    errors.join("; "),
+                    false,
+                )
             };
         }
         return Verdict::pass(
             if inputs.is_empty() {
                 "no network input (receiving is allowed on this host)".to_string()
             } else {
-                format!("receiving logs is allowed on this host: {}", inputs.join("; "))
+                format!(
+                    "receiving logs is allowed on this host: {}",
+                    inputs.join("; ")
+                )
             },
             evidence,
         );
     }
     if !inputs.is_empty() {
-        return Verdict::fail(format!("the host receives logs from the network: {}", inputs.join("; ")), evidence);
+        return Verdict::fail(
+            format!(
+                "the host receives logs from the network: {}",
+                inputs.join("; ")
+            ),
+            evidence,
+        );
     }
     if !errors.is_empty() {
         return Verdict {
             evidence,
-            ..Verdict::error(EvidenceSource::collector("logger configuration"), errors.join("; "), false)
+            ..Verdict::error(
+                EvidenceSource::collector("logger configuration"),
+                errors.join("; "),
+                false,
+            )
         };
     }
     Verdict::pass("no enabled logger receives logs from the network", evidence)
@@ -585,27 +711,51 @@ fn journal_reaches_syslog(facts: &Facts, en: &Enabled) -> Verdict {
     if let Some(ev) = &en.syslog_ng {
         evidence.push(ev.clone());
         if let Ok(Some(n)) = syslog_ng(facts) {
-            if let Some(d) = n.sources.iter().flat_map(|s| s.drivers.iter()).find(|d| d.kind == "system" || d.kind == "systemd-journal") {
-                evidence.push(Evidence::new(EvidenceSource::origin(&d.origin), format!("{}() source (reads the journal on systemd hosts)", d.kind), want));
+            if let Some(d) = n
+                .sources
+                .iter()
+                .flat_map(|s| s.drivers.iter())
+                .find(|d| d.kind == "system" || d.kind == "systemd-journal")
+            {
+                evidence.push(Evidence::new(
+                    EvidenceSource::origin(&d.origin),
+                    format!("{}() source (reads the journal on systemd hosts)", d.kind),
+                    want,
+                ));
                 return Verdict::pass("syslog-ng reads the journal itself", evidence);
             }
         }
     }
     let Some(ev) = &en.rsyslog else {
-        return Verdict::fail("syslog-ng has no system() or systemd-journal() source", evidence);
+        return Verdict::fail(
+            "syslog-ng has no system() or systemd-journal() source",
+            evidence,
+        );
     };
     evidence.push(ev.clone());
     let r = match rsyslog(facts) {
         Err(v) => return v,
-        Ok(None) => return Verdict::fail("rsyslog is enabled but /etc/rsyslog.conf does not exist", evidence),
+        Ok(None) => {
+            return Verdict::fail(
+                "rsyslog is enabled but /etc/rsyslog.conf does not exist",
+                evidence,
+            )
+        }
         Ok(Some(r)) => r,
     };
     let problem = rsyslog_problems(r, &mut evidence);
     let module = |name: &str| r.modules.iter().find(|m| m.name == name);
     if let Some(m) = module("imjournal") {
-        evidence.push(Evidence::new(EvidenceSource::origin(&m.origin), "imjournal loaded: rsyslog reads the journal itself", want));
+        evidence.push(Evidence::new(
+            EvidenceSource::origin(&m.origin),
+            "imjournal loaded: rsyslog reads the journal itself",
+            want,
+        ));
         return match problem {
-            Some(p) => Verdict { evidence, ..Verdict::error(EvidenceSource::origin(&r.problems[0].origin), p, false) },
+            Some(p) => Verdict {
+                evidence,
+                ..Verdict::error(EvidenceSource::origin(&r.problems[0].origin), p, false)
+            },
             None => Verdict::pass("rsyslog reads the journal (imjournal)", evidence),
         };
     }
@@ -616,7 +766,10 @@ fn journal_reaches_syslog(facts: &Facts, en: &Enabled) -> Verdict {
             want,
         ));
         return match problem {
-            Some(p) => Verdict { evidence, ..Verdict::error(EvidenceSource::origin(&r.problems[0].origin), p, false) },
+            Some(p) => Verdict {
+                evidence,
+                ..Verdict::error(EvidenceSource::origin(&r.problems[0].origin), p, false)
+            },
             None => Verdict::fail("rsyslog loads neither imuxsock nor imjournal", evidence),
         };
     };
@@ -636,8 +789,13 @@ fn journal_reaches_syslog(facts: &Facts, en: &Enabled) -> Verdict {
         })
         .unwrap_or(false);
     let default = if debian_like { "yes" } else { "no" };
-    let conf = collected!(facts => SystemdConf, EvidenceSource::file("/etc/systemd/journald.conf", None));
-    let (value, src) = match conf.files.get("journald.conf").and_then(|f| f.effective("Journal", "ForwardToSyslog")) {
+    let conf =
+        collected!(facts => SystemdConf, EvidenceSource::file("/etc/systemd/journald.conf", None));
+    let (value, src) = match conf
+        .files
+        .get("journald.conf")
+        .and_then(|f| f.effective("Journal", "ForwardToSyslog"))
+    {
         Some(a) => (a.value.clone(), EvidenceSource::origin(&a.origin)),
         None => (
             default.to_string(),
@@ -649,9 +807,16 @@ fn journal_reaches_syslog(facts: &Facts, en: &Enabled) -> Verdict {
         ),
     };
     let on = systemd_bool(&value);
-    evidence.push(Evidence::new(src, format!("ForwardToSyslog={value}"), "ForwardToSyslog=yes"));
+    evidence.push(Evidence::new(
+        src,
+        format!("ForwardToSyslog={value}"),
+        "ForwardToSyslog=yes",
+    ));
     if let Some(p) = problem {
-        return Verdict { evidence, ..Verdict::error(EvidenceSource::origin(&r.problems[0].origin), p, false) };
+        return Verdict {
+            evidence,
+            ..Verdict::error(EvidenceSource::origin(&r.problems[0].origin), p, false)
+        };
     }
     match on {
         Some(true) => Verdict::pass("journald forwards to the syslog socket rsyslog reads (imuxsock)", evidence),
@@ -666,7 +831,12 @@ fn journal_reaches_syslog(facts: &Facts, en: &Enabled) -> Verdict {
     }
 }
 
-fn log_files(mask: &Mask, except: Option<&Names>, except_mask: Option<&Mask>, facts: &Facts) -> Verdict {
+fn log_files(
+    mask: &Mask,
+    except: Option<&Names>,
+    except_mask: Option<&Mask>,
+    facts: &Facts,
+) -> Verdict {
     let limit = match mask.value() {
         Ok(m) => m,
         Err(e) => return Verdict::error(EvidenceSource::catalogue(), e, false),
@@ -674,25 +844,42 @@ fn log_files(mask: &Mask, except: Option<&Names>, except_mask: Option<&Mask>, fa
     let (patterns, except_limit) = match (except, except_mask) {
         (Some(n), Some(m)) => match (n.value(), m.value()) {
             (Ok(n), Ok(m)) => (n.to_vec(), m),
-            (Err(e), _) | (_, Err(e)) => return Verdict::error(EvidenceSource::catalogue(), e, false),
+            (Err(e), _) | (_, Err(e)) => {
+                return Verdict::error(EvidenceSource::catalogue(), e, false)
+            }
         },
         _ => (Vec::new(), limit),
     };
-    let compiled: Vec<glob::Pattern> = patterns.iter().filter_map(|p| glob::Pattern::new(p).ok()).collect();
+    let compiled: Vec<glob::Pattern> = patterns
+        .iter()
+        .filter_map(|p| glob::Pattern::new(p).ok())
+        .collect();
     let lf = collected!(facts => LogFiles, EvidenceSource::search("/var/log"));
     if !lf.exists {
-        return not_applicable("/var/log does not exist", vec![Evidence::new(EvidenceSource::file("/var/log", None), "absent", "log files")]);
+        return not_applicable(
+            "/var/log does not exist",
+            vec![Evidence::new(
+                EvidenceSource::file("/var/log", None),
+                "absent",
+                "log files",
+            )],
+        );
     }
     let mut evidence = Vec::new();
     let mut bad = Vec::new();
     let mut checked = 0usize;
     for e in &lf.entries {
         match e.kind {
-            FileKind::Directory => {
-                if e.mode & 0o002 != 0 {
-                    bad.push(format!("{} (directory {:04o}, world-writable)", e.path, e.mode));
-                    evidence.push(Evidence::new(EvidenceSource::file(&e.path, None), format!("directory mode {:04o}", e.mode), "not world-writable"));
-                }
+            FileKind::Directory if e.mode & 0o002 != 0 => {
+                bad.push(format!(
+                    "{} (directory {:04o}, world-writable)",
+                    e.path, e.mode
+                ));
+                evidence.push(Evidence::new(
+                    EvidenceSource::file(&e.path, None),
+                    format!("directory mode {:04o}", e.mode),
+                    "not world-writable",
+                ));
             }
             FileKind::File => {
                 checked += 1;
@@ -704,7 +891,10 @@ fn log_files(mask: &Mask, except: Option<&Names>, except_mask: Option<&Mask>, fa
                         evidence.push(Evidence::new(
                             EvidenceSource::file(&e.path, None),
                             format!("mode {:04o}, uid {}, gid {}", e.mode, e.uid, e.gid),
-                            format!("mode {lim:04o} or stricter{}", if excepted { " (listed exception)" } else { "" }),
+                            format!(
+                                "mode {lim:04o} or stricter{}",
+                                if excepted { " (listed exception)" } else { "" }
+                            ),
                         ));
                     }
                 }
@@ -715,7 +905,13 @@ fn log_files(mask: &Mask, except: Option<&Names>, except_mask: Option<&Mask>, fa
     if !bad.is_empty() {
         let shown: Vec<&str> = bad.iter().take(20).map(String::as_str).collect();
         return Verdict::fail(
-            format!("{} entr{} under /var/log too open: {}{}", bad.len(), if bad.len() == 1 { "y" } else { "ies" }, shown.join(", "), if bad.len() > 20 { ", …" } else { "" }),
+            format!(
+                "{} entr{} under /var/log too open: {}{}",
+                bad.len(),
+                if bad.len() == 1 { "y" } else { "ies" },
+                shown.join(", "),
+                if bad.len() > 20 { ", …" } else { "" }
+            ),
             evidence,
         );
     }
@@ -726,15 +922,30 @@ fn log_files(mask: &Mask, except: Option<&Names>, except_mask: Option<&Mask>, fa
         return Verdict::error(
             EvidenceSource::search("/var/log"),
             format!("could not list: {}", lf.unreadable.join("; ")),
-            lf.unreadable.iter().any(|u| u.contains("permission denied")),
+            lf.unreadable
+                .iter()
+                .any(|u| u.contains("permission denied")),
         );
     }
     evidence.push(Evidence::new(
         EvidenceSource::search("/var/log"),
-        format!("{checked} regular file(s), none above {limit:04o}{}", if patterns.is_empty() { String::new() } else { format!(" ({} allowed up to {except_limit:04o})", patterns.join(", ")) }),
+        format!(
+            "{checked} regular file(s), none above {limit:04o}{}",
+            if patterns.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " ({} allowed up to {except_limit:04o})",
+                    patterns.join(", ")
+                )
+            }
+        ),
         format!("mode {limit:04o} or stricter"),
     ));
-    Verdict::pass(format!("{checked} log file(s) under /var/log, none more open than allowed"), evidence)
+    Verdict::pass(
+        format!("{checked} log file(s) under /var/log, none more open than allowed"),
+        evidence,
+    )
 }
 
 fn retention(n: &Num, facts: &Facts, en: &Enabled) -> Verdict {
@@ -774,7 +985,11 @@ fn retention(n: &Num, facts: &Facts, en: &Enabled) -> Verdict {
             Ok(None) => {}
             Ok(Some(n)) => {
                 for d in &n.destinations {
-                    for drv in d.drivers.iter().filter(|x| x.kind == "file" && !x.target.contains('$')) {
+                    for drv in d
+                        .drivers
+                        .iter()
+                        .filter(|x| x.kind == "file" && !x.target.contains('$'))
+                    {
                         files.push((drv.target.clone(), drv.origin.clone()));
                     }
                 }
@@ -787,18 +1002,33 @@ fn retention(n: &Num, facts: &Facts, en: &Enabled) -> Verdict {
     let lr = collected!(facts => LogrotateConf, EvidenceSource::file(crate::facts::logrotate::LOGROTATE_CONF, None));
     let lr = match &lr.0 {
         Fact::Collected { value } => value.as_ref(),
-        Fact::Error { reason, permission_denied } => {
-            return Verdict::error(EvidenceSource::file(crate::facts::logrotate::LOGROTATE_CONF, None), reason.clone(), *permission_denied)
+        Fact::Error {
+            reason,
+            permission_denied,
+        } => {
+            return Verdict::error(
+                EvidenceSource::file(crate::facts::logrotate::LOGROTATE_CONF, None),
+                reason.clone(),
+                *permission_denied,
+            )
         }
     };
     let mut short = Vec::new();
     let mut unknown = Vec::new();
     if let Some(lr) = lr {
         for p in lr.problems.iter().take(10) {
-            evidence.push(Evidence::new(EvidenceSource::origin(&p.origin), p.message.clone(), "a line logrotate accepts"));
+            evidence.push(Evidence::new(
+                EvidenceSource::origin(&p.origin),
+                p.message.clone(),
+                "a line logrotate accepts",
+            ));
         }
         if !lr.problems.is_empty() {
-            errors.push(format!("logrotate reports {} configuration error(s), first: {}", lr.problems.len(), lr.problems[0].message));
+            errors.push(format!(
+                "logrotate reports {} configuration error(s), first: {}",
+                lr.problems.len(),
+                lr.problems[0].message
+            ));
         }
     }
     files.sort();
@@ -808,7 +1038,9 @@ fn retention(n: &Num, facts: &Facts, en: &Enabled) -> Verdict {
         match block {
             None => evidence.push(Evidence::new(
                 EvidenceSource::origin(origin),
-                format!("{path}: no logrotate entry rotates it (kept until removed by other means)"),
+                format!(
+                    "{path}: no logrotate entry rotates it (kept until removed by other means)"
+                ),
                 want.clone(),
             )),
             Some(b) => {
@@ -817,14 +1049,22 @@ fn retention(n: &Num, facts: &Facts, en: &Enabled) -> Verdict {
                     "{path}: {}, rotate {}{} = {}",
                     b.criterion,
                     b.rotate,
-                    if b.maxage > 0 { format!(", maxage {}", b.maxage) } else { String::new() },
+                    if b.maxage > 0 {
+                        format!(", maxage {}", b.maxage)
+                    } else {
+                        String::new()
+                    },
                     match r {
                         Some(d) if d.is_infinite() => "kept without limit".to_string(),
                         Some(d) => format!("{d:.1} days"),
                         None => "unknown (rotated by size)".into(),
                     }
                 );
-                evidence.push(Evidence::new(EvidenceSource::origin(&b.origin), obs, want.clone()));
+                evidence.push(Evidence::new(
+                    EvidenceSource::origin(&b.origin),
+                    obs,
+                    want.clone(),
+                ));
                 match r {
                     Some(d) if d + 1e-9 >= days as f64 => {}
                     Some(_) => short.push(path.clone()),
@@ -834,19 +1074,35 @@ fn retention(n: &Num, facts: &Facts, en: &Enabled) -> Verdict {
         }
     }
     if !short.is_empty() {
-        return Verdict::fail(format!("logrotate keeps less than {days} days of {}", short.join(", ")), evidence);
+        return Verdict::fail(
+            format!(
+                "logrotate keeps less than {days} days of {}",
+                short.join(", ")
+            ),
+            evidence,
+        );
     }
     if !errors.is_empty() || !unknown.is_empty() {
         let mut why = errors;
         if !unknown.is_empty() {
-            why.push(format!("rotated by size, so the days kept are not known: {}", unknown.join(", ")));
+            why.push(format!(
+                "rotated by size, so the days kept are not known: {}",
+                unknown.join(", ")
+            ));
         }
         return Verdict {
             evidence,
-            ..Verdict::error(EvidenceSource::collector("logrotate"), why.join("; "), false)
+            ..Verdict::error(
+                EvidenceSource::collector("logrotate"),
+                why.join("; "),
+                false,
+            )
         };
     }
-    Verdict::pass(format!("{} log file(s) kept at least {days} days", files.len()), evidence)
+    Verdict::pass(
+        format!("{} log file(s) kept at least {days} days", files.len()),
+        evidence,
+    )
 }
 
 #[cfg(test)]
