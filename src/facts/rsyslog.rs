@@ -63,6 +63,8 @@ pub const MODULE_DIRS: [&str; 3] = [
 const MAX_FILES: usize = 512;
 /// Nesting of includes rsyslog would follow before Ward gives up.
 const MAX_DEPTH: usize = 32;
+/// Deepest nesting of filters and blocks (and of parentheses in an expression) Ward follows.
+const MAX_NESTING: usize = 200;
 /// Number of facility slots in a PRI mask (`LOG_NFACILITIES + 1`).
 pub const FACILITIES: usize = 25;
 
@@ -1603,14 +1605,18 @@ impl<'a> Reader<'a> {
             }
             6 => {
                 let origin = self.here();
-                if text.len() >= 14 && text[..14].eq_ignore_ascii_case("$includeconfig") {
+                if text.as_bytes().len() >= 14
+                    && text.as_bytes()[..14].eq_ignore_ascii_case(b"$includeconfig")
+                {
                     // rsyslog keeps the first 14 characters and reads the next word as the
                     // file to include (on a later line if need be).
                     self.state = State::Incl;
                     return self.skip(14);
                 }
                 self.skip(len);
-                if text.len() >= 9 && text[..9].eq_ignore_ascii_case("$ruleset ") {
+                if text.as_bytes().len() >= 9
+                    && text.as_bytes()[..9].eq_ignore_ascii_case(b"$ruleset ")
+                {
                     return Some(Token {
                         tok: Tok::LegacyRuleset(text),
                         origin,
@@ -1966,6 +1972,12 @@ impl<'a> Reader<'a> {
                 });
                 extra_check(self, &after_word(arg), &origin);
             }
+            "defaultruleset" | "rulesetparser" | "rulesetcreatemainqueue" => {
+                self.note(
+                    origin,
+                    format!("${cmd}: rulesets other than the main flow are not followed by Ward"),
+                );
+            }
             "addunixlistensocket" => {}
             _ => {}
         }
@@ -2110,7 +2122,7 @@ impl<'a> Reader<'a> {
         match &t.tok {
             Tok::LegacyRuleset(text) => {
                 self.bump();
-                let name = text[9..].trim().to_string();
+                let name = text.get(9..).unwrap_or("").trim().to_string();
                 self.current_ruleset = name.clone();
                 self.defined_rulesets.insert(name.clone());
                 self.flow
@@ -2261,6 +2273,20 @@ impl<'a> Reader<'a> {
     }
 
     fn block(&mut self, ctx: &Ctx) -> Result<(), Stop> {
+        if ctx.filters.len() > MAX_NESTING {
+            let t = self.peek();
+            let origin = t.map(|t| t.origin).unwrap_or_else(|| self.last_origin());
+            let p = Problem {
+                origin,
+                message: format!(
+                    "filters nested more than {MAX_NESTING} deep: Ward stops reading here"
+                ),
+            };
+            self.out.problems.push(p.clone());
+            self.out.stopped = Some(p);
+            self.failed = true;
+            return Err(Stop);
+        }
         if matches!(self.peek().map(|t| t.tok), Some(Tok::LBrace)) {
             self.bump();
             // `{ }` is only allowed directly after ruleset(); `'{' script '}'` needs one
@@ -2633,6 +2659,12 @@ impl<'a> Reader<'a> {
                 });
             }
             "global" => {
+                if param(&params, "defaultruleset").is_some() {
+                    self.note(
+                        origin.clone(),
+                        "global(defaultRuleset=): not followed by Ward",
+                    );
+                }
                 for p in &params {
                     if p.name == "umask" {
                         match parse_mode_param(&p.value.text()) {
@@ -2824,7 +2856,7 @@ impl<'a> Reader<'a> {
                 );
                 a.disabled = true;
             } else if name == "omrelp" {
-                let body = &rest[name.len() + 1..];
+                let body = rest.get(name.len() + 1..).unwrap_or("");
                 let (hostport, tpl) = match body.find(';') {
                     Some(i) => (&body[..i], Some(body[i + 1..].trim().to_string())),
                     None => (body, None),
@@ -3117,6 +3149,7 @@ fn check_expr(toks: &[Token]) -> Result<(), Option<Token>> {
     struct P<'t> {
         t: &'t [Token],
         i: usize,
+        depth: usize,
     }
     fn text(t: &Token) -> &str {
         match &t.tok {
@@ -3169,6 +3202,15 @@ fn check_expr(toks: &[Token]) -> Result<(), Option<Token>> {
             Ok(())
         }
         fn unary(&mut self) -> Result<(), Option<Token>> {
+            self.depth += 1;
+            if self.depth > MAX_NESTING {
+                return Err(self.err());
+            }
+            let r = self.unary_inner();
+            self.depth -= 1;
+            r
+        }
+        fn unary_inner(&mut self) -> Result<(), Option<Token>> {
             match self.peek().map(text) {
                 Some("not") | Some("-") => {
                     self.i += 1;
@@ -3251,7 +3293,11 @@ fn check_expr(toks: &[Token]) -> Result<(), Option<Token>> {
             }
         }
     }
-    let mut p = P { t: toks, i: 0 };
+    let mut p = P {
+        t: toks,
+        i: 0,
+        depth: 0,
+    };
     // foreach ( $var in expr ) and set $var = expr are shaped differently: accept them when
     // they start so.
     if toks.first().map(text) == Some("(") && toks.get(2).map(text) == Some("in") {
@@ -3925,6 +3971,48 @@ mod tests {
         assert_eq!(m[5], 0x7f);
         assert!(decode_pri_filter("foo.*").is_err());
         assert!(decode_pri_filter("*.bogus").is_err());
+    }
+
+    #[test]
+    fn hostile_input_is_no_panic() {
+        let deep_if = "if $msg contains 'x' then ".repeat(5000) + "stop\n";
+        let deep_paren = format!("if {}1{} then stop\n", "(".repeat(5000), ")".repeat(5000));
+        let deep_brace = format!("*.* {}/var/log/x\n", "{ ".repeat(5000));
+        let inputs: Vec<String> = vec![
+            "$includeconfig\u{e9}x\n$rulesetX\u{e9}\n".into(),
+            "$IncludeConfig\n".into(),
+            ":omrelp:\n:x:\n".into(),
+            "action(type=\"omfile\" file=\"unterminated\n".into(),
+            "/* never closed".into(),
+            "if ( then".into(),
+            "*.* @\n*.* @@[\n*.* @(\n*.* @@(z\n".into(),
+            "\u{e9}.* /x\n*.\u{e9} /y\n".into(),
+            "module(load=\"\")\ninput()\naction()\ninclude()\n".into(),
+            "template(name=\"t\" type=\"list\") { property(name=\"msg\") constant(value=\"x\") }\n"
+                .into(),
+            "ruleset(name=\"r\") {\n".into(),
+            "-\n~\n*\n&\n}\n{\n".into(),
+            deep_if,
+            deep_paren,
+            deep_brace,
+        ];
+        for text in inputs {
+            let r = read(&with_mods(&[(
+                "/etc/rsyslog.conf",
+                Box::leak(text.into_boxed_str()),
+            )]));
+            let _ = r.problems.len();
+        }
+        // Invalid UTF-8 is read as rsyslog reads bytes.
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("etc")).unwrap();
+        std::fs::write(
+            dir.path().join("etc/rsyslog.conf"),
+            b"*.* /var/log/\xff\xfe\n\xff\n",
+        )
+        .unwrap();
+        let root = HostRoot::new(dir.path()).unwrap();
+        assert!(matches!(collect(&root), Fact::Collected { value: Some(_) }));
     }
 
     #[test]
