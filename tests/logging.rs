@@ -180,7 +180,7 @@ const RSYSLOG_CASES: &[(&str, &[(&str, &str)])] = &[
         "modules: loaded twice, not installed, parameters checked",
         &[(
             "etc/rsyslog.conf",
-            "module(load=\"imuxsock\" SysSock.Use=\"on\")\nmodule(load=\"imuxsock\")\nmodule(load=\"imnotamodule\")\nmodule(load=\"imklog\" permitNonKernelFacility=\"on\" bogus=\"1\")\n*.* /var/log/all\n",
+            "global(workDirectory=\"/tmp\" maxMessageSize=\"8k\" defaultRuleset=\"x\")\nmodule(load=\"imuxsock\" SysSock.Use=\"on\")\nmodule(load=\"imuxsock\")\nmodule(load=\"imnotamodule\")\nmodule(load=\"imklog\" permitNonKernelFacility=\"on\" bogus=\"1\")\n*.* /var/log/all\n",
         )],
     ),
     (

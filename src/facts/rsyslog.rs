@@ -992,6 +992,84 @@ const IMMARK_MODULE: &[&str] = &[
     "interval",
 ];
 
+/// `global()` parameters of rsyslog 8.2302 (`runtime/glbl.c`).
+const GLOBAL_PARAMS: &[&str] = &[
+    "workdirectory",
+    "operatingstatefile",
+    "dropmsgswithmaliciousdnsptrrecords",
+    "localhostname",
+    "preservefqdn",
+    "debug.onshutdown",
+    "debug.logfile",
+    "debug.gnutls",
+    "debug.unloadmodules",
+    "defaultnetstreamdrivercafile",
+    "defaultnetstreamdriverkeyfile",
+    "defaultnetstreamdrivercertfile",
+    "defaultnetstreamdriver",
+    "netstreamdrivercaextrafiles",
+    "maxmessagesize",
+    "oversizemsg.errorfile",
+    "oversizemsg.report",
+    "oversizemsg.input.mode",
+    "reportchildprocessexits",
+    "action.reportsuspension",
+    "action.reportsuspensioncontinuation",
+    "parser.controlcharacterescapeprefix",
+    "parser.droptrailinglfonreception",
+    "parser.escapecontrolcharactersonreceive",
+    "parser.spacelfonreceive",
+    "parser.escape8bitcharactersonreceive",
+    "parser.escapecontrolcharactertab",
+    "parser.escapecontrolcharacterscstyle",
+    "parser.parsehostnameandtag",
+    "parser.permitslashinprogramname",
+    "stdlog.channelspec",
+    "janitor.interval",
+    "senders.reportnew",
+    "senders.reportgoneaway",
+    "senders.timeoutafter",
+    "senders.keeptrack",
+    "inputs.timeout.shutdown",
+    "privdrop.group.keepsupplemental",
+    "privdrop.group.id",
+    "privdrop.group.name",
+    "privdrop.user.id",
+    "privdrop.user.name",
+    "net.ipprotocol",
+    "net.acladdhostnameonfail",
+    "net.aclresolvehostname",
+    "net.enabledns",
+    "net.permitaclwarning",
+    "abortonuncleanconfig",
+    "abortonfailedqueuestartup",
+    "variables.casesensitive",
+    "environment",
+    "processinternalmessages",
+    "umask",
+    "security.abortonidresolutionfail",
+    "internal.developeronly.options",
+    "internalmsg.ratelimit.interval",
+    "internalmsg.ratelimit.burst",
+    "internalmsg.severity",
+    "errormessagestostderr.maxnumber",
+    "shutdown.enable.ctlc",
+    "default.action.queue.timeoutshutdown",
+    "default.action.queue.timeoutactioncompletion",
+    "default.action.queue.timeoutenqueue",
+    "default.action.queue.timeoutworkerthreadshutdown",
+    "default.ruleset.queue.timeoutshutdown",
+    "default.ruleset.queue.timeoutactioncompletion",
+    "default.ruleset.queue.timeoutenqueue",
+    "default.ruleset.queue.timeoutworkerthreadshutdown",
+    "reverselookup.cache.ttl.default",
+    "reverselookup.cache.ttl.enable",
+    "parser.supportcompressionextension",
+    "shutdown.queue.doublesize",
+    "debug.files",
+    "debug.whitelist",
+];
+
 /// `$` directives rsyslog's core and built-in modules register (lower case).
 const CORE_DIRECTIVES: &[&str] = &[
     // rsconf.c
@@ -2659,12 +2737,7 @@ impl<'a> Reader<'a> {
                 });
             }
             "global" => {
-                if param(&params, "defaultruleset").is_some() {
-                    self.note(
-                        origin.clone(),
-                        "global(defaultRuleset=): not followed by Ward",
-                    );
-                }
+                self.check_params(&params, &[GLOBAL_PARAMS, &["config.enabled"]], &[]);
                 for p in &params {
                     if p.name == "umask" {
                         match parse_mode_param(&p.value.text()) {
