@@ -1683,8 +1683,7 @@ impl<'a> Reader<'a> {
             }
             6 => {
                 let origin = self.here();
-                if text.as_bytes().len() >= 14
-                    && text.as_bytes()[..14].eq_ignore_ascii_case(b"$includeconfig")
+                if text.len() >= 14 && text.as_bytes()[..14].eq_ignore_ascii_case(b"$includeconfig")
                 {
                     // rsyslog keeps the first 14 characters and reads the next word as the
                     // file to include (on a later line if need be).
@@ -1692,9 +1691,7 @@ impl<'a> Reader<'a> {
                     return self.skip(14);
                 }
                 self.skip(len);
-                if text.as_bytes().len() >= 9
-                    && text.as_bytes()[..9].eq_ignore_ascii_case(b"$ruleset ")
-                {
+                if text.len() >= 9 && text.as_bytes()[..9].eq_ignore_ascii_case(b"$ruleset ") {
                     return Some(Token {
                         tok: Tok::LegacyRuleset(text),
                         origin,
