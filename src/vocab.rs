@@ -87,8 +87,9 @@ impl PamType {
 
 /// systemd daemon configuration files the `systemd_config` probe can read (collected by
 /// `facts::systemd_conf`).
-pub const SYSTEMD_CONF_FILES: [&str; 4] = [
+pub const SYSTEMD_CONF_FILES: [&str; 5] = [
     "coredump.conf",
+    "journal-upload.conf",
     "journald.conf",
     "logind.conf",
     "timesyncd.conf",

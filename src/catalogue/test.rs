@@ -80,6 +80,9 @@ pub enum Test {
     /// The mail transfer agent accepts mail only from this host: its configuration, and on
     /// the live host its sockets.
     Mta(MtaTest),
+    /// System loggers (rsyslog, syslog-ng, systemd-journal-upload), their log files and
+    /// logrotate: forwarding off the host, file modes, remote input, retention.
+    Logging(LoggingTest),
 }
 
 /// Sockets listening on a non-loopback address of the running host. Exactly one of
@@ -179,6 +182,55 @@ impl std::fmt::Display for PortSpec {
         } else {
             write!(f, "{}/{}-{}", self.protocol, self.low, self.high)
         }
+    }
+}
+
+/// The system loggers and their files. Exactly one query.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoggingTest {
+    /// `true`: an enabled logger sends every facility's messages of at least `severity`
+    /// to another host.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remote_forwarding: Option<bool>,
+    /// With `remote_forwarding`: the least severe level that must be forwarded
+    /// (`emerg` … `debug`, or a parameter); default `info`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub severity: Option<Word>,
+    /// Every file an enabled logger creates has at most this mode.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file_mode_at_most: Option<Mask>,
+    /// `none`: no enabled logger receives logs from the network; `allowed`: it may (a
+    /// central log host), the inputs are listed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remote_input: Option<Word>,
+    /// `true`: the enabled syslog daemon gets the journal's messages (reads the journal, or
+    /// journald forwards to its socket).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub journal_reaches_syslog: Option<bool>,
+    /// Every regular file under /var/log has at most this mode (and no directory there is
+    /// world-writable).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log_files_mode_at_most: Option<Mask>,
+    /// With `log_files_mode_at_most`: path globs judged against `except_mode_at_most`
+    /// instead (wtmp, btmp, lastlog).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub except: Option<Names>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub except_mode_at_most: Option<Mask>,
+    /// logrotate keeps the enabled logger's files at least this many days.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retention_days_at_least: Option<Num>,
+}
+
+impl LoggingTest {
+    fn query_count(&self) -> usize {
+        usize::from(self.remote_forwarding.is_some())
+            + usize::from(self.file_mode_at_most.is_some())
+            + usize::from(self.remote_input.is_some())
+            + usize::from(self.journal_reaches_syslog.is_some())
+            + usize::from(self.log_files_mode_at_most.is_some())
+            + usize::from(self.retention_days_at_least.is_some())
     }
 }
 
@@ -1618,6 +1670,66 @@ impl Test {
                     }
                 }
             }
+            Test::Logging(l) => {
+                if l.query_count() != 1 {
+                    problems.push(
+                        "logging: give exactly one of `remote_forwarding`, `file_mode_at_most`, \
+                         `remote_input`, `journal_reaches_syslog`, `log_files_mode_at_most`, \
+                         `retention_days_at_least`"
+                            .into(),
+                    );
+                }
+                if l.remote_forwarding == Some(false) || l.journal_reaches_syslog == Some(false) {
+                    problems.push("logging: `false` checks nothing; use `true`".into());
+                }
+                if l.severity.is_some() && l.remote_forwarding.is_none() {
+                    problems.push("logging: `severity` goes with `remote_forwarding`".into());
+                }
+                if let Some(Word::Value(s)) = &l.severity {
+                    if !SYSLOG_SEVERITIES.contains(&s.as_str()) {
+                        problems.push(format!(
+                            "logging: severity {s:?} is not one of {}",
+                            SYSLOG_SEVERITIES.join(", ")
+                        ));
+                    }
+                }
+                if let Some(Word::Value(w)) = &l.remote_input {
+                    if w != "none" && w != "allowed" {
+                        problems.push(format!(
+                            "logging: remote_input {w:?} is not `none` or `allowed`"
+                        ));
+                    }
+                }
+                if (l.except.is_some() || l.except_mode_at_most.is_some())
+                    && (l.log_files_mode_at_most.is_none()
+                        || l.except.is_none()
+                        || l.except_mode_at_most.is_none())
+                {
+                    problems.push(
+                        "logging: `except` and `except_mode_at_most` go together, with `log_files_mode_at_most`"
+                            .into(),
+                    );
+                }
+                for m in [
+                    &l.file_mode_at_most,
+                    &l.log_files_mode_at_most,
+                    &l.except_mode_at_most,
+                ]
+                .into_iter()
+                .flatten()
+                {
+                    if let Mask::Octal(o) = m {
+                        if parse_octal(o).is_none() {
+                            problems.push(format!("logging: {o:?} is not an octal mode"));
+                        }
+                    }
+                }
+                non_negative(
+                    "logging: retention_days_at_least",
+                    &l.retention_days_at_least,
+                    problems,
+                );
+            }
             Test::Firewall(f) => {
                 let given = [
                     f.enabled == Some(true),
@@ -1681,6 +1793,24 @@ impl Test {
                 }
                 Test::PackageMetadata(m) => m.max_age_days.param().into_iter().collect(),
                 Test::MalwareSignatures(m) => m.max_age_days.param().into_iter().collect(),
+                Test::Logging(l) => l
+                    .severity
+                    .iter()
+                    .filter_map(Word::param)
+                    .chain(l.remote_input.iter().filter_map(Word::param))
+                    .chain(
+                        [
+                            &l.file_mode_at_most,
+                            &l.log_files_mode_at_most,
+                            &l.except_mode_at_most,
+                        ]
+                        .into_iter()
+                        .flatten()
+                        .filter_map(Mask::param),
+                    )
+                    .chain(l.except.iter().filter_map(Names::param))
+                    .chain(l.retention_days_at_least.iter().filter_map(Num::param))
+                    .collect(),
                 _ => Vec::new(),
             })
             .map(str::to_string)
@@ -1757,6 +1887,43 @@ impl Test {
                 .try_for_each(|n| n.resolve(params)),
             Test::PackageMetadata(m) => m.max_age_days.resolve(params),
             Test::MalwareSignatures(m) => m.max_age_days.resolve(params),
+            Test::Logging(l) => {
+                if let Some(w) = &mut l.severity {
+                    w.resolve(params)?;
+                    if let Word::Value(s) = w {
+                        if !SYSLOG_SEVERITIES.contains(&s.as_str()) {
+                            return Err(format!(
+                                "severity {s:?} is not one of {}",
+                                SYSLOG_SEVERITIES.join(", ")
+                            ));
+                        }
+                    }
+                }
+                if let Some(w) = &mut l.remote_input {
+                    w.resolve(params)?;
+                    if let Word::Value(s) = w {
+                        if s != "none" && s != "allowed" {
+                            return Err(format!("remote_input {s:?} is not `none` or `allowed`"));
+                        }
+                    }
+                }
+                for m in [
+                    &mut l.file_mode_at_most,
+                    &mut l.log_files_mode_at_most,
+                    &mut l.except_mode_at_most,
+                ]
+                .into_iter()
+                .flatten()
+                {
+                    m.resolve(params)?;
+                }
+                if let Some(n) = &mut l.except {
+                    n.resolve(params)?;
+                }
+                l.retention_days_at_least
+                    .iter_mut()
+                    .try_for_each(|n| n.resolve(params))
+            }
             _ => Ok(()),
         }
     }
@@ -1770,6 +1937,11 @@ impl Test {
         }
     }
 }
+
+/// syslog severities, most severe first (rsyslog's and syslog(3)'s names).
+pub const SYSLOG_SEVERITIES: [&str; 8] = [
+    "emerg", "alert", "crit", "err", "warning", "notice", "info", "debug",
+];
 
 /// A literal day count must not be negative.
 fn non_negative(what: &str, n: &Option<Num>, problems: &mut Vec<String>) {

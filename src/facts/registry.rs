@@ -130,6 +130,10 @@ impl Registry {
         let _ = r.register(FirewallCollector);
         let _ = r.register(SocketsCollector);
         let _ = r.register(MtaCollector);
+        let _ = r.register(RsyslogCollector);
+        let _ = r.register(SyslogNgCollector);
+        let _ = r.register(LogrotateCollector);
+        let _ = r.register(LogFilesCollector);
         let _ = r.register(FilesCollector);
         let _ = r.register(HomeDirsCollector);
         let _ = r.register(FilesystemWalkCollector::default());
@@ -539,6 +543,96 @@ impl Collector for MtaCollector {
     }
 }
 
+/// rsyslog's configuration as rsyslogd reads it (`None` without /etc/rsyslog.conf).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct RsyslogConf(pub Fact<Option<super::rsyslog::Rsyslog>>);
+impl FactKind for RsyslogConf {
+    const NAME: &'static str = "rsyslog";
+}
+/// Collects [`RsyslogConf`].
+pub struct RsyslogCollector;
+impl Collector for RsyslogCollector {
+    type Output = RsyslogConf;
+    fn paths(&self) -> Vec<String> {
+        let mut p = vec![
+            super::rsyslog::RSYSLOG_CONF.to_string(),
+            "($IncludeConfig and include() files)".into(),
+        ];
+        p.extend(
+            super::rsyslog::MODULE_DIRS
+                .iter()
+                .map(|d| format!("{d}/*.so")),
+        );
+        p
+    }
+    fn collect(&self, root: &HostRoot, _: &Plan) -> Fact<RsyslogConf> {
+        Fact::Collected {
+            value: RsyslogConf(super::rsyslog::collect(root)),
+        }
+    }
+}
+
+/// syslog-ng's destinations and log paths (`None` without its configuration).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct SyslogNgConf(pub Fact<Option<super::syslog_ng::SyslogNg>>);
+impl FactKind for SyslogNgConf {
+    const NAME: &'static str = "syslog_ng";
+}
+/// Collects [`SyslogNgConf`].
+pub struct SyslogNgCollector;
+impl Collector for SyslogNgCollector {
+    type Output = SyslogNgConf;
+    fn paths(&self) -> Vec<String> {
+        strings(&[super::syslog_ng::SYSLOG_NG_CONF, "(its @include files)"])
+    }
+    fn collect(&self, root: &HostRoot, _: &Plan) -> Fact<SyslogNgConf> {
+        Fact::Collected {
+            value: SyslogNgConf(super::syslog_ng::collect(root)),
+        }
+    }
+}
+
+/// logrotate's configuration (`None` without /etc/logrotate.conf).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct LogrotateConf(pub Fact<Option<super::logrotate::Logrotate>>);
+impl FactKind for LogrotateConf {
+    const NAME: &'static str = "logrotate";
+}
+/// Collects [`LogrotateConf`].
+pub struct LogrotateCollector;
+impl Collector for LogrotateCollector {
+    type Output = LogrotateConf;
+    fn paths(&self) -> Vec<String> {
+        strings(&[
+            super::logrotate::LOGROTATE_CONF,
+            "(its include files and directories)",
+        ])
+    }
+    fn collect(&self, root: &HostRoot, _: &Plan) -> Fact<LogrotateConf> {
+        Fact::Collected {
+            value: LogrotateConf(super::logrotate::collect(root)),
+        }
+    }
+}
+
+/// Modes of the files under /var/log.
+pub struct LogFilesCollector;
+impl FactKind for super::log_files::LogFiles {
+    const NAME: &'static str = "log_files";
+}
+impl Collector for LogFilesCollector {
+    type Output = super::log_files::LogFiles;
+    fn paths(&self) -> Vec<String> {
+        strings(&["/var/log (every entry, metadata only, bounded)"])
+    }
+    fn collect(&self, root: &HostRoot, _: &Plan) -> Fact<Self::Output> {
+        super::log_files::collect(root)
+    }
+}
+
 /// NTP daemons' configured time sources (chrony, timesyncd, ntpd, OpenNTPD).
 pub struct TimeSyncCollector;
 impl FactKind for super::timesync::TimeSync {
@@ -938,7 +1032,7 @@ mod tests {
         sorted.sort();
         sorted.dedup();
         assert_eq!(sorted.len(), names.len(), "{names:?}");
-        assert_eq!(names.len(), 26);
+        assert_eq!(names.len(), 30);
     }
 
     #[test]

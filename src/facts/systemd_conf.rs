@@ -19,7 +19,7 @@ use super::{Fact, Origin};
 use crate::host_root::{FileKind, HostRoot};
 
 /// The files collected, by name under `/etc/systemd`.
-pub const FILES: [&str; 4] = crate::vocab::SYSTEMD_CONF_FILES;
+pub const FILES: [&str; 5] = crate::vocab::SYSTEMD_CONF_FILES;
 
 /// Drop-in directories, in precedence order, as `format!("{dir}/{name}.d")`.
 const DROPIN_BASES: [&str; 5] = [

@@ -36,6 +36,7 @@ pub(super) fn evaluate(test: &Test, inputs: super::Inputs) -> Verdict {
         Test::Firewall(t) => firewall::firewall(t, facts),
         Test::Listening(t) => listening::listening(t, facts),
         Test::Mta(t) => listening::mta(t, facts),
+        Test::Logging(t) => logging::logging(t, facts),
         Test::All(_) | Test::Any(_) | Test::None(_) | Test::Not(_) => {
             crate::eval::evaluate_test_with(test, inputs)
         }
@@ -88,6 +89,7 @@ mod files;
 mod filesystem;
 mod firewall;
 mod listening;
+mod logging;
 mod malware;
 mod modules;
 mod mounts;
