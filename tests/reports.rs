@@ -7,7 +7,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use ward::catalogue::{Coverage, Replacement, Severity};
+use ward::catalogue::{Catalogue, Coverage, Family, Replacement, Severity};
 use ward::eval::{Evidence, EvidenceSource, Outcome, RequirementStatus};
 use ward::report::render::{md_cell, md_code, md_prose, md_url, Format, Renderer};
 use ward::report::{
@@ -74,6 +74,10 @@ fn finding(
         format!("sudo ward-fix {check}\nsudo systemctl reload ssh"),
     );
     commands.insert("rhel".to_string(), format!("sudo ward-fix {check}"));
+    commands.insert(
+        "alpine".to_string(),
+        format!("doas ward-fix {check} && rc-service sshd reload"),
+    );
     ReportFinding {
         check: check.into(),
         title: title.into(),
@@ -115,6 +119,10 @@ fn finding(
         rationale: format!("Why {check} matters: attackers & auditors both look here."),
         remediation: RemediationOut {
             steps: format!("Change the setting checked by {check}.\nThen reload the service."),
+            order: ward::report::command_order(
+                commands.keys().map(String::as_str),
+                Some(Family::Debian),
+            ),
             commands,
         },
         requirements: requirements.iter().map(|id| req_ref(id)).collect(),
@@ -312,6 +320,7 @@ fn synthetic() -> Report {
         host: HostSection {
             hostname: Some("pas-db01 | <b>prod</b>".into()),
             os: Some("Debian GNU/Linux 12 (bookworm)".into()),
+            family: Some(Family::Debian),
             root: "/".into(),
             live: true,
             collected_at: "2025-01-15T10:29:41Z".into(),
@@ -599,6 +608,7 @@ fn json_has_exactly_the_contract_field_names() {
         &[
             "hostname",
             "os",
+            "family",
             "root",
             "live",
             "collected_at",
@@ -651,7 +661,11 @@ fn json_has_exactly_the_contract_field_names() {
                 "requirements",
             ],
         );
-        assert_keys(&f["remediation"], "remediation", &["steps", "commands"]);
+        assert_keys(
+            &f["remediation"],
+            "remediation",
+            &["steps", "commands", "order"],
+        );
         for r in f["requirements"].as_array().unwrap() {
             assert_keys(r, "a requirement reference", &["framework", "id", "title"]);
         }

@@ -1,15 +1,16 @@
 //! Style rules for `ward controls lint`.
 //!
 //! A catalogue that loads is valid; these rules go further and say what a good one also has
-//! (fixtures both ways, a framework mapping, a Debian remediation, short titles, no unused
-//! fixtures). They are advice for catalogue authors, kept apart from the load-time rules that
-//! refuse a catalogue.
+//! (fixtures both ways, a framework mapping, a remediation command for every platform family
+//! the check applies to, short titles, no unused fixtures). They are advice for catalogue
+//! authors, kept apart from the load-time rules that refuse a catalogue.
 
-use super::Catalogue;
+use super::{Catalogue, Family};
 
 /// Style rules beyond validity, for `ward controls lint`: every check is proven by a pass
-/// and a fail fixture, evidences at least one framework requirement, and gives a Debian
-/// remediation command; every fixture is used.
+/// and a fail fixture, evidences at least one framework requirement, and gives a remediation
+/// command for each family it applies to (`families`, else all) and for no other; every
+/// fixture is used.
 pub fn lint(cat: &Catalogue) -> Vec<String> {
     let mut out = Vec::new();
     for c in cat.checks.values() {
@@ -30,11 +31,31 @@ pub fn lint(cat: &Catalogue) -> Vec<String> {
                 c.origin, c.id
             ));
         }
-        if !c.remediation.commands.contains_key("debian") {
-            out.push(format!(
-                "{}: check {} has no `debian` remediation command",
-                c.origin, c.id
-            ));
+        let families = c.families();
+        for f in &families {
+            if !c.remediation.commands.contains_key(f.as_str()) {
+                out.push(format!(
+                    "{}: check {} applies to {f} hosts but has no `{f}` remediation command \
+                     (write one, or leave {f} out of the check's `families` and say why)",
+                    c.origin, c.id
+                ));
+            }
+        }
+        for key in c.remediation.commands.keys() {
+            match Family::from_name(key) {
+                None => out.push(format!(
+                    "{}: check {} has a remediation command for `{key}`, which is no platform \
+                     family (use {})",
+                    c.origin,
+                    c.id,
+                    Family::ALL.map(Family::as_str).join(", ")
+                )),
+                Some(f) if !families.contains(&f) => out.push(format!(
+                    "{}: check {} has a `{f}` remediation command but its `families` leave {f} out",
+                    c.origin, c.id
+                )),
+                Some(_) => {}
+            }
         }
         if c.title.ends_with('.') || c.title.chars().count() > 90 {
             out.push(format!(
