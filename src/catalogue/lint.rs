@@ -78,3 +78,81 @@ pub fn lint(cat: &Catalogue) -> Vec<String> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalogue::SourceFile;
+
+    /// The remediation-command problems lint finds in one check file.
+    fn command_problems(check: &str) -> Vec<String> {
+        let f = SourceFile {
+            name: "t:checks/t.yaml".into(),
+            rel: "checks/t.yaml".into(),
+            text: check.into(),
+            builtin: false,
+        };
+        let cat = Catalogue::load(vec![("t".into(), vec![f])]).unwrap();
+        lint(&cat)
+            .into_iter()
+            .filter(|p| p.contains("remediation command"))
+            .collect()
+    }
+
+    const HEAD: &str = "- id: a.b\n  title: t\n  severity: low\n  test: { package: { name: x, installed: false } }\n  rationale: r\n";
+
+    #[test]
+    fn every_family_needs_a_command_unless_the_check_leaves_it_out() {
+        let all = format!("{HEAD}  remediation:\n    steps: s\n    commands: {{ debian: d, rhel: r, alpine: a }}\n");
+        assert_eq!(command_problems(&all), Vec::<String>::new());
+
+        let no_alpine =
+            format!("{HEAD}  remediation:\n    steps: s\n    commands: {{ debian: d, rhel: r }}\n");
+        let p = command_problems(&no_alpine);
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert!(
+            p[0].contains("applies to alpine hosts but has no `alpine`"),
+            "{p:?}"
+        );
+
+        let declared = format!("{HEAD}  families: [debian, rhel]\n  remediation:\n    steps: s\n    commands: {{ debian: d, rhel: r }}\n");
+        assert_eq!(command_problems(&declared), Vec::<String>::new());
+    }
+
+    #[test]
+    fn commands_for_left_out_or_unknown_families_are_problems() {
+        let extra = format!("{HEAD}  families: [debian]\n  remediation:\n    steps: s\n    commands: {{ debian: d, alpine: a, suse: z }}\n");
+        let p = command_problems(&extra);
+        assert_eq!(p.len(), 2, "{p:?}");
+        assert!(
+            p.iter()
+                .any(|m| m
+                    .contains("`alpine` remediation command but its `families` leave alpine out")),
+            "{p:?}"
+        );
+        assert!(
+            p.iter()
+                .any(|m| m.contains("`suse`, which is no platform family")),
+            "{p:?}"
+        );
+    }
+
+    #[test]
+    fn families_must_be_known_non_empty_and_distinct() {
+        for (families, message) in [
+            ("[]", "`families` is empty"),
+            ("[debian, debian]", "names debian twice"),
+            ("[debian, suse]", "suse"),
+        ] {
+            let text = format!("{HEAD}  families: {families}\n  remediation: {{ steps: s }}\n");
+            let f = SourceFile {
+                name: "t:checks/t.yaml".into(),
+                rel: "checks/t.yaml".into(),
+                text,
+                builtin: false,
+            };
+            let err = Catalogue::load(vec![("t".into(), vec![f])]).unwrap_err();
+            assert!(err.to_string().contains(message), "{families}: {err}");
+        }
+    }
+}

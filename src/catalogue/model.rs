@@ -66,9 +66,7 @@ impl std::str::FromStr for Severity {
 
 /// A platform family: the distributions that share a package manager, an init system and
 /// configuration layout, so one remediation command serves them all.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Family {
     /// Debian, Ubuntu and distributions like them (apt, dpkg, systemd).
