@@ -285,7 +285,10 @@ fn pwhistory_conf_counts_only_when_the_installed_module_reads_it() {
     let stack = fs::read_to_string(d.join("etc/pam.d/common-password")).unwrap();
     fs::write(
         d.join("etc/pam.d/common-password"),
-        stack.replace("pam_pwhistory.so use_authtok", "pam_pwhistory.so use_authtok remember=6"),
+        stack.replace(
+            "pam_pwhistory.so use_authtok",
+            "pam_pwhistory.so use_authtok remember=6",
+        ),
     )
     .unwrap();
     let (_, outcome, reason) = outcomes(d, &id).remove(0);

@@ -233,7 +233,11 @@ fn modprobe_dry_run_runs_the_install_command_ward_names() {
         "/usr/lib/modprobe.d/50-vendor.conf",
         b"install dccp /bin/true\ninstall sctp /sbin/modprobe --ignore-install sctp\n",
     );
-    write(r, "/etc/modprobe.d/20-more.conf", b"install tipc /bin/false\ninstall rds /bin/false\n");
+    write(
+        r,
+        "/etc/modprobe.d/20-more.conf",
+        b"install tipc /bin/false\ninstall rds /bin/false\n",
+    );
     let m = ward(r);
     for name in modules {
         let mut cmd = Command::new(MODPROBE);
@@ -243,7 +247,12 @@ fn modprobe_dry_run_runs_the_install_command_ward_names() {
         }
         let out = cmd.arg(name).output().unwrap();
         let stdout = String::from_utf8_lossy(&out.stdout);
-        let first = stdout.lines().next().unwrap_or_default().trim_end().to_string();
+        let first = stdout
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .trim_end()
+            .to_string();
         let kmod = if let Some(c) = first.strip_prefix("install ") {
             format!("install {}", c.trim())
         } else if first.starts_with("insmod ") {

@@ -153,7 +153,10 @@ fn case(files: &[(&str, &str)]) -> tempfile::TempDir {
 /// A password of `n` characters from four classes, no repeats or sequences, nothing a
 /// dictionary holds.
 fn password(n: usize) -> String {
-    "Zq7#Lp2@Wm9!Kr4$Tx6%Hv3^Bn8&Jd5*Gf1)Yc0(".chars().take(n).collect()
+    "Zq7#Lp2@Wm9!Kr4$Tx6%Hv3^Bn8&Jd5*Gf1)Yc0("
+        .chars()
+        .take(n)
+        .collect()
 }
 
 #[test]

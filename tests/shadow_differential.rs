@@ -43,7 +43,11 @@ fn login_defs_and_useradd_defaults_agree_with_useradd() {
         "this test needs root (useradd --prefix); CI runs it as root"
     );
     let cases: [(&str, &str, &str); 9] = [
-        ("plain", "PASS_MAX_DAYS 90\nPASS_MIN_DAYS 1\nPASS_WARN_AGE 7\n", "INACTIVE=30\n"),
+        (
+            "plain",
+            "PASS_MAX_DAYS 90\nPASS_MIN_DAYS 1\nPASS_WARN_AGE 7\n",
+            "INACTIVE=30\n",
+        ),
         (
             "octal, hex, quotes",
             "PASS_MAX_DAYS 0120\nPASS_MIN_DAYS 0x2\nPASS_WARN_AGE \"14\"\n",

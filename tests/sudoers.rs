@@ -377,7 +377,10 @@ fn policies_agree_with_sudo_l_and_visudo() {
         if label.contains("syntax error") {
             // Ward cannot interpret the entry sudo drops: it names the line (its checks are
             // then `error`, never judged without it) and reads the rest as sudo does.
-            assert!(visudo_parse_error(dir.path()), "{label}: visudo -c found no error");
+            assert!(
+                visudo_parse_error(dir.path()),
+                "{label}: visudo -c found no error"
+            );
             assert!(stderr.contains("10-bad:1"), "{label}: {stderr}");
             assert_eq!(problems, ["/etc/sudoers.d/10-bad:1"], "{label}");
             let good = ward.map(|c| {
@@ -390,7 +393,10 @@ fn policies_agree_with_sudo_l_and_visudo() {
             assert!(problems.is_empty(), "{label}: {problems:?}");
             assert_eq!(ward, sudo, "{label} (sudo said: {stderr})");
             if sudo.is_some() {
-                assert!(!visudo_parse_error(dir.path()), "{label}: visudo -c found a syntax error");
+                assert!(
+                    !visudo_parse_error(dir.path()),
+                    "{label}: visudo -c found a syntax error"
+                );
             }
         }
     }

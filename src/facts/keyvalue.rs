@@ -298,8 +298,14 @@ mod tests {
 
     #[test]
     fn useradd_defaults_as_get_defaults_reads_them() {
-        let kv = parse_useradd(b"INACTIVE=30\n# INACTIVE=1\nINACTIVE = 5\nSHELL=/bin/sh \r\n", "/f");
-        let occ: Vec<&str> = kv.entries["INACTIVE"].iter().map(|o| o.value.as_str()).collect();
+        let kv = parse_useradd(
+            b"INACTIVE=30\n# INACTIVE=1\nINACTIVE = 5\nSHELL=/bin/sh \r\n",
+            "/f",
+        );
+        let occ: Vec<&str> = kv.entries["INACTIVE"]
+            .iter()
+            .map(|o| o.value.as_str())
+            .collect();
         assert_eq!(occ, ["30"]);
         assert_eq!(kv.effective("INACTIVE ").unwrap().0, " 5");
         assert_eq!(kv.effective("SHELL").unwrap().0, "/bin/sh \r");

@@ -23,7 +23,12 @@ enum Reader {
 /// The settings whose numbers shadow's tools read with `getlong` and replace by -1 (no
 /// limit, never) when they cannot: login.defs' password ages (`getdef_num(…, -1)`) and
 /// useradd's INACTIVE.
-const SHADOW_NUMBERS: [&str; 4] = ["PASS_MAX_DAYS", "PASS_MIN_DAYS", "PASS_WARN_AGE", "INACTIVE"];
+const SHADOW_NUMBERS: [&str; 4] = [
+    "PASS_MAX_DAYS",
+    "PASS_MIN_DAYS",
+    "PASS_WARN_AGE",
+    "INACTIVE",
+];
 
 /// A number shadow's tools read as something else than its decimal text shows: the value
 /// they use and why (`None` when the text is what they use, or the key is not one of
@@ -113,11 +118,5 @@ pub(super) fn config(t: &ConfigTest, facts: &Facts) -> Verdict {
 
 pub(super) fn login_defs(t: &KeyTest, facts: &Facts) -> Verdict {
     let kv = collected!(facts => LoginDefs, EvidenceSource::file("/etc/login.defs", None));
-    key_value(
-        &kv.0,
-        &t.key,
-        &t.compare(),
-        t.when_missing,
-        Reader::Shadow,
-    )
+    key_value(&kv.0, &t.key, &t.compare(), t.when_missing, Reader::Shadow)
 }

@@ -138,9 +138,10 @@ fn explain_mfa(
     if key != crate::facts::sshd::MFA {
         return;
     }
-    if let (Some(first), Some(methods)) =
-        (v.evidence.first_mut(), settings.get("authenticationmethods"))
-    {
+    if let (Some(first), Some(methods)) = (
+        v.evidence.first_mut(),
+        settings.get("authenticationmethods"),
+    ) {
         first.observed = format!(
             "AuthenticationMethods {:?}{}: {}",
             methods.value,

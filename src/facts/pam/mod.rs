@@ -216,7 +216,12 @@ pub fn collect(root: &HostRoot) -> Fact<Pam> {
         let mut paths = vec![PWHISTORY_CONF.to_string()];
         for line in out.files.values().flat_map(|f| f.lines.iter()) {
             if line.module_name().as_deref() == Some("pam_pwhistory") {
-                if let Some(p) = line.args.iter().filter_map(|a| a.strip_prefix("conf=")).next_back() {
+                if let Some(p) = line
+                    .args
+                    .iter()
+                    .filter_map(|a| a.strip_prefix("conf="))
+                    .next_back()
+                {
                     paths.push(p.to_string());
                 }
             }

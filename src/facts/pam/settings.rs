@@ -361,9 +361,8 @@ pub fn search_key_in(bytes: &[u8], path: &str, key: &str) -> Option<Setting> {
             None => (line, ""),
         };
         if word.eq_ignore_ascii_case(key) {
-            let value = rest.trim_start_matches(|c: char| {
-                c.is_ascii_whitespace() || c == '\x0b' || c == '='
-            });
+            let value = rest
+                .trim_start_matches(|c: char| c.is_ascii_whitespace() || c == '\x0b' || c == '=');
             return Some(Setting {
                 key: key.to_string(),
                 value: value.to_string(),
@@ -891,7 +890,10 @@ mod tests {
     fn search_key_takes_the_first_line_naming_the_key() {
         let text = b"# remember 1\n\tREMEMBER= =7 # c\nremember 9\nremembered 2\n";
         let s = search_key_in(text, "/f", "remember").unwrap();
-        assert_eq!((s.value.as_str(), s.origin.to_string()), ("7 ", "/f:2".to_string()));
+        assert_eq!(
+            (s.value.as_str(), s.origin.to_string()),
+            ("7 ", "/f:2".to_string())
+        );
         assert!(search_key_in(b"enforce_for_root\n", "/f", "enforce_for_root").is_some());
         assert!(search_key_in(b"rememberx 3\n", "/f", "remember").is_none());
     }

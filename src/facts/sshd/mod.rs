@@ -375,8 +375,7 @@ pub fn mfa_of(authentication_methods: &str) -> &'static str {
     }
     let keyed = |c: &Vec<&str>| {
         c.iter().any(|m| matches!(*m, "publickey" | "hostbased"))
-            && c
-                .iter()
+            && c.iter()
                 .any(|m| !matches!(*m, "publickey" | "hostbased" | "none"))
     };
     if chains.iter().all(keyed) {

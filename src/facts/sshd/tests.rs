@@ -819,6 +819,9 @@ fn authentication_methods_read_as_chains_for_mfa() {
         mfa_of("keyboard-interactive publickey,keyboard-interactive"),
         "keyboard-interactive"
     );
-    assert_eq!(mfa_of("password,keyboard-interactive"), "keyboard-interactive");
+    assert_eq!(
+        mfa_of("password,keyboard-interactive"),
+        "keyboard-interactive"
+    );
     assert_eq!(mfa_of("password"), "none");
 }
