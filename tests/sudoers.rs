@@ -318,7 +318,9 @@ fn policies_agree_with_sudo_l_and_visudo() {
         "this test needs root (unshare -m, chown); CI runs it as root"
     );
     let main = "Defaults env_reset\nroot ALL=(ALL:ALL) ALL\n@includedir /etc/sudoers.d\n";
-    let cases: Vec<(&str, Vec<(&str, &str, u32, u32, u32)>)> = vec![
+    // (label, [(path under /etc, text, mode, uid, gid)])
+    type Case<'a> = (&'a str, Vec<(&'a str, &'a str, u32, u32, u32)>);
+    let cases: Vec<Case> = vec![
         (
             "includedir: names with a dot or ~ skipped, tags inherited then reset",
             vec![
