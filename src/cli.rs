@@ -964,6 +964,10 @@ fn controls(cmd: ControlsCommand) -> Result<ExitCode> {
             for (platform, cmd) in &c.remediation.commands {
                 writeln!(out, "  {platform}: {cmd}")?;
             }
+            if c.families.is_some() {
+                let names: Vec<&str> = c.families().iter().map(|f| f.as_str()).collect();
+                writeln!(out, "  (applies to {} hosts only)", names.join(", "))?;
+            }
             writeln!(out, "\nFixtures:")?;
             for (expect, case) in c.fixtures.cases() {
                 match case.reason() {

@@ -7,7 +7,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use ward::catalogue::{Coverage, Replacement, Severity};
+use ward::catalogue::{Catalogue, Coverage, Family, Replacement, Severity};
 use ward::eval::{Evidence, EvidenceSource, Outcome, RequirementStatus};
 use ward::report::render::{md_cell, md_code, md_prose, md_url, Format, Renderer};
 use ward::report::{
@@ -74,6 +74,10 @@ fn finding(
         format!("sudo ward-fix {check}\nsudo systemctl reload ssh"),
     );
     commands.insert("rhel".to_string(), format!("sudo ward-fix {check}"));
+    commands.insert(
+        "alpine".to_string(),
+        format!("doas ward-fix {check} && rc-service sshd reload"),
+    );
     ReportFinding {
         check: check.into(),
         title: title.into(),
@@ -115,6 +119,10 @@ fn finding(
         rationale: format!("Why {check} matters: attackers & auditors both look here."),
         remediation: RemediationOut {
             steps: format!("Change the setting checked by {check}.\nThen reload the service."),
+            order: ward::report::command_order(
+                commands.keys().map(String::as_str),
+                Some(Family::Debian),
+            ),
             commands,
         },
         requirements: requirements.iter().map(|id| req_ref(id)).collect(),
@@ -312,6 +320,7 @@ fn synthetic() -> Report {
         host: HostSection {
             hostname: Some("pas-db01 | <b>prod</b>".into()),
             os: Some("Debian GNU/Linux 12 (bookworm)".into()),
+            family: Some(Family::Debian),
             root: "/".into(),
             live: true,
             collected_at: "2025-01-15T10:29:41Z".into(),
@@ -599,6 +608,7 @@ fn json_has_exactly_the_contract_field_names() {
         &[
             "hostname",
             "os",
+            "family",
             "root",
             "live",
             "collected_at",
@@ -651,7 +661,11 @@ fn json_has_exactly_the_contract_field_names() {
                 "requirements",
             ],
         );
-        assert_keys(&f["remediation"], "remediation", &["steps", "commands"]);
+        assert_keys(
+            &f["remediation"],
+            "remediation",
+            &["steps", "commands", "order"],
+        );
         for r in f["requirements"].as_array().unwrap() {
             assert_keys(r, "a requirement reference", &["framework", "id", "title"]);
         }
@@ -1263,4 +1277,118 @@ fn render_each_hands_each_text_to_the_sink_and_returns_its_error() {
     });
     let err = failed.unwrap_err();
     assert!(err.to_string().contains("disk full"), "{err}");
+}
+
+/// The report of one built-in check on one catalogue fixture host.
+fn report_of_fixture(fixture: &str, check: &str) -> Report {
+    let cat = Catalogue::builtin().unwrap();
+    let mut selection = cat.select(None, &[]).unwrap();
+    selection.checks.retain(|c| c == check);
+    let host = ward::fixture_host::FixtureHost::from_fixture(&cat, fixture).unwrap();
+    let root = host.root().unwrap();
+    let facts = ward::facts::collect(&root, &cat.plan(cat.checks.get(check)));
+    let findings = ward::eval::evaluate_with(&cat, &selection, ward::eval::Inputs::facts(&facts));
+    Report::build(&cat, &selection, &facts, findings)
+}
+
+/// Where each family's command label starts in a rendered report, in the order shown.
+fn labels_in_order(text: &str, open: &str) -> Vec<String> {
+    let mut found: Vec<(usize, String)> = ["debian", "rhel", "alpine"]
+        .iter()
+        .filter_map(|f| text.find(&format!("{open}{f}")).map(|i| (i, f.to_string())))
+        .collect();
+    found.sort();
+    found.into_iter().map(|(_, f)| f).collect()
+}
+
+/// Issue 7: a report shows the remediation commands of the scanned host's family first, then
+/// the other families, in HTML and Markdown; JSON keeps the map and says the host's family.
+#[test]
+fn remediation_commands_start_with_the_host_family() {
+    for (fixture, family, expected) in [
+        ("base-debian", Family::Debian, ["debian", "rhel", "alpine"]),
+        ("audit-alpine", Family::Alpine, ["alpine", "debian", "rhel"]),
+    ] {
+        let report = report_of_fixture(fixture, "kernel.aslr");
+        assert_eq!(report.host.family, Some(family), "{fixture}");
+        assert_eq!(report.findings.len(), 1, "{fixture}");
+        assert_eq!(report.findings[0].remediation.order, expected, "{fixture}");
+
+        let html = render(&report, Format::Html);
+        assert_eq!(
+            labels_in_order(&html, "<p class=\"platform\">"),
+            expected,
+            "{fixture}"
+        );
+        assert!(
+            html.contains(&format!(
+                "<p class=\"platform\">{} (this host)</p>",
+                expected[0]
+            )),
+            "{fixture}"
+        );
+        let md = render(&report, Format::Markdown);
+        assert_eq!(labels_in_order(&md, "\n\n"), expected, "{fixture}");
+        assert!(
+            md.contains(&format!("\n\n{} (this host):\n", expected[0])),
+            "{fixture}"
+        );
+
+        let json: Value = serde_json::from_str(&render(&report, Format::Json)).unwrap();
+        assert_eq!(json["host"]["family"], family.as_str(), "{fixture}");
+        let commands = json["findings"][0]["remediation"]["commands"]
+            .as_object()
+            .unwrap();
+        assert_eq!(commands.len(), 3, "{fixture}");
+    }
+}
+
+/// os-release IDs and ID_LIKE map to the three families; anything else has none, and its
+/// report lists the families in their fixed order.
+#[test]
+fn os_release_maps_to_a_family() {
+    let like = |l: &[&str]| l.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    for (id, id_like, family) in [
+        (Some("debian"), like(&[]), Some(Family::Debian)),
+        (Some("ubuntu"), like(&["debian"]), Some(Family::Debian)),
+        (
+            Some("linuxmint"),
+            like(&["ubuntu", "debian"]),
+            Some(Family::Debian),
+        ),
+        (Some("rhel"), like(&["fedora"]), Some(Family::Rhel)),
+        (
+            Some("rocky"),
+            like(&["rhel", "centos", "fedora"]),
+            Some(Family::Rhel),
+        ),
+        (Some("almalinux"), like(&[]), Some(Family::Rhel)),
+        (Some("centos"), like(&[]), Some(Family::Rhel)),
+        (Some("ol"), like(&[]), Some(Family::Rhel)),
+        (Some("fedora"), like(&[]), Some(Family::Rhel)),
+        (
+            Some("amzn"),
+            like(&["centos", "rhel", "fedora"]),
+            Some(Family::Rhel),
+        ),
+        (Some("alpine"), like(&[]), Some(Family::Alpine)),
+        (
+            Some("postmarketos"),
+            like(&["alpine"]),
+            Some(Family::Alpine),
+        ),
+        (Some("opensuse-leap"), like(&["suse", "opensuse"]), None),
+        (None, like(&[]), None),
+    ] {
+        assert_eq!(Family::of_os(id, &id_like), family, "{id:?} {id_like:?}");
+    }
+    let keys = ["rhel", "alpine", "debian", "other"];
+    assert_eq!(
+        ward::report::command_order(keys.into_iter(), None),
+        ["debian", "rhel", "alpine", "other"]
+    );
+    assert_eq!(
+        ward::report::command_order(keys.into_iter(), Some(Family::Rhel)),
+        ["rhel", "debian", "alpine", "other"]
+    );
 }

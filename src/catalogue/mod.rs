@@ -26,7 +26,7 @@ pub use load::{
     builtin_data, builtin_sources, dir_sources, CatalogueError, Diagnostic, Replacement, SourceFile,
 };
 pub use model::{
-    Check, CheckRef, Coverage, Expect, FixtureCase, FixtureRefs, Framework, FrameworkInfo,
+    Check, CheckRef, Coverage, Expect, Family, FixtureCase, FixtureRefs, Framework, FrameworkInfo,
     ParamDecl, Profile, Remediation, Requirement, Severity,
 };
 pub use select::{id_matches, ParamSource, ParamUse, Selection};

@@ -64,13 +64,68 @@ impl std::str::FromStr for Severity {
     }
 }
 
+/// A platform family: the distributions that share a package manager, an init system and
+/// configuration layout, so one remediation command serves them all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Family {
+    /// Debian, Ubuntu and distributions like them (apt, dpkg, systemd).
+    Debian,
+    /// RHEL, CentOS, Rocky, AlmaLinux, Oracle Linux, Fedora (dnf, rpm, systemd).
+    Rhel,
+    /// Alpine Linux (apk, OpenRC, busybox).
+    Alpine,
+}
+
+impl Family {
+    /// Every family, in the order a report lists commands after the host's own.
+    pub const ALL: [Family; 3] = [Family::Debian, Family::Rhel, Family::Alpine];
+
+    /// The lower-case name, as a `remediation.commands` key.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Family::Debian => "debian",
+            Family::Rhel => "rhel",
+            Family::Alpine => "alpine",
+        }
+    }
+
+    /// The family named `name` (a `remediation.commands` key), if any.
+    pub fn from_name(name: &str) -> Option<Family> {
+        Family::ALL.into_iter().find(|f| f.as_str() == name)
+    }
+
+    /// The family of a host from its os-release `ID` and `ID_LIKE`: the `ID` decides when
+    /// it is a known distribution, else the first `ID_LIKE` entry that names one (closest
+    /// relative first, as os-release(5) orders them). `None` for anything else.
+    pub fn of_os(id: Option<&str>, id_like: &[String]) -> Option<Family> {
+        fn known(id: &str) -> Option<Family> {
+            match id.trim().to_ascii_lowercase().as_str() {
+                "debian" | "ubuntu" => Some(Family::Debian),
+                "rhel" | "centos" | "rocky" | "almalinux" | "fedora" | "ol" => Some(Family::Rhel),
+                "alpine" => Some(Family::Alpine),
+                _ => None,
+            }
+        }
+        id.and_then(known)
+            .or_else(|| id_like.iter().find_map(|l| known(l)))
+    }
+}
+
+impl std::fmt::Display for Family {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// How to fix a failed check.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Remediation {
     /// What to change, in prose.
     pub steps: String,
-    /// Commands per platform family (`debian`, `rhel`), run by the admin, never by Ward.
+    /// Commands per platform family (`debian`, `rhel`, `alpine`), run by the admin, never
+    /// by Ward. `ward controls lint` wants one for every family the check applies to.
     #[serde(default)]
     pub commands: BTreeMap<String, String>,
 }
@@ -181,6 +236,11 @@ pub struct Check {
     /// When this test fails, the check is not applicable (e.g. sshd not installed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub applies_if: Option<Test>,
+    /// The platform families the check can apply to, when not all of them (a check whose
+    /// `applies_if` needs systemd's files cannot apply on Alpine). Absent: every family.
+    /// `ward controls lint` wants a remediation command for each, and none for others.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub families: Option<Vec<Family>>,
     pub test: Test,
     /// Named thresholds the test refers to (`{ param: NAME }`), with their defaults; a
     /// profile or `--param` may set them.
@@ -197,6 +257,14 @@ pub struct Check {
 }
 
 impl Check {
+    /// The families the check applies to: those `families` names, else every one.
+    pub fn families(&self) -> Vec<Family> {
+        match &self.families {
+            Some(f) => f.clone(),
+            None => Family::ALL.to_vec(),
+        }
+    }
+
     /// The title with each `{name}` of a parameter replaced by its value in `params`
     /// (`"... within {login_grace_seconds} seconds"`), so a report states the limit used.
     pub fn title_for(&self, params: &Params) -> String {

@@ -98,6 +98,20 @@ fn validate_checks(
         if l.item.remediation.steps.trim().is_empty() {
             problems.push(at("remediation steps are empty".into()));
         }
+        if let Some(families) = &l.item.families {
+            if families.is_empty() {
+                problems.push(at(
+                    "`families` is empty: leave it out for a check that applies to every family"
+                        .into(),
+                ));
+            }
+            let mut seen = BTreeSet::new();
+            for f in families {
+                if !seen.insert(*f) {
+                    problems.push(at(format!("`families` names {f} twice")));
+                }
+            }
+        }
         for (_, case) in l.item.fixtures.cases() {
             let name = case.fixture();
             if !fixture_names.contains(name) {

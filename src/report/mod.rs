@@ -13,7 +13,9 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::catalogue::{Catalogue, Coverage, Remediation, Replacement, Selection, Severity};
+use crate::catalogue::{
+    Catalogue, Coverage, Family, Remediation, Replacement, Selection, Severity,
+};
 use crate::eval::{self, Evidence, Finding, Outcome, RequirementStatus};
 use crate::facts::Facts;
 use crate::ToolInfo;
@@ -48,6 +50,10 @@ pub struct HostSection {
     pub hostname: Option<String>,
     /// Pretty OS name from os-release.
     pub os: Option<String>,
+    /// The platform family of the OS (`debian`, `rhel`, `alpine`) from os-release `ID` and
+    /// `ID_LIKE`, whose remediation commands the reports show first; `None` when unknown.
+    #[serde(default)]
+    pub family: Option<Family>,
     /// Directory scanned (`/` for the live host).
     pub root: String,
     pub live: bool,
@@ -167,15 +173,42 @@ pub struct MappedCheck {
 pub struct RemediationOut {
     pub steps: String,
     pub commands: BTreeMap<String, String>,
+    /// The keys of `commands` in the order a reader of this host should see them: the
+    /// host's family first, then the other families (debian, rhel, alpine), then any other
+    /// key in name order.
+    #[serde(default)]
+    pub order: Vec<String>,
 }
 
-impl From<&Remediation> for RemediationOut {
-    fn from(r: &Remediation) -> Self {
+impl RemediationOut {
+    /// A check's remediation as reported for a host of family `host` (if known).
+    pub fn for_host(r: &Remediation, host: Option<Family>) -> RemediationOut {
         RemediationOut {
             steps: r.steps.trim().to_string(),
+            order: command_order(r.commands.keys().map(String::as_str), host),
             commands: r.commands.clone(),
         }
     }
+}
+
+impl From<&Remediation> for RemediationOut {
+    /// The remediation with no host family known.
+    fn from(r: &Remediation) -> Self {
+        RemediationOut::for_host(r, None)
+    }
+}
+
+/// Command keys in display order for a host of family `host`: that family first, then the
+/// other families in [`Family::ALL`] order, then keys that name no family, by name.
+pub fn command_order<'a>(keys: impl Iterator<Item = &'a str>, host: Option<Family>) -> Vec<String> {
+    let mut keys: Vec<&str> = keys.collect();
+    let rank = |k: &str| match Family::from_name(k) {
+        Some(f) if Some(f) == host => 0,
+        Some(f) => 1 + Family::ALL.iter().position(|x| *x == f).unwrap_or(0),
+        None => 1 + Family::ALL.len(),
+    };
+    keys.sort_by(|a, b| rank(a).cmp(&rank(b)).then(a.cmp(b)));
+    keys.into_iter().map(str::to_string).collect()
 }
 
 /// One framework's results.
@@ -344,6 +377,8 @@ impl Report {
                 }
             }
         }
+        let os = facts.get::<crate::facts::os_release::OsRelease>();
+        let family = os.and_then(|o| Family::of_os(o.id.as_deref(), &o.id_like));
         let mut findings: Vec<ReportFinding> = findings
             .into_iter()
             .filter_map(|f| {
@@ -351,7 +386,7 @@ impl Report {
                 Some(ReportFinding {
                     requirements: req_index.get(f.check.as_str()).cloned().unwrap_or_default(),
                     rationale: check.rationale.trim().to_string(),
-                    remediation: (&check.remediation).into(),
+                    remediation: RemediationOut::for_host(&check.remediation, family),
                     check: f.check,
                     title: f.title,
                     severity: f.severity,
@@ -443,9 +478,8 @@ impl Report {
             generated_at: jiff::Timestamp::now().to_string(),
             host: HostSection {
                 hostname: facts.host.hostname.clone(),
-                os: facts
-                    .get::<crate::facts::os_release::OsRelease>()
-                    .and_then(|o| o.pretty_name.clone().or(o.id.clone())),
+                os: os.and_then(|o| o.pretty_name.clone().or(o.id.clone())),
+                family,
                 root: facts.host.root.clone(),
                 live: facts.host.live,
                 collected_at: facts.collected_at.clone(),
