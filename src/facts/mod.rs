@@ -31,6 +31,7 @@ pub mod sysctl;
 pub mod systemd;
 pub mod systemd_conf;
 pub mod timesync;
+pub mod tls;
 pub mod walk;
 
 use std::any::Any;

@@ -105,6 +105,7 @@ impl Registry {
         let _ = r.register(ClamAvCollector);
         let _ = r.register(AuditCollector);
         let _ = r.register(FirewallCollector);
+        let _ = r.register(TlsCollector);
         let _ = r.register(FilesCollector);
         let _ = r.register(HomeDirsCollector);
         let _ = r.register(FilesystemWalkCollector::default());
@@ -380,6 +381,37 @@ impl Collector for FirewallCollector {
     }
     fn collect(&self, root: &HostRoot, _: &Plan) -> Fact<Self::Output> {
         super::firewall::collect(root)
+    }
+}
+
+/// TLS certificates and private key files: those servers load (nginx, Apache httpd,
+/// Postfix) and those in the usual directories.
+pub struct TlsCollector;
+impl FactKind for super::tls::Tls {
+    const NAME: &'static str = "tls";
+}
+impl Collector for TlsCollector {
+    type Output = super::tls::Tls;
+    fn paths(&self) -> Vec<String> {
+        use super::tls as t;
+        let mut p = vec![t::servers::NGINX_CONF.to_string()];
+        p.extend(t::servers::APACHE_CONFS.iter().map(|(c, _)| c.to_string()));
+        p.push(t::servers::POSTFIX_MAIN.into());
+        p.push("(their include files and the certificate and key files they name)".into());
+        p.extend(t::CERT_DIRS.iter().map(|d| format!("{d}/*.{{pem,crt,cer,der,cert}}")));
+        p.extend(t::LETSENCRYPT_CERTS.iter().map(|s| s.to_string()));
+        p.extend(t::KEY_DIRS.iter().map(|d| format!("{d}/* (metadata only)")));
+        p.extend(t::LETSENCRYPT_KEYS.iter().map(|s| format!("{s} (metadata only)")));
+        p
+    }
+    fn collect(&self, root: &HostRoot, _: &Plan) -> Fact<Self::Output> {
+        super::tls::collect(root, &accounts::collect(root))
+    }
+    fn collect_after(&self, root: &HostRoot, plan: &Plan, earlier: &Facts) -> Fact<Self::Output> {
+        match earlier.fact::<accounts::Accounts>() {
+            Ok(acc) => super::tls::collect(root, acc),
+            Err(_) => self.collect(root, plan),
+        }
     }
 }
 
@@ -761,6 +793,6 @@ mod tests {
         sorted.sort();
         sorted.dedup();
         assert_eq!(sorted.len(), names.len(), "{names:?}");
-        assert_eq!(names.len(), 24);
+        assert_eq!(names.len(), 25);
     }
 }
