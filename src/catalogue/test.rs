@@ -74,6 +74,40 @@ pub enum Test {
     /// The host firewall loaded at boot: enabled, inbound default deny, loopback accepted,
     /// or a single manager.
     Firewall(FirewallTest),
+    /// TLS certificates servers load and those in the usual directories: remaining
+    /// validity, key strength or signature digest.
+    Certificate(CertificateTest),
+    /// TLS private key files: owner and permissions.
+    TlsPrivateKeys(TlsPrivateKeysTest),
+}
+
+/// TLS certificates (see the `tls` collector). Exactly one of `min_days_valid`,
+/// `min_rsa_bits` with `min_ec_bits`, and `no_weak_signatures: true`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CertificateTest {
+    /// Every server certificate stays valid at least this many more days (and is valid
+    /// now); every chain certificate is valid now.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_days_valid: Option<Num>,
+    /// Smallest RSA (and DSA) key size in bits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_rsa_bits: Option<Num>,
+    /// Smallest elliptic-curve key size in bits (Ed25519 and Ed448 always suffice).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_ec_bits: Option<Num>,
+    /// `true`: no server or chain certificate is signed with MD2, MD4, MD5 or SHA-1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub no_weak_signatures: Option<bool>,
+}
+
+/// TLS private key files (see the `tls` collector): owned by one of `owners`, no access
+/// for others, and group read only when the group is one of `group_readable_by`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsPrivateKeysTest {
+    pub owners: Names,
+    pub group_readable_by: Names,
 }
 
 /// A query over the file system walk. Exactly one query, each `true` (or a list).
@@ -1488,6 +1522,25 @@ impl Test {
                 &Some(m.max_age_days.clone()),
                 problems,
             ),
+            Test::Certificate(c) => {
+                let expiry = c.min_days_valid.is_some();
+                let strength = c.min_rsa_bits.is_some() || c.min_ec_bits.is_some();
+                let sig = c.no_weak_signatures.is_some();
+                if usize::from(expiry) + usize::from(strength) + usize::from(sig) != 1
+                    || (strength && (c.min_rsa_bits.is_none() || c.min_ec_bits.is_none()))
+                    || c.no_weak_signatures == Some(false)
+                {
+                    problems.push(
+                        "certificate: give exactly one of `min_days_valid`, `min_rsa_bits` with \
+                         `min_ec_bits`, and `no_weak_signatures: true`"
+                            .into(),
+                    );
+                }
+                non_negative("certificate: min_days_valid", &c.min_days_valid, problems);
+                non_negative("certificate: min_rsa_bits", &c.min_rsa_bits, problems);
+                non_negative("certificate: min_ec_bits", &c.min_ec_bits, problems);
+            }
+            Test::TlsPrivateKeys(_) => {}
             Test::Firewall(f) => {
                 let given = [
                     f.enabled == Some(true),
@@ -1544,6 +1597,17 @@ impl Test {
                 }
                 Test::PackageMetadata(m) => m.max_age_days.param().into_iter().collect(),
                 Test::MalwareSignatures(m) => m.max_age_days.param().into_iter().collect(),
+                Test::Certificate(c) => [&c.min_days_valid, &c.min_rsa_bits, &c.min_ec_bits]
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Num::param)
+                    .collect(),
+                Test::TlsPrivateKeys(k) => k
+                    .owners
+                    .param()
+                    .into_iter()
+                    .chain(k.group_readable_by.param())
+                    .collect(),
                 _ => Vec::new(),
             })
             .map(str::to_string)
@@ -1609,6 +1673,18 @@ impl Test {
                 .try_for_each(|n| n.resolve(params)),
             Test::PackageMetadata(m) => m.max_age_days.resolve(params),
             Test::MalwareSignatures(m) => m.max_age_days.resolve(params),
+            Test::Certificate(c) => [
+                &mut c.min_days_valid,
+                &mut c.min_rsa_bits,
+                &mut c.min_ec_bits,
+            ]
+            .into_iter()
+            .flatten()
+            .try_for_each(|n| n.resolve(params)),
+            Test::TlsPrivateKeys(k) => {
+                k.owners.resolve(params)?;
+                k.group_readable_by.resolve(params)
+            }
             _ => Ok(()),
         }
     }

@@ -34,6 +34,8 @@ pub(super) fn evaluate(test: &Test, inputs: super::Inputs) -> Verdict {
         Test::Auditd(t) => audit::auditd(t, facts),
         Test::Filesystem(t) => filesystem::filesystem(t, facts),
         Test::Firewall(t) => firewall::firewall(t, facts),
+        Test::Certificate(t) => tls::certificate(t, &inputs),
+        Test::TlsPrivateKeys(t) => tls::tls_private_keys(t, &inputs),
         Test::All(_) | Test::Any(_) | Test::None(_) | Test::Not(_) => {
             crate::eval::evaluate_test_with(test, inputs)
         }
@@ -96,6 +98,7 @@ mod sshd;
 mod sudo;
 mod sysctl;
 mod time;
+mod tls;
 
 use accounts::account;
 use config::{config, login_defs};
