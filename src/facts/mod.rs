@@ -14,6 +14,7 @@ pub mod accounts;
 pub mod audit;
 mod audit_syscalls;
 pub mod clamav;
+pub mod crypto_policy;
 pub mod files;
 pub mod firewall;
 pub mod keyvalue;

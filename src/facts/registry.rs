@@ -106,6 +106,7 @@ impl Registry {
         let _ = r.register(AuditCollector);
         let _ = r.register(FirewallCollector);
         let _ = r.register(TlsCollector);
+        let _ = r.register(CryptoPolicyCollector);
         let _ = r.register(FilesCollector);
         let _ = r.register(HomeDirsCollector);
         let _ = r.register(FilesystemWalkCollector::default());
@@ -412,6 +413,37 @@ impl Collector for TlsCollector {
             Ok(acc) => super::tls::collect(root, acc),
             Err(_) => self.collect(root, plan),
         }
+    }
+}
+
+/// OpenSSL's system-wide configuration and RHEL's crypto-policies.
+pub struct CryptoPolicyCollector;
+impl FactKind for super::crypto_policy::CryptoPolicy {
+    const NAME: &'static str = "crypto_policy";
+}
+impl Collector for CryptoPolicyCollector {
+    type Output = super::crypto_policy::CryptoPolicy;
+    fn paths(&self) -> Vec<String> {
+        use super::crypto_policy as c;
+        let mut p: Vec<String> = c::OPENSSL_CNF.iter().map(|s| s.to_string()).collect();
+        p.push("(files its .include lines name)".into());
+        p.push(c::CRYPTO_POLICIES_CONFIG.into());
+        p.push(c::CRYPTO_POLICIES_CURRENT.into());
+        p
+    }
+    fn collect(&self, root: &HostRoot, plan: &Plan) -> Fact<Self::Output> {
+        self.collect_after(root, plan, &Facts::new(super::host_info(root)))
+    }
+    fn collect_after(&self, root: &HostRoot, _: &Plan, earlier: &Facts) -> Fact<Self::Output> {
+        let os = match earlier.fact::<os_release::OsRelease>() {
+            Ok(Fact::Collected { value }) => Some(value.clone()),
+            _ => os_release::collect(root).value().cloned(),
+        };
+        let family = os
+            .as_ref()
+            .map(|o| super::crypto_policy::family(o.id.as_deref(), &o.id_like))
+            .unwrap_or("other");
+        super::crypto_policy::collect(root, family)
     }
 }
 
@@ -793,6 +825,6 @@ mod tests {
         sorted.sort();
         sorted.dedup();
         assert_eq!(sorted.len(), names.len(), "{names:?}");
-        assert_eq!(names.len(), 25);
+        assert_eq!(names.len(), 26);
     }
 }
