@@ -79,6 +79,32 @@ pub enum Test {
     Certificate(CertificateTest),
     /// TLS private key files: owner and permissions.
     TlsPrivateKeys(TlsPrivateKeysTest),
+    /// OpenSSL's system-wide configuration: the lowest TLS version programs negotiate.
+    Openssl(OpensslTest),
+    /// RHEL's system-wide crypto policy (crypto-policies).
+    CryptoPolicy(CryptoPolicyTest),
+}
+
+/// OpenSSL's system default (see the `crypto_policy` collector): the lowest TLS version a
+/// context made with `SSL_CTX_new` negotiates, given `MinProtocol`, `Protocol` and the
+/// security level, for every OpenSSL library generation installed, must be at least
+/// `min_protocol` (`TLSv1.2`, or a parameter).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OpensslTest {
+    pub min_protocol: Word,
+}
+
+/// The TLS versions an `openssl` probe's `min_protocol` may name.
+pub const TLS_VERSIONS: [&str; 4] = ["TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"];
+
+/// RHEL crypto-policies: the configured and the applied policy must be one of `policies`
+/// and use none of `forbidden_modules` (sub-policies such as `SHA1`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CryptoPolicyTest {
+    pub policies: Names,
+    pub forbidden_modules: Names,
 }
 
 /// TLS certificates (see the `tls` collector). Exactly one of `min_days_valid`,
@@ -1540,7 +1566,17 @@ impl Test {
                 non_negative("certificate: min_rsa_bits", &c.min_rsa_bits, problems);
                 non_negative("certificate: min_ec_bits", &c.min_ec_bits, problems);
             }
-            Test::TlsPrivateKeys(_) => {}
+            Test::TlsPrivateKeys(_) | Test::CryptoPolicy(_) => {}
+            Test::Openssl(o) => {
+                if let Word::Value(v) = &o.min_protocol {
+                    if !TLS_VERSIONS.contains(&v.as_str()) {
+                        problems.push(format!(
+                            "openssl: min_protocol {v:?} is not one of {}",
+                            TLS_VERSIONS.join(", ")
+                        ));
+                    }
+                }
+            }
             Test::Firewall(f) => {
                 let given = [
                     f.enabled == Some(true),
@@ -1601,6 +1637,13 @@ impl Test {
                     .into_iter()
                     .flatten()
                     .filter_map(Num::param)
+                    .collect(),
+                Test::Openssl(o) => o.min_protocol.param().into_iter().collect(),
+                Test::CryptoPolicy(c) => c
+                    .policies
+                    .param()
+                    .into_iter()
+                    .chain(c.forbidden_modules.param())
                     .collect(),
                 Test::TlsPrivateKeys(k) => k
                     .owners
@@ -1684,6 +1727,20 @@ impl Test {
             Test::TlsPrivateKeys(k) => {
                 k.owners.resolve(params)?;
                 k.group_readable_by.resolve(params)
+            }
+            Test::Openssl(o) => {
+                o.min_protocol.resolve(params)?;
+                match &o.min_protocol {
+                    Word::Value(v) if !TLS_VERSIONS.contains(&v.as_str()) => Err(format!(
+                        "min_protocol {v:?} is not one of {}",
+                        TLS_VERSIONS.join(", ")
+                    )),
+                    _ => Ok(()),
+                }
+            }
+            Test::CryptoPolicy(c) => {
+                c.policies.resolve(params)?;
+                c.forbidden_modules.resolve(params)
             }
             _ => Ok(()),
         }

@@ -36,6 +36,8 @@ pub(super) fn evaluate(test: &Test, inputs: super::Inputs) -> Verdict {
         Test::Firewall(t) => firewall::firewall(t, facts),
         Test::Certificate(t) => tls::certificate(t, &inputs),
         Test::TlsPrivateKeys(t) => tls::tls_private_keys(t, &inputs),
+        Test::Openssl(t) => crypto::openssl(t, facts),
+        Test::CryptoPolicy(t) => crypto::crypto_policy(t, facts),
         Test::All(_) | Test::Any(_) | Test::None(_) | Test::Not(_) => {
             crate::eval::evaluate_test_with(test, inputs)
         }
@@ -83,6 +85,7 @@ macro_rules! collected {
 mod accounts;
 mod audit;
 mod config;
+mod crypto;
 mod daemon_conf;
 mod files;
 mod filesystem;
