@@ -83,6 +83,17 @@ pub enum Test {
     Openssl(OpensslTest),
     /// RHEL's system-wide crypto policy (crypto-policies).
     CryptoPolicy(CryptoPolicyTest),
+    /// Whether the file systems holding the given paths are on dm-crypt volumes.
+    DiskEncryption(DiskEncryptionTest),
+}
+
+/// Disk encryption (see the `disk_encryption` collector): the file system holding each of
+/// `mount_points` is on a dm-crypt volume (live: its device stack; offline: its fstab
+/// device is a crypttab mapping, or an LVM volume on crypttab mappings).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DiskEncryptionTest {
+    pub mount_points: Names,
 }
 
 /// OpenSSL's system default (see the `crypto_policy` collector): the lowest TLS version a
@@ -1567,6 +1578,16 @@ impl Test {
                 non_negative("certificate: min_ec_bits", &c.min_ec_bits, problems);
             }
             Test::TlsPrivateKeys(_) | Test::CryptoPolicy(_) => {}
+            Test::DiskEncryption(d) => {
+                if let Names::Value(v) = &d.mount_points {
+                    if v.is_empty() || v.iter().any(|p| !p.starts_with('/')) {
+                        problems.push(
+                            "disk_encryption: mount_points must be absolute paths (at least one)"
+                                .into(),
+                        );
+                    }
+                }
+            }
             Test::Openssl(o) => {
                 if let Word::Value(v) = &o.min_protocol {
                     if !TLS_VERSIONS.contains(&v.as_str()) {
@@ -1639,6 +1660,7 @@ impl Test {
                     .filter_map(Num::param)
                     .collect(),
                 Test::Openssl(o) => o.min_protocol.param().into_iter().collect(),
+                Test::DiskEncryption(d) => d.mount_points.param().into_iter().collect(),
                 Test::CryptoPolicy(c) => c
                     .policies
                     .param()
@@ -1742,6 +1764,7 @@ impl Test {
                 c.policies.resolve(params)?;
                 c.forbidden_modules.resolve(params)
             }
+            Test::DiskEncryption(d) => d.mount_points.resolve(params),
             _ => Ok(()),
         }
     }

@@ -15,6 +15,7 @@ pub mod audit;
 mod audit_syscalls;
 pub mod clamav;
 pub mod crypto_policy;
+pub mod crypttab;
 pub mod files;
 pub mod firewall;
 pub mod keyvalue;

@@ -107,6 +107,7 @@ impl Registry {
         let _ = r.register(FirewallCollector);
         let _ = r.register(TlsCollector);
         let _ = r.register(CryptoPolicyCollector);
+        let _ = r.register(DiskEncryptionCollector);
         let _ = r.register(FilesCollector);
         let _ = r.register(HomeDirsCollector);
         let _ = r.register(FilesystemWalkCollector::default());
@@ -413,6 +414,29 @@ impl Collector for TlsCollector {
             Ok(acc) => super::tls::collect(root, acc),
             Err(_) => self.collect(root, plan),
         }
+    }
+}
+
+/// dm-crypt volumes opened at boot (crypttab), LVM on top of them, and, live, which
+/// mounted file systems sit on dm-crypt.
+pub struct DiskEncryptionCollector;
+impl FactKind for super::crypttab::DiskEncryption {
+    const NAME: &'static str = "disk_encryption";
+}
+impl Collector for DiskEncryptionCollector {
+    type Output = super::crypttab::DiskEncryption;
+    fn paths(&self) -> Vec<String> {
+        use super::crypttab as c;
+        vec![
+            c::CRYPTTAB.into(),
+            c::DMCRYPT_ALPINE.into(),
+            format!("{}/*", c::LVM_BACKUP),
+            format!("{} (live host)", c::MOUNTINFO),
+            "/sys/block/*/dm/{name,uuid}, /sys/block/*/slaves, /sys/dev/block/* (live host)".into(),
+        ]
+    }
+    fn collect(&self, root: &HostRoot, _: &Plan) -> Fact<Self::Output> {
+        super::crypttab::collect(root)
     }
 }
 
@@ -825,6 +849,6 @@ mod tests {
         sorted.sort();
         sorted.dedup();
         assert_eq!(sorted.len(), names.len(), "{names:?}");
-        assert_eq!(names.len(), 26);
+        assert_eq!(names.len(), 27);
     }
 }

@@ -10,7 +10,7 @@
 //! Debian's and Ubuntu's 2, upstream's 1 elsewhere (RHEL sets its own through
 //! crypto-policies in the file).
 
-use crate::catalogue::test::{CryptoPolicyTest, OpensslTest};
+use crate::catalogue::test::{CryptoPolicyTest, DiskEncryptionTest, OpensslTest};
 use crate::eval::{Evidence, EvidenceSource, Outcome, Verdict};
 use crate::facts::crypto_policy::{effective, family, CryptoPolicy, Library, TlsVersion};
 use crate::facts::os_release::OsRelease;
@@ -243,4 +243,156 @@ pub(super) fn crypto_policy(t: &CryptoPolicyTest, facts: &Facts) -> Verdict {
         return Verdict::with(Outcome::Error, reason, evidence);
     }
     Verdict::pass("the system crypto policy is not a legacy one", evidence)
+}
+
+/// The mount that holds `path`'s data: the path's own mount, else its nearest parent's.
+fn holding_mount(
+    mounts: &crate::facts::mounts::Mounts,
+    path: &str,
+) -> Result<(String, Option<crate::facts::mounts::Mounted>, Vec<String>), String> {
+    let mut p = crate::facts::mounts::normalise(path);
+    loop {
+        let r = mounts.configured(&p)?;
+        if r.mounted.is_some() || p == "/" {
+            return Ok((p, r.mounted, r.notes));
+        }
+        p = match p.rsplit_once('/') {
+            Some(("", _)) | None => "/".to_string(),
+            Some((parent, _)) => parent.to_string(),
+        };
+    }
+}
+
+pub(super) fn disk_encryption(t: &DiskEncryptionTest, facts: &Facts) -> Verdict {
+    use crate::facts::crypttab::{lvm_mapper_name, DiskEncryption};
+    let de = collected!(facts => DiskEncryption, EvidenceSource::collector("disk encryption"));
+    let points = match t.mount_points.value() {
+        Ok(p) => p,
+        Err(e) => return Verdict::error(EvidenceSource::catalogue(), e, false),
+    };
+    let expected = "the file system on a dm-crypt volume".to_string();
+    let mut evidence = Vec::new();
+    let (mut failed, mut errors) = (Vec::new(), Vec::new());
+    for i in &de.ignored {
+        evidence.push(Evidence::new(EvidenceSource::origin(&i.origin), i.reason.clone(), "a crypttab line systemd reads"));
+    }
+    for point in points {
+        // Live: the running mount table and the block device stack.
+        if let Some(live) = &de.live {
+            let live = match live {
+                Ok(l) => l,
+                Err(e) => {
+                    errors.push(point.clone());
+                    evidence.push(Evidence::new(EvidenceSource::runtime("/sys/block"), e.clone(), expected.clone()));
+                    continue;
+                }
+            };
+            let target = crate::facts::mounts::normalise(point);
+            let m = live
+                .mounts
+                .iter()
+                .filter(|m| {
+                    let t = crate::facts::mounts::normalise(&m.target);
+                    t == target || t == "/" || target.starts_with(&format!("{t}/"))
+                })
+                .max_by_key(|m| (m.target.len(), m.origin.line));
+            let Some(m) = m else {
+                errors.push(point.clone());
+                evidence.push(Evidence::new(EvidenceSource::runtime(crate::facts::crypttab::MOUNTINFO), format!("{point}: no mount holds it"), expected.clone()));
+                continue;
+            };
+            let src = EvidenceSource::origin(&m.origin);
+            if let Some(e) = &m.error {
+                errors.push(point.clone());
+                evidence.push(Evidence::new(src, format!("{point} is on {} ({}): {e}", m.target, m.source), expected.clone()));
+            } else if m.crypt.is_empty() {
+                failed.push(point.clone());
+                evidence.push(Evidence::new(src, format!("{point} is on {} ({} {}), device stack {}: no dm-crypt", m.target, m.fstype, m.source, m.stack.join(" → ")), expected.clone()));
+            } else {
+                evidence.push(Evidence::new(src, format!("{point} is on {} ({} {}), device stack {}: dm-crypt {}", m.target, m.fstype, m.source, m.stack.join(" → "), m.crypt.join(", ")), expected.clone()));
+            }
+            continue;
+        }
+        // Offline: what the boot mounts, and whether that device is a crypttab mapping.
+        let mounts = collected!(facts => crate::facts::mounts::Mounts, EvidenceSource::collector("mount configuration"));
+        let (on, mounted, _notes) = match holding_mount(mounts, point) {
+            Ok(x) => x,
+            Err(e) => {
+                errors.push(point.clone());
+                evidence.push(Evidence::new(EvidenceSource::file(crate::facts::mounts::FSTAB, None), e, expected.clone()));
+                continue;
+            }
+        };
+        let Some(mounted) = mounted else {
+            failed.push(point.clone());
+            evidence.push(Evidence::new(
+                EvidenceSource::file(crate::facts::mounts::FSTAB, None),
+                format!("{point}: nothing the boot mounts holds it (no fstab entry or mount unit for {on}); the device is unknown"),
+                expected.clone(),
+            ));
+            continue;
+        };
+        let src = EvidenceSource::origin(&mounted.origin);
+        let dev = mounted.source.as_str();
+        let mapper = dev
+            .strip_prefix("/dev/mapper/")
+            .map(str::to_string)
+            .or_else(|| {
+                // /dev/VG/LV
+                let rest = dev.strip_prefix("/dev/")?;
+                let (vg, lv) = rest.split_once('/')?;
+                de.volume_groups
+                    .iter()
+                    .any(|g| g.name == vg)
+                    .then(|| lvm_mapper_name(vg, lv))
+            });
+        let shown = format!("{point} is on {on} ({} {dev}, {})", mounted.fstype, mounted.origin);
+        let Some(name) = mapper else {
+            failed.push(point.clone());
+            evidence.push(Evidence::new(src, format!("{shown}: not a device-mapper volume, so not shown to be encrypted"), expected.clone()));
+            continue;
+        };
+        if let Some(e) = de.entry(&name) {
+            evidence.push(Evidence::new(
+                EvidenceSource::origin(&e.origin),
+                format!("{shown}: /dev/mapper/{name} is opened by crypttab from {} ({})", e.device, if e.options.is_empty() { "no options".to_string() } else { e.options.join(",") }),
+                expected.clone(),
+            ));
+            continue;
+        }
+        let vg = de.volume_groups.iter().find(|g| g.logical_volumes.iter().any(|lv| lvm_mapper_name(&g.name, lv) == name));
+        let Some(vg) = vg else {
+            failed.push(point.clone());
+            evidence.push(Evidence::new(src, format!("{shown}: /dev/mapper/{name} is neither a crypttab mapping nor a logical volume of a volume group in {}", crate::facts::crypttab::LVM_BACKUP), expected.clone()));
+            continue;
+        };
+        let pvs: Vec<(String, bool)> = vg
+            .physical_volumes
+            .iter()
+            .map(|pv| {
+                let enc = pv.strip_prefix("/dev/mapper/").is_some_and(|n| de.entry(n).is_some());
+                (pv.clone(), enc)
+            })
+            .collect();
+        let all = !pvs.is_empty() && pvs.iter().all(|(_, e)| *e);
+        let listed = pvs.iter().map(|(p, e)| format!("{p}{}", if *e { " (crypttab)" } else { " (not in crypttab)" })).collect::<Vec<_>>().join(", ");
+        let observed = format!("{shown}: logical volume of {} ({}) on {listed}", vg.name, vg.origin);
+        if !all {
+            failed.push(point.clone());
+        }
+        evidence.push(Evidence::new(EvidenceSource::origin(&vg.origin), observed, expected.clone()));
+    }
+    if !de.problems.is_empty() && failed.is_empty() {
+        for p in &de.problems {
+            evidence.push(Evidence::new(EvidenceSource::collector("disk encryption"), p.clone(), expected.clone()));
+        }
+        return Verdict::with(Outcome::Error, de.problems.join("; "), evidence);
+    }
+    if !failed.is_empty() {
+        return Verdict::fail(format!("not shown to be on an encrypted volume: {}", failed.join(", ")), evidence);
+    }
+    if !errors.is_empty() {
+        return Verdict::with(Outcome::Error, format!("could not tell what holds {}", errors.join(", ")), evidence);
+    }
+    Verdict::pass(format!("on dm-crypt volumes: {}", points.join(", ")), evidence)
 }

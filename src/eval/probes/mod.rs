@@ -38,6 +38,7 @@ pub(super) fn evaluate(test: &Test, inputs: super::Inputs) -> Verdict {
         Test::TlsPrivateKeys(t) => tls::tls_private_keys(t, &inputs),
         Test::Openssl(t) => crypto::openssl(t, facts),
         Test::CryptoPolicy(t) => crypto::crypto_policy(t, facts),
+        Test::DiskEncryption(t) => crypto::disk_encryption(t, facts),
         Test::All(_) | Test::Any(_) | Test::None(_) | Test::Not(_) => {
             crate::eval::evaluate_test_with(test, inputs)
         }
