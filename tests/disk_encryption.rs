@@ -61,7 +61,10 @@ fn generator(crypttab: &str) -> BTreeMap<String, (String, String, String)> {
             .filter(|(i, _)| i % 2 == 1)
             .map(|(_, s)| s.to_string())
             .collect();
-        units.insert(args[0].clone(), (args[1].clone(), args[2].clone(), args[3].clone()));
+        units.insert(
+            args[0].clone(),
+            (args[1].clone(), args[2].clone(), args[3].clone()),
+        );
     }
     units
 }
@@ -83,7 +86,8 @@ fn ward(crypttab: &str) -> BTreeMap<String, (String, String, String)> {
             e.device.clone()
         };
         // The first entry of a name wins (the generator cannot write the unit twice).
-        out.entry(e.name.clone()).or_insert((dev, e.keyfile.clone(), e.options.join(",")));
+        out.entry(e.name.clone())
+            .or_insert((dev, e.keyfile.clone(), e.options.join(",")));
     }
     // The generator passes `none`/`-` through; Ward records no key file for either.
     out.into_iter()
@@ -118,7 +122,10 @@ fn live_collection_never_invents_encryption() {
     let Fact::Collected { value } = fact else {
         panic!("{fact:?}")
     };
-    let live = value.live.expect("the live host is read").expect("sysfs readable");
+    let live = value
+        .live
+        .expect("the live host is read")
+        .expect("sysfs readable");
     for m in &live.mounts {
         for c in &m.crypt {
             let node = c.split(' ').next().unwrap();

@@ -14,6 +14,9 @@
 //! Also Debian's own /etc/ssl/openssl.cnf. The test fails, never skips, when cc or the
 //! libssl headers are missing.
 
+// Every case is written with format! so the table reads alike.
+#![allow(clippy::useless_format)]
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -82,7 +85,9 @@ fn helper() -> Helper {
     );
     let (cert, key) = (dir.path().join("c.pem"), dir.path().join("k.pem"));
     let out = Command::new("openssl")
-        .args(["req", "-x509", "-nodes", "-newkey", "rsa:2048", "-days", "2", "-subj", "/CN=t"])
+        .args([
+            "req", "-x509", "-nodes", "-newkey", "rsa:2048", "-days", "2", "-subj", "/CN=t",
+        ])
         .arg("-keyout")
         .arg(&key)
         .arg("-out")
@@ -112,7 +117,10 @@ fn real(h: &Helper, conf: &Path) -> Option<(u16, u8, u16)> {
     if text.trim() == "fail" {
         return None;
     }
-    let v: Vec<i64> = text.split_whitespace().map(|w| w.parse().unwrap()).collect();
+    let v: Vec<i64> = text
+        .split_whitespace()
+        .map(|w| w.parse().unwrap())
+        .collect();
     Some((v[0] as u16, v[1] as u8, v[2] as u16))
 }
 
@@ -137,10 +145,26 @@ fn openssl_conf_agrees_with_libssl() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path().display().to_string();
     std::fs::create_dir_all(dir.path().join("inc.d/sub.conf")).unwrap();
-    std::fs::write(dir.path().join("inc.d/a.conf"), "MinProtocol = TLSv1.3\n[other]\nx = 1\n").unwrap();
-    std::fs::write(dir.path().join("inc.d/b.txt"), "CipherString = DEFAULT:@SECLEVEL=0\n").unwrap();
-    std::fs::write(dir.path().join("inc.d/sub.conf/c.conf"), "MinProtocol = TLSv1\n").unwrap();
-    std::fs::write(dir.path().join("level0.cnf"), "CipherString = DEFAULT@SECLEVEL=0\n").unwrap();
+    std::fs::write(
+        dir.path().join("inc.d/a.conf"),
+        "MinProtocol = TLSv1.3\n[other]\nx = 1\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("inc.d/b.txt"),
+        "CipherString = DEFAULT:@SECLEVEL=0\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("inc.d/sub.conf/c.conf"),
+        "MinProtocol = TLSv1\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("level0.cnf"),
+        "CipherString = DEFAULT@SECLEVEL=0\n",
+    )
+    .unwrap();
     let cases: Vec<(&str, String)> = vec![
         ("empty file", String::new()),
         ("no ssl_conf", "openssl_conf = a\n[a]\n".into()),
@@ -202,5 +226,10 @@ fn openssl_conf_agrees_with_libssl() {
             }
         }
     }
-    assert!(failures.is_empty(), "{} disagreements:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} disagreements:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }

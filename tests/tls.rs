@@ -45,7 +45,9 @@ fn make(dir: &Path, name: &str, key: &[&str], digest: Option<&str>, ca: bool, da
     let keyout = format!("{name}.key");
     let out = format!("{name}.pem");
     let subj = format!("/C=GB/O=Ward Test/CN={name}.example");
-    args.extend_from_slice(&["-keyout", &keyout, "-out", &out, "-days", days, "-subj", &subj]);
+    args.extend_from_slice(&[
+        "-keyout", &keyout, "-out", &out, "-days", days, "-subj", &subj,
+    ]);
     let ext = if ca {
         "basicConstraints=critical,CA:TRUE"
     } else {
@@ -84,7 +86,20 @@ fn epoch(s: &str) -> i64 {
 }
 
 fn openssl_view(dir: &Path, file: &str, der: bool) -> View {
-    let mut args = vec!["x509", "-in", file, "-noout", "-serial", "-dates", "-dateopt", "iso_8601", "-subject", "-nameopt", "multiline", "-text"];
+    let mut args = vec![
+        "x509",
+        "-in",
+        file,
+        "-noout",
+        "-serial",
+        "-dates",
+        "-dateopt",
+        "iso_8601",
+        "-subject",
+        "-nameopt",
+        "multiline",
+        "-text",
+    ];
     if der {
         args.extend_from_slice(&["-inform", "DER"]);
     }
@@ -95,7 +110,9 @@ fn openssl_view(dir: &Path, file: &str, der: bool) -> View {
     };
     let key_bits = out.lines().find_map(|l| {
         let l = l.trim();
-        let rest = l.strip_prefix("Public-Key: (").or_else(|| l.strip_prefix("RSA Public-Key: ("))?;
+        let rest = l
+            .strip_prefix("Public-Key: (")
+            .or_else(|| l.strip_prefix("RSA Public-Key: ("))?;
         rest.split(' ').next()?.parse().ok()
     });
     View {
@@ -107,7 +124,10 @@ fn openssl_view(dir: &Path, file: &str, der: bool) -> View {
         curve: field("ASN1 OID:"),
         signature: field("Signature Algorithm:").unwrap(),
         ca: out.contains("CA:TRUE"),
-        cn: field("commonName").unwrap().trim_start_matches("= ").to_string(),
+        cn: field("commonName")
+            .unwrap()
+            .trim_start_matches("= ")
+            .to_string(),
     }
 }
 
@@ -139,9 +159,24 @@ fn certificate_fields_agree_with_openssl_x509() {
         ("rsa1024", &["rsa:1024"], Some("sha256"), false),
         ("rsa2048-sha1", &["rsa:2048"], Some("sha1"), false),
         ("rsa4096", &["rsa:4096"], Some("sha512"), true),
-        ("p256", &["ec", "-pkeyopt", "ec_paramgen_curve:P-256"], Some("sha256"), false),
-        ("p384", &["ec", "-pkeyopt", "ec_paramgen_curve:P-384"], Some("sha384"), true),
-        ("p256-sha1", &["ec", "-pkeyopt", "ec_paramgen_curve:P-256"], Some("sha1"), false),
+        (
+            "p256",
+            &["ec", "-pkeyopt", "ec_paramgen_curve:P-256"],
+            Some("sha256"),
+            false,
+        ),
+        (
+            "p384",
+            &["ec", "-pkeyopt", "ec_paramgen_curve:P-384"],
+            Some("sha384"),
+            true,
+        ),
+        (
+            "p256-sha1",
+            &["ec", "-pkeyopt", "ec_paramgen_curve:P-256"],
+            Some("sha1"),
+            false,
+        ),
         ("ed25519", &["ed25519"], None, false),
     ];
     for (name, key, digest, ca) in cases {
@@ -154,13 +189,23 @@ fn certificate_fields_agree_with_openssl_x509() {
         openssl(d, &["x509", "-in", &file, "-outform", "DER", "-out", &der]);
         let bytes = std::fs::read(d.join(&der)).unwrap();
         assert_eq!(parse_file(&bytes).encoding, Some(Encoding::Der));
-        assert_eq!(ward_view(&bytes), openssl_view(d, &der, true), "{name} (DER)");
+        assert_eq!(
+            ward_view(&bytes),
+            openssl_view(d, &der, true),
+            "{name} (DER)"
+        );
     }
     // Ed25519 has no bits line in openssl's text; Ward counts it as 256.
     let p = parse_file(&std::fs::read(d.join("ed25519.pem")).unwrap());
-    assert_eq!((p.certificates[0].key_type, p.certificates[0].key_bits), (KeyType::Ed25519, 256));
+    assert_eq!(
+        (p.certificates[0].key_type, p.certificates[0].key_bits),
+        (KeyType::Ed25519, 256)
+    );
     assert!(p.certificates[0].signature_digest.is_some());
-    assert!(parse_file(&std::fs::read(d.join("rsa2048-sha1.pem")).unwrap()).certificates[0].weak_signature());
+    assert!(
+        parse_file(&std::fs::read(d.join("rsa2048-sha1.pem")).unwrap()).certificates[0]
+            .weak_signature()
+    );
 }
 
 #[test]
@@ -168,26 +213,45 @@ fn bundles_with_text_around_blocks_agree_with_openssl() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     for n in ["a", "b", "c"] {
-        make(d, n, &["ec", "-pkeyopt", "ec_paramgen_curve:P-256"], Some("sha256"), false, "30");
+        make(
+            d,
+            n,
+            &["ec", "-pkeyopt", "ec_paramgen_curve:P-256"],
+            Some("sha256"),
+            false,
+            "30",
+        );
     }
     let pem = |n: &str| std::fs::read_to_string(d.join(format!("{n}.pem"))).unwrap();
     let key = std::fs::read_to_string(d.join("a.key")).unwrap();
     // Text before, between and after; CRLF line ends on one block; a key in the middle;
     // trailing blanks after a BEGIN line.
-    let bundle = format!(
+    let bundle =
+        format!(
         "subject=a\nissuer=a\n{}\nBag Attributes\n  friendlyName: b\n{}{}\n\n# trailing comment\n",
         pem("a").replace("-----BEGIN CERTIFICATE-----", "-----BEGIN CERTIFICATE-----  "),
         pem("b").replace('\n', "\r\n"),
         key + &pem("c"),
     );
     std::fs::write(d.join("bundle.pem"), &bundle).unwrap();
-    let listed = openssl(d, &["crl2pkcs7", "-nocrl", "-certfile", "bundle.pem", "-out", "bundle.p7"]);
+    let listed = openssl(
+        d,
+        &[
+            "crl2pkcs7",
+            "-nocrl",
+            "-certfile",
+            "bundle.pem",
+            "-out",
+            "bundle.p7",
+        ],
+    );
     assert!(listed.is_empty());
-    let subjects: Vec<String> = openssl(d, &["pkcs7", "-in", "bundle.p7", "-print_certs", "-noout"])
-        .lines()
-        .filter_map(|l| l.strip_prefix("subject="))
-        .map(|s| s.rsplit("CN = ").next().unwrap().to_string())
-        .collect();
+    let subjects: Vec<String> =
+        openssl(d, &["pkcs7", "-in", "bundle.p7", "-print_certs", "-noout"])
+            .lines()
+            .filter_map(|l| l.strip_prefix("subject="))
+            .map(|s| s.rsplit("CN = ").next().unwrap().to_string())
+            .collect();
     let p = parse_file(bundle.as_bytes());
     let ours: Vec<String> = p.certificates.iter().map(|c| c.name()).collect();
     assert_eq!(ours, subjects);
@@ -221,14 +285,29 @@ fn a_certificate_expiring_in_10_days_fails() {
     let facts = facts_of(&host);
     let v = judge("certificate: { min_days_valid: 30 }", &facts, "2026-05-01");
     assert_eq!(v.outcome, Outcome::Fail, "{v:?}");
-    assert!(v.evidence[0].observed.contains("10 days left"), "{:?}", v.evidence);
+    assert!(
+        v.evidence[0].observed.contains("10 days left"),
+        "{:?}",
+        v.evidence
+    );
     assert_eq!(v.evidence[0].source, "/etc/ssl/certs/portal.pem");
-    assert!(v.evidence[0].observed.contains("sites-enabled/portal:4"), "{:?}", v.evidence);
-    assert_eq!(judge("certificate: { min_days_valid: 10 }", &facts, "2026-05-01").outcome, Outcome::Pass);
+    assert!(
+        v.evidence[0].observed.contains("sites-enabled/portal:4"),
+        "{:?}",
+        v.evidence
+    );
+    assert_eq!(
+        judge("certificate: { min_days_valid: 10 }", &facts, "2026-05-01").outcome,
+        Outcome::Pass
+    );
     // The day it expires and after: expired.
     let v = judge("certificate: { min_days_valid: 0 }", &facts, "2026-05-11");
     assert_eq!(v.outcome, Outcome::Fail);
-    assert!(v.evidence[0].observed.contains("expired"), "{:?}", v.evidence);
+    assert!(
+        v.evidence[0].observed.contains("expired"),
+        "{:?}",
+        v.evidence
+    );
 }
 
 /// The same at the real time: a certificate made now for 10 days, on a root judged today.
@@ -246,11 +325,20 @@ fn a_certificate_made_now_for_10_days_fails_today() {
     let today = ward::feeds::assess::today().to_string();
     let v = judge("certificate: { min_days_valid: 30 }", &facts, &today);
     assert_eq!(v.outcome, Outcome::Fail, "{v:?}");
-    assert_eq!(v.items.iter().filter(|i| i.outcome == Outcome::Fail).count(), 1);
+    assert_eq!(
+        v.items
+            .iter()
+            .filter(|i| i.outcome == Outcome::Fail)
+            .count(),
+        1
+    );
     let failed = v.items.iter().find(|i| i.outcome == Outcome::Fail).unwrap();
     assert!(failed.subject.ends_with("soon.pem #1"), "{failed:?}");
     // Made for exactly 10 days: 9 whole days left once a second has passed, else 10.
-    assert!(["9", "10"].contains(&failed.fields["days_left"].as_str()), "{failed:?}");
+    assert!(
+        ["9", "10"].contains(&failed.fields["days_left"].as_str()),
+        "{failed:?}"
+    );
 }
 
 #[test]
@@ -272,7 +360,10 @@ fn key_files_are_stated_not_read_and_judged() {
         assert_eq!(v.outcome, outcome, "{fixture}: {v:?}");
         // Nothing of a key file's body is in the facts.
         let json = serde_json::to_string(facts.get::<Tls>().unwrap()).unwrap();
-        assert!(!json.contains("placeholder") && !json.contains("cGxhY2Vob2xkZXI"), "{fixture}");
+        assert!(
+            !json.contains("placeholder") && !json.contains("cGxhY2Vob2xkZXI"),
+            "{fixture}"
+        );
     }
 }
 
@@ -291,8 +382,22 @@ fn nginx_includes_agree_with_nginx_t() {
     for d in ["conf.d", "sites-enabled", "snippets/a", "snippets/b", "ssl"] {
         std::fs::create_dir_all(etc.join(d)).unwrap();
     }
-    make(&etc.join("ssl"), "one", &["ec", "-pkeyopt", "ec_paramgen_curve:P-256"], Some("sha256"), false, "30");
-    make(&etc.join("ssl"), "two two", &["ec", "-pkeyopt", "ec_paramgen_curve:P-256"], Some("sha256"), false, "30");
+    make(
+        &etc.join("ssl"),
+        "one",
+        &["ec", "-pkeyopt", "ec_paramgen_curve:P-256"],
+        Some("sha256"),
+        false,
+        "30",
+    );
+    make(
+        &etc.join("ssl"),
+        "two two",
+        &["ec", "-pkeyopt", "ec_paramgen_curve:P-256"],
+        Some("sha256"),
+        false,
+        "30",
+    );
     let files: &[(&str, &str)] = &[
         (
             "nginx.conf",
@@ -325,12 +430,20 @@ fn nginx_includes_agree_with_nginx_t() {
         .output()
         .expect("run nginx -T");
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "nginx -T failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "nginx -T failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let prefix = root.display().to_string();
     let real: Vec<String> = stdout
         .lines()
         .filter_map(|l| l.strip_prefix("# configuration file "))
-        .map(|l| l.trim_end_matches(':').trim_start_matches(&prefix).to_string())
+        .map(|l| {
+            l.trim_end_matches(':')
+                .trim_start_matches(&prefix)
+                .to_string()
+        })
         .collect();
     let cfg = servers::nginx(&HostRoot::new(root).unwrap(), "/etc/nginx/nginx.conf");
     assert!(cfg.problems.is_empty(), "{:?}", cfg.problems);
@@ -353,7 +466,11 @@ fn nginx_includes_agree_with_nginx_t() {
     let protocols: Vec<&str> = cfg.endpoints.iter().map(|e| e.protocols.as_str()).collect();
     assert_eq!(protocols, ["TLSv1.2 TLSv1.3", "TLSv1.3"]);
     // A missing plain include: nginx refuses the configuration, and so does Ward.
-    std::fs::write(etc.join("conf.d/20-missing.conf"), "include missing.conf;\n").unwrap();
+    std::fs::write(
+        etc.join("conf.d/20-missing.conf"),
+        "include missing.conf;\n",
+    )
+    .unwrap();
     let out = Command::new(nginx)
         .arg("-t")
         .arg("-p")
@@ -364,5 +481,9 @@ fn nginx_includes_agree_with_nginx_t() {
         .unwrap();
     assert!(!out.status.success());
     let cfg = servers::nginx(&HostRoot::new(root).unwrap(), "/etc/nginx/nginx.conf");
-    assert!(cfg.problems.iter().any(|p| p.contains("missing.conf")), "{:?}", cfg.problems);
+    assert!(
+        cfg.problems.iter().any(|p| p.contains("missing.conf")),
+        "{:?}",
+        cfg.problems
+    );
 }

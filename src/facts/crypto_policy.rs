@@ -166,13 +166,18 @@ pub fn collect(root: &HostRoot, family: &str) -> Fact<CryptoPolicy> {
 
 /// The distribution family of an os-release id and id_like list.
 pub fn family(id: Option<&str>, id_like: &[String]) -> &'static str {
-    let ids: Vec<&str> = id.into_iter().chain(id_like.iter().map(String::as_str)).collect();
+    let ids: Vec<&str> = id
+        .into_iter()
+        .chain(id_like.iter().map(String::as_str))
+        .collect();
     if ids.iter().any(|i| matches!(*i, "debian" | "ubuntu")) {
         "debian"
-    } else if ids
-        .iter()
-        .any(|i| matches!(*i, "rhel" | "fedora" | "centos" | "rocky" | "almalinux" | "ol"))
-    {
+    } else if ids.iter().any(|i| {
+        matches!(
+            *i,
+            "rhel" | "fedora" | "centos" | "rocky" | "almalinux" | "ol"
+        )
+    }) {
         "rhel"
     } else if ids.contains(&"alpine") {
         "alpine"
@@ -358,7 +363,9 @@ impl Loader<'_> {
                 }
                 if let Some(q) = close {
                     if from.get(e) != Some(&q) {
-                        return Err(refuse("missing closing brace in a variable reference".into()));
+                        return Err(refuse(
+                            "missing closing brace in a variable reference".into(),
+                        ));
                     }
                     e += 1;
                 }
@@ -559,13 +566,12 @@ impl Loader<'_> {
                     _ => Err(refuse("invalid pragma")),
                 };
                 match k {
-                    "dollarid" => {
-                        if flag(pv)? {
-                            self.notes.push(format!(
-                                "{origin}: .pragma dollarid is not modelled; `$` in names is read as expansion"
-                            ));
-                        }
+                    "dollarid" if flag(pv)? => {
+                        self.notes.push(format!(
+                            "{origin}: .pragma dollarid is not modelled; `$` in names is read as expansion"
+                        ));
                     }
+                    "dollarid" => {}
                     "abspath" => self.abspath = flag(pv)?,
                     "includedir" => self.includedir = Some(pv.to_string()),
                     _ => {}
@@ -655,8 +661,9 @@ impl Loader<'_> {
             return Ok(());
         }
         if self.root.read(path).is_err() {
-            self.notes
-                .push(format!("{origin}: .include {path}: unreadable; OpenSSL skips it"));
+            self.notes.push(format!(
+                "{origin}: .include {path}: unreadable; OpenSSL skips it"
+            ));
             return Ok(());
         }
         self.load(path, in_dir, false)
@@ -664,7 +671,15 @@ impl Loader<'_> {
 }
 
 /// Parse a configuration file as `NCONF_load` does. `Err` when OpenSSL refuses it.
-pub fn parse(root: &HostRoot, path: &str) -> (Result<Nconf, Refused>, Vec<String>, Vec<String>, Vec<String>) {
+pub fn parse(
+    root: &HostRoot,
+    path: &str,
+) -> (
+    Result<Nconf, Refused>,
+    Vec<String>,
+    Vec<String>,
+    Vec<String>,
+) {
     let mut l = Loader {
         root,
         conf: Nconf::default(),
@@ -756,7 +771,12 @@ pub fn apply_modules(conf: &Nconf, out: &mut OpensslConf) {
         if module != "ssl_conf" {
             continue;
         }
-        let fail = |why: String| Some(format!("{}: ssl_conf = {}: {why}; the ssl_conf module fails and no system default applies", m.origin, m.value));
+        let fail = |why: String| {
+            Some(format!(
+                "{}: ssl_conf = {}: {why}; the ssl_conf module fails and no system default applies",
+                m.origin, m.value
+            ))
+        };
         let Some(names) = conf.section(&m.value) else {
             out.module_failure = fail(format!("section [{}] does not exist", m.value));
             return;
@@ -769,11 +789,17 @@ pub fn apply_modules(conf: &Nconf, out: &mut OpensslConf) {
         for n in names {
             match conf.section(&n.value) {
                 None => {
-                    out.module_failure = fail(format!("{}: command section [{}] does not exist", n.origin, n.value));
+                    out.module_failure = fail(format!(
+                        "{}: command section [{}] does not exist",
+                        n.origin, n.value
+                    ));
                     return;
                 }
                 Some([]) => {
-                    out.module_failure = fail(format!("{}: command section [{}] is empty", n.origin, n.value));
+                    out.module_failure = fail(format!(
+                        "{}: command section [{}] is empty",
+                        n.origin, n.value
+                    ));
                     return;
                 }
                 Some(cmds) if n.name == "system_default" => system = Some((n, cmds)),
@@ -815,7 +841,7 @@ impl TlsVersion {
     }
 
     /// The version OpenSSL's `MinProtocol` reads (exact case); `Ok(None)` for `None`.
-    pub fn from_openssl(s: &str) -> Result<Option<TlsVersion>, ()> {
+    pub fn from_openssl(s: &str) -> Result<Option<TlsVersion>, String> {
         Ok(Some(match s {
             "None" => return Ok(None),
             "SSLv3" => TlsVersion::Ssl3,
@@ -823,7 +849,7 @@ impl TlsVersion {
             "TLSv1.1" => TlsVersion::Tls11,
             "TLSv1.2" => TlsVersion::Tls12,
             "TLSv1.3" => TlsVersion::Tls13,
-            _ => return Err(()),
+            _ => return Err(format!("{s:?} is not a protocol version OpenSSL names")),
         }))
     }
 
@@ -897,7 +923,7 @@ pub fn effective(conf: &OpensslConf, lib: Library, default_level: u8) -> Effecti
                 "minprotocol" => match TlsVersion::from_openssl(&c.value) {
                     Ok(Some(v)) => e.min_protocol = Some((v, c.origin.clone())),
                     Ok(None) => e.min_protocol = None,
-                    Err(()) => e.skipped.push(format!(
+                    Err(_) => e.skipped.push(format!(
                         "{}: MinProtocol {:?} is not a TLS version OpenSSL accepts here; skipped",
                         c.origin, c.value
                     )),
@@ -931,7 +957,10 @@ pub fn effective(conf: &OpensslConf, lib: Library, default_level: u8) -> Effecti
                         let versions: Vec<TlsVersion> = if name.eq_ignore_ascii_case("ALL") {
                             TlsVersion::ALL.to_vec()
                         } else {
-                            match TlsVersion::ALL.iter().find(|v| v.name().eq_ignore_ascii_case(name)) {
+                            match TlsVersion::ALL
+                                .iter()
+                                .find(|v| v.name().eq_ignore_ascii_case(name))
+                            {
                                 Some(v) => vec![*v],
                                 None => continue,
                             }
@@ -1007,9 +1036,18 @@ mod tests {
     #[test]
     fn level_floors() {
         let (c, _d) = conf("");
-        assert_eq!(effective(&c, Library::V3, 1).lowest, Some(TlsVersion::Tls12));
-        assert_eq!(effective(&c, Library::V1_1, 2).lowest, Some(TlsVersion::Tls1));
-        assert_eq!(effective(&c, Library::V1_1, 3).lowest, Some(TlsVersion::Tls11));
+        assert_eq!(
+            effective(&c, Library::V3, 1).lowest,
+            Some(TlsVersion::Tls12)
+        );
+        assert_eq!(
+            effective(&c, Library::V1_1, 2).lowest,
+            Some(TlsVersion::Tls1)
+        );
+        assert_eq!(
+            effective(&c, Library::V1_1, 3).lowest,
+            Some(TlsVersion::Tls11)
+        );
     }
 
     #[test]

@@ -161,7 +161,12 @@ pub fn parse_crypttab(path: &str, text: &str) -> (Vec<CryptEntry>, Vec<Ignored>)
             .map(|k| k.to_string());
         let options = fields
             .get(3)
-            .map(|o| o.split(',').filter(|x| !x.is_empty()).map(str::to_string).collect())
+            .map(|o| {
+                o.split(',')
+                    .filter(|x| !x.is_empty())
+                    .map(str::to_string)
+                    .collect()
+            })
             .unwrap_or_default();
         entries.push(CryptEntry {
             name: fields[0].to_string(),
@@ -398,7 +403,10 @@ fn unescape(s: &str) -> String {
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
     while i < b.len() {
-        if b[i] == b'\\' && i + 3 < b.len() && b[i + 1..i + 4].iter().all(|c| (b'0'..=b'7').contains(c)) {
+        if b[i] == b'\\'
+            && i + 3 < b.len()
+            && b[i + 1..i + 4].iter().all(|c| (b'0'..=b'7').contains(c))
+        {
             out.push((b[i + 1] - b'0') * 64 + (b[i + 2] - b'0') * 8 + (b[i + 3] - b'0'));
             i += 4;
         } else {

@@ -400,10 +400,18 @@ impl Collector for TlsCollector {
         p.extend(t::servers::APACHE_CONFS.iter().map(|(c, _)| c.to_string()));
         p.push(t::servers::POSTFIX_MAIN.into());
         p.push("(their include files and the certificate and key files they name)".into());
-        p.extend(t::CERT_DIRS.iter().map(|d| format!("{d}/*.{{pem,crt,cer,der,cert}}")));
+        p.extend(
+            t::CERT_DIRS
+                .iter()
+                .map(|d| format!("{d}/*.{{pem,crt,cer,der,cert}}")),
+        );
         p.extend(t::LETSENCRYPT_CERTS.iter().map(|s| s.to_string()));
         p.extend(t::KEY_DIRS.iter().map(|d| format!("{d}/* (metadata only)")));
-        p.extend(t::LETSENCRYPT_KEYS.iter().map(|s| format!("{s} (metadata only)")));
+        p.extend(
+            t::LETSENCRYPT_KEYS
+                .iter()
+                .map(|s| format!("{s} (metadata only)")),
+        );
         p
     }
     fn collect(&self, root: &HostRoot, _: &Plan) -> Fact<Self::Output> {

@@ -21,7 +21,11 @@ use crate::facts::{Fact, Facts};
 fn libraries(inv: &Inventory) -> Vec<(Result<Library, String>, String)> {
     let mut out = Vec::new();
     for p in &inv.packages {
-        let version = p.version.split_once(':').map(|(_, v)| v).unwrap_or(&p.version);
+        let version = p
+            .version
+            .split_once(':')
+            .map(|(_, v)| v)
+            .unwrap_or(&p.version);
         let lib = match p.name.as_str() {
             "libssl3" | "libssl3t64" => Ok(Library::V3),
             "libssl1.1" => Ok(Library::V1_1),
@@ -87,7 +91,9 @@ pub(super) fn openssl(t: &OpensslTest, facts: &Facts) -> Verdict {
     if let Some(r) = &conf.refused {
         evidence.push(Evidence::new(
             src.clone(),
-            format!("OpenSSL refuses the file ({r}): none of it applies, the library's defaults do"),
+            format!(
+                "OpenSSL refuses the file ({r}): none of it applies, the library's defaults do"
+            ),
             expected.clone(),
         ));
     }
@@ -169,7 +175,10 @@ pub(super) fn openssl(t: &OpensslTest, facts: &Facts) -> Verdict {
         }
         return Verdict::with(
             Outcome::Error,
-            format!("the effective OpenSSL settings are not certain: {}", unknown.join("; ")),
+            format!(
+                "the effective OpenSSL settings are not certain: {}",
+                unknown.join("; ")
+            ),
             evidence,
         );
     }
@@ -232,7 +241,10 @@ pub(super) fn crypto_policy(t: &CryptoPolicyTest, facts: &Facts) -> Verdict {
         }
     }
     if failed {
-        return Verdict::fail("the system crypto policy allows legacy algorithms", evidence);
+        return Verdict::fail(
+            "the system crypto policy allows legacy algorithms",
+            evidence,
+        );
     }
     if !sp.problems.is_empty() || evidence.is_empty() {
         let reason = if sp.problems.is_empty() {
@@ -274,7 +286,11 @@ pub(super) fn disk_encryption(t: &DiskEncryptionTest, facts: &Facts) -> Verdict 
     let mut evidence = Vec::new();
     let (mut failed, mut errors) = (Vec::new(), Vec::new());
     for i in &de.ignored {
-        evidence.push(Evidence::new(EvidenceSource::origin(&i.origin), i.reason.clone(), "a crypttab line systemd reads"));
+        evidence.push(Evidence::new(
+            EvidenceSource::origin(&i.origin),
+            i.reason.clone(),
+            "a crypttab line systemd reads",
+        ));
     }
     for point in points {
         // Live: the running mount table and the block device stack.
@@ -283,7 +299,11 @@ pub(super) fn disk_encryption(t: &DiskEncryptionTest, facts: &Facts) -> Verdict 
                 Ok(l) => l,
                 Err(e) => {
                     errors.push(point.clone());
-                    evidence.push(Evidence::new(EvidenceSource::runtime("/sys/block"), e.clone(), expected.clone()));
+                    evidence.push(Evidence::new(
+                        EvidenceSource::runtime("/sys/block"),
+                        e.clone(),
+                        expected.clone(),
+                    ));
                     continue;
                 }
             };
@@ -298,18 +318,47 @@ pub(super) fn disk_encryption(t: &DiskEncryptionTest, facts: &Facts) -> Verdict 
                 .max_by_key(|m| (m.target.len(), m.origin.line));
             let Some(m) = m else {
                 errors.push(point.clone());
-                evidence.push(Evidence::new(EvidenceSource::runtime(crate::facts::crypttab::MOUNTINFO), format!("{point}: no mount holds it"), expected.clone()));
+                evidence.push(Evidence::new(
+                    EvidenceSource::runtime(crate::facts::crypttab::MOUNTINFO),
+                    format!("{point}: no mount holds it"),
+                    expected.clone(),
+                ));
                 continue;
             };
             let src = EvidenceSource::origin(&m.origin);
             if let Some(e) = &m.error {
                 errors.push(point.clone());
-                evidence.push(Evidence::new(src, format!("{point} is on {} ({}): {e}", m.target, m.source), expected.clone()));
+                evidence.push(Evidence::new(
+                    src,
+                    format!("{point} is on {} ({}): {e}", m.target, m.source),
+                    expected.clone(),
+                ));
             } else if m.crypt.is_empty() {
                 failed.push(point.clone());
-                evidence.push(Evidence::new(src, format!("{point} is on {} ({} {}), device stack {}: no dm-crypt", m.target, m.fstype, m.source, m.stack.join(" → ")), expected.clone()));
+                evidence.push(Evidence::new(
+                    src,
+                    format!(
+                        "{point} is on {} ({} {}), device stack {}: no dm-crypt",
+                        m.target,
+                        m.fstype,
+                        m.source,
+                        m.stack.join(" → ")
+                    ),
+                    expected.clone(),
+                ));
             } else {
-                evidence.push(Evidence::new(src, format!("{point} is on {} ({} {}), device stack {}: dm-crypt {}", m.target, m.fstype, m.source, m.stack.join(" → "), m.crypt.join(", ")), expected.clone()));
+                evidence.push(Evidence::new(
+                    src,
+                    format!(
+                        "{point} is on {} ({} {}), device stack {}: dm-crypt {}",
+                        m.target,
+                        m.fstype,
+                        m.source,
+                        m.stack.join(" → "),
+                        m.crypt.join(", ")
+                    ),
+                    expected.clone(),
+                ));
             }
             continue;
         }
@@ -319,7 +368,11 @@ pub(super) fn disk_encryption(t: &DiskEncryptionTest, facts: &Facts) -> Verdict 
             Ok(x) => x,
             Err(e) => {
                 errors.push(point.clone());
-                evidence.push(Evidence::new(EvidenceSource::file(crate::facts::mounts::FSTAB, None), e, expected.clone()));
+                evidence.push(Evidence::new(
+                    EvidenceSource::file(crate::facts::mounts::FSTAB, None),
+                    e,
+                    expected.clone(),
+                ));
                 continue;
             }
         };
@@ -346,21 +399,40 @@ pub(super) fn disk_encryption(t: &DiskEncryptionTest, facts: &Facts) -> Verdict 
                     .any(|g| g.name == vg)
                     .then(|| lvm_mapper_name(vg, lv))
             });
-        let shown = format!("{point} is on {on} ({} {dev}, {})", mounted.fstype, mounted.origin);
+        let shown = format!(
+            "{point} is on {on} ({} {dev}, {})",
+            mounted.fstype, mounted.origin
+        );
         let Some(name) = mapper else {
             failed.push(point.clone());
-            evidence.push(Evidence::new(src, format!("{shown}: not a device-mapper volume, so not shown to be encrypted"), expected.clone()));
+            evidence.push(Evidence::new(
+                src,
+                format!("{shown}: not a device-mapper volume, so not shown to be encrypted"),
+                expected.clone(),
+            ));
             continue;
         };
         if let Some(e) = de.entry(&name) {
             evidence.push(Evidence::new(
                 EvidenceSource::origin(&e.origin),
-                format!("{shown}: /dev/mapper/{name} is opened by crypttab from {} ({})", e.device, if e.options.is_empty() { "no options".to_string() } else { e.options.join(",") }),
+                format!(
+                    "{shown}: /dev/mapper/{name} is opened by crypttab from {} ({})",
+                    e.device,
+                    if e.options.is_empty() {
+                        "no options".to_string()
+                    } else {
+                        e.options.join(",")
+                    }
+                ),
                 expected.clone(),
             ));
             continue;
         }
-        let vg = de.volume_groups.iter().find(|g| g.logical_volumes.iter().any(|lv| lvm_mapper_name(&g.name, lv) == name));
+        let vg = de.volume_groups.iter().find(|g| {
+            g.logical_volumes
+                .iter()
+                .any(|lv| lvm_mapper_name(&g.name, lv) == name)
+        });
         let Some(vg) = vg else {
             failed.push(point.clone());
             evidence.push(Evidence::new(src, format!("{shown}: /dev/mapper/{name} is neither a crypttab mapping nor a logical volume of a volume group in {}", crate::facts::crypttab::LVM_BACKUP), expected.clone()));
@@ -370,29 +442,68 @@ pub(super) fn disk_encryption(t: &DiskEncryptionTest, facts: &Facts) -> Verdict 
             .physical_volumes
             .iter()
             .map(|pv| {
-                let enc = pv.strip_prefix("/dev/mapper/").is_some_and(|n| de.entry(n).is_some());
+                let enc = pv
+                    .strip_prefix("/dev/mapper/")
+                    .is_some_and(|n| de.entry(n).is_some());
                 (pv.clone(), enc)
             })
             .collect();
         let all = !pvs.is_empty() && pvs.iter().all(|(_, e)| *e);
-        let listed = pvs.iter().map(|(p, e)| format!("{p}{}", if *e { " (crypttab)" } else { " (not in crypttab)" })).collect::<Vec<_>>().join(", ");
-        let observed = format!("{shown}: logical volume of {} ({}) on {listed}", vg.name, vg.origin);
+        let listed = pvs
+            .iter()
+            .map(|(p, e)| {
+                format!(
+                    "{p}{}",
+                    if *e {
+                        " (crypttab)"
+                    } else {
+                        " (not in crypttab)"
+                    }
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        let observed = format!(
+            "{shown}: logical volume of {} ({}) on {listed}",
+            vg.name, vg.origin
+        );
         if !all {
             failed.push(point.clone());
         }
-        evidence.push(Evidence::new(EvidenceSource::origin(&vg.origin), observed, expected.clone()));
+        evidence.push(Evidence::new(
+            EvidenceSource::origin(&vg.origin),
+            observed,
+            expected.clone(),
+        ));
     }
     if !de.problems.is_empty() && failed.is_empty() {
         for p in &de.problems {
-            evidence.push(Evidence::new(EvidenceSource::collector("disk encryption"), p.clone(), expected.clone()));
+            evidence.push(Evidence::new(
+                EvidenceSource::collector("disk encryption"),
+                p.clone(),
+                expected.clone(),
+            ));
         }
         return Verdict::with(Outcome::Error, de.problems.join("; "), evidence);
     }
     if !failed.is_empty() {
-        return Verdict::fail(format!("not shown to be on an encrypted volume: {}", failed.join(", ")), evidence);
+        return Verdict::fail(
+            format!(
+                "not shown to be on an encrypted volume: {}",
+                failed.join(", ")
+            ),
+            evidence,
+        );
     }
     if !errors.is_empty() {
-        return Verdict::with(Outcome::Error, format!("could not tell what holds {}", errors.join(", ")), evidence);
+        return Verdict::with(
+            Outcome::Error,
+            format!("could not tell what holds {}", errors.join(", ")),
+            evidence,
+        );
     }
-    Verdict::pass(format!("on dm-crypt volumes: {}", points.join(", ")), evidence)
+    Verdict::pass(
+        format!("on dm-crypt volumes: {}", points.join(", ")),
+        evidence,
+    )
 }

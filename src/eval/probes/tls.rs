@@ -56,7 +56,13 @@ impl Tally {
         }
     }
 
-    fn add(&mut self, outcome: Outcome, subject: String, fields: BTreeMap<String, String>, ev: Evidence) {
+    fn add(
+        &mut self,
+        outcome: Outcome,
+        subject: String,
+        fields: BTreeMap<String, String>,
+        ev: Evidence,
+    ) {
         match outcome {
             Outcome::Fail => self.failed.push(ev),
             Outcome::Error => self.errors.push(ev),
@@ -166,14 +172,20 @@ pub(super) fn certificate(t: &CertificateTest, inputs: &Inputs) -> Verdict {
                 Outcome::Error,
                 file.path.clone(),
                 BTreeMap::new(),
-                Evidence::new(cert_source(file, None), format!("{err} ({})", file.source()), "a readable certificate file"),
+                Evidence::new(
+                    cert_source(file, None),
+                    format!("{err} ({})", file.source()),
+                    "a readable certificate file",
+                ),
             );
             continue;
         }
         let named = !file.named_by.is_empty();
         // A file in a certificate directory holding only keys or parameters is not a
         // certificate file; one with a certificate block that does not decode is unknown.
-        if !file.problems.is_empty() && (named || file.problems.iter().any(|p| p.contains("CERTIFICATE"))) {
+        if !file.problems.is_empty()
+            && (named || file.problems.iter().any(|p| p.contains("CERTIFICATE")))
+        {
             tally.add(
                 Outcome::Error,
                 file.path.clone(),
@@ -225,7 +237,10 @@ pub(super) fn certificate(t: &CertificateTest, inputs: &Inputs) -> Verdict {
     } else {
         "certificate signatures"
     };
-    tally.verdict(what, "no TLS certificate was found (no server names one and the usual directories hold none)")
+    tally.verdict(
+        what,
+        "no TLS certificate was found (no server names one and the usual directories hold none)",
+    )
 }
 
 fn judge_expiry(
@@ -266,7 +281,10 @@ fn judge_expiry(
     }
     (
         Outcome::Pass,
-        format!("valid until {} ({days_left} days left)", cert.not_after_text),
+        format!(
+            "valid until {} ({days_left} days left)",
+            cert.not_after_text
+        ),
         expected,
     )
 }
@@ -277,10 +295,18 @@ fn judge_strength(
     min_ec: i64,
     fields: &mut BTreeMap<String, String>,
 ) -> (Outcome, String, String) {
-    fields.insert("key".into(), format!("{} {}", cert.key_type.as_str(), cert.key_bits));
-    let expected = format!("RSA/DSA at least {min_rsa} bits, EC at least {min_ec} bits, or Ed25519/Ed448");
+    fields.insert(
+        "key".into(),
+        format!("{} {}", cert.key_type.as_str(), cert.key_bits),
+    );
+    let expected =
+        format!("RSA/DSA at least {min_rsa} bits, EC at least {min_ec} bits, or Ed25519/Ed448");
     let desc = match &cert.curve {
-        Some(c) => format!("{} key on {c} ({} bits)", cert.key_type.as_str(), cert.key_bits),
+        Some(c) => format!(
+            "{} key on {c} ({} bits)",
+            cert.key_type.as_str(),
+            cert.key_bits
+        ),
         None => format!("{} key of {} bits", cert.key_type.as_str(), cert.key_bits),
     };
     let ok = match cert.key_type {
@@ -290,15 +316,25 @@ fn judge_strength(
         KeyType::Other => {
             return (
                 Outcome::Error,
-                format!("{} key ({}): its strength is unknown to Ward", cert.key_algorithm, cert.key_bits),
+                format!(
+                    "{} key ({}): its strength is unknown to Ward",
+                    cert.key_algorithm, cert.key_bits
+                ),
                 expected,
             )
         }
     };
-    (if ok { Outcome::Pass } else { Outcome::Fail }, desc, expected)
+    (
+        if ok { Outcome::Pass } else { Outcome::Fail },
+        desc,
+        expected,
+    )
 }
 
-fn judge_signature(cert: &Certificate, fields: &mut BTreeMap<String, String>) -> (Outcome, String, String) {
+fn judge_signature(
+    cert: &Certificate,
+    fields: &mut BTreeMap<String, String>,
+) -> (Outcome, String, String) {
     fields.insert("signature".into(), cert.signature_algorithm.clone());
     let expected = "a signature digest other than MD2, MD4, MD5 and SHA-1".to_string();
     let observed = format!("signed with {}", cert.signature_algorithm);
@@ -316,8 +352,14 @@ fn judge_signature(cert: &Certificate, fields: &mut BTreeMap<String, String>) ->
 /// Judge a key file's metadata.
 fn judge_key(stat: &Stat, owners: &[String], groups: &[String]) -> (Outcome, String, String) {
     let mode = stat.meta.mode & 0o7777;
-    let owner = stat.owner.clone().unwrap_or_else(|| stat.meta.uid.to_string());
-    let group = stat.group.clone().unwrap_or_else(|| stat.meta.gid.to_string());
+    let owner = stat
+        .owner
+        .clone()
+        .unwrap_or_else(|| stat.meta.uid.to_string());
+    let group = stat
+        .group
+        .clone()
+        .unwrap_or_else(|| stat.meta.gid.to_string());
     let expected = format!(
         "owner {}; mode at most 0640 with group {}, else at most 0600",
         owners.join(" or "),
@@ -327,8 +369,14 @@ fn judge_key(stat: &Stat, owners: &[String], groups: &[String]) -> (Outcome, Str
     if let Some(e) = &stat.names_error {
         return (Outcome::Error, format!("{observed}: {e}"), expected);
     }
-    let owner_ok = stat.owner.as_ref().is_some_and(|o| owners.iter().any(|x| x == o));
-    let group_ok = stat.group.as_ref().is_some_and(|g| groups.iter().any(|x| x == g));
+    let owner_ok = stat
+        .owner
+        .as_ref()
+        .is_some_and(|o| owners.iter().any(|x| x == o));
+    let group_ok = stat
+        .group
+        .as_ref()
+        .is_some_and(|g| groups.iter().any(|x| x == g));
     let limit = if group_ok { 0o640 } else { 0o600 };
     let mode_ok = mode & !limit == 0;
     let outcome = if owner_ok && mode_ok {
@@ -356,17 +404,36 @@ pub(super) fn tls_private_keys(t: &TlsPrivateKeysTest, inputs: &Inputs) -> Verdi
         match &key.stat {
             Fact::Collected { value } => {
                 fields.insert("mode".into(), format!("{:04o}", value.meta.mode & 0o7777));
-                fields.insert("owner".into(), value.owner.clone().unwrap_or_else(|| value.meta.uid.to_string()));
-                fields.insert("group".into(), value.group.clone().unwrap_or_else(|| value.meta.gid.to_string()));
+                fields.insert(
+                    "owner".into(),
+                    value
+                        .owner
+                        .clone()
+                        .unwrap_or_else(|| value.meta.uid.to_string()),
+                );
+                fields.insert(
+                    "group".into(),
+                    value
+                        .group
+                        .clone()
+                        .unwrap_or_else(|| value.meta.gid.to_string()),
+                );
                 let (outcome, observed, expected) = judge_key(value, owners, groups);
                 tally.add(
                     outcome,
                     key.path.clone(),
                     fields,
-                    Evidence::new(EvidenceSource::file(key.path.clone(), None), format!("{observed} ({source})"), expected),
+                    Evidence::new(
+                        EvidenceSource::file(key.path.clone(), None),
+                        format!("{observed} ({source})"),
+                        expected,
+                    ),
                 );
             }
-            Fact::Error { reason, permission_denied } => {
+            Fact::Error {
+                reason,
+                permission_denied,
+            } => {
                 tally.permission_denied |= *permission_denied;
                 tally.add(
                     Outcome::Error,

@@ -77,7 +77,13 @@ pub struct NamedBy {
 
 impl std::fmt::Display for NamedBy {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} {} at {}", self.software.as_str(), self.directive, self.origin)
+        write!(
+            f,
+            "{} {} at {}",
+            self.software.as_str(),
+            self.directive,
+            self.origin
+        )
     }
 }
 
@@ -334,7 +340,9 @@ fn is_hash_name(name: &str) -> bool {
     };
     h.len() == 8
         && h.bytes().all(|b| b.is_ascii_hexdigit())
-        && n.trim_start_matches('r').bytes().all(|b| b.is_ascii_digit())
+        && n.trim_start_matches('r')
+            .bytes()
+            .all(|b| b.is_ascii_digit())
 }
 
 fn read_cert_file(
@@ -370,9 +378,8 @@ fn read_cert_file(
     f.private_key_blocks = parsed.private_key_blocks;
     f.problems = parsed.problems;
     if !f.named_by.is_empty() && f.encoding == Some(Encoding::Der) {
-        f.problems.push(
-            "a DER file: the servers naming it read PEM only and refuse it".to_string(),
-        );
+        f.problems
+            .push("a DER file: the servers naming it read PEM only and refuse it".to_string());
     }
     if f.certificates.is_empty() && f.problems.is_empty() {
         f.problems.push("holds no certificate".into());
@@ -399,7 +406,11 @@ fn name_owners(tls: &mut Tls, accounts: &Fact<Accounts>) {
             Fact::Collected { value } => Some(value),
             Fact::Error { .. } => None,
         })
-        .chain(tls.certificate_files.iter_mut().filter_map(|c| c.key_stat.as_mut()));
+        .chain(
+            tls.certificate_files
+                .iter_mut()
+                .filter_map(|c| c.key_stat.as_mut()),
+        );
     match accounts {
         Fact::Collected { value } => {
             for s in stats {

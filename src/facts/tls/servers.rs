@@ -324,7 +324,10 @@ fn nginx_tokens(text: &[u8]) -> Result<Vec<Token>, (usize, String)> {
                 i += 1;
             }
             if !closed {
-                return Err((start_line, "unexpected end of file, expecting \";\" or \"}\"".into()));
+                return Err((
+                    start_line,
+                    "unexpected end of file, expecting \";\" or \"}\"".into(),
+                ));
             }
             // After a quoted word nginx needs a space, `;`, `{` or `)`.
             if i < n && !is_space(text[i]) && !matches!(text[i], b';' | b'{' | b')') {
@@ -393,7 +396,9 @@ impl NginxReader<'_> {
     /// Parse a file into directives, following `include` in place.
     fn file(&mut self, path: &str, depth: usize) -> Result<Vec<Directive>, String> {
         if depth > MAX_DEPTH {
-            return Err(format!("{path}: includes nested more than {MAX_DEPTH} deep"));
+            return Err(format!(
+                "{path}: includes nested more than {MAX_DEPTH} deep"
+            ));
         }
         if self.cfg.files.len() >= MAX_FILES {
             return Err(format!("{path}: more than {MAX_FILES} files included"));
@@ -528,6 +533,25 @@ pub fn nginx(root: &HostRoot, conf: &str) -> ServerConfig {
     cfg
 }
 
+/// A block's `ssl_protocols`: several lines add up (`ngx_conf_set_bitmask_slot`), each
+/// protocol once; the origin is the first line's.
+fn protocols_of(dirs: &[Directive]) -> Option<(String, Origin)> {
+    let lines: Vec<&Directive> = dirs
+        .iter()
+        .filter(|d| d.words[0] == "ssl_protocols" && d.block.is_none())
+        .collect();
+    let first = lines.first()?;
+    let mut words: Vec<&str> = Vec::new();
+    for d in &lines {
+        for w in &d.words[1..] {
+            if !words.contains(&w.as_str()) {
+                words.push(w);
+            }
+        }
+    }
+    Some((words.join(" "), first.origin.clone()))
+}
+
 /// Context inherited by nginx `server` blocks: the enclosing `ssl_protocols`.
 fn walk_nginx(
     dirs: &[Directive],
@@ -536,11 +560,7 @@ fn walk_nginx(
     inherited: Option<&(String, Origin)>,
     path: &[&str],
 ) {
-    let here = dirs
-        .iter()
-        .filter(|d| d.words[0] == "ssl_protocols" && d.block.is_none())
-        .last()
-        .map(|d| (d.words[1..].join(" "), d.origin.clone()));
+    let here = protocols_of(dirs);
     let protocols = here.as_ref().or(inherited);
     for d in dirs {
         let name = d.words[0].as_str();
@@ -549,17 +569,17 @@ fn walk_nginx(
             let mut p = path.to_vec();
             p.push(name);
             walk_nginx(children, prefix, cfg, protocols, &p);
-            if name == "server" && path.last().is_some_and(|c| matches!(*c, "http" | "stream" | "mail")) {
+            if name == "server"
+                && path
+                    .last()
+                    .is_some_and(|c| matches!(*c, "http" | "stream" | "mail"))
+            {
                 let tls = children.iter().any(|c| {
                     (c.words[0] == "listen" && c.words.iter().skip(1).any(|w| w == "ssl"))
                         || (c.words[0] == "ssl" && c.words.get(1).is_some_and(|w| w == "on"))
                 });
                 if tls {
-                    let own = children
-                        .iter()
-                        .filter(|c| c.words[0] == "ssl_protocols" && c.block.is_none())
-                        .last()
-                        .map(|c| (c.words[1..].join(" "), c.origin.clone()));
+                    let own = protocols_of(children);
                     let eff = own.as_ref().or(protocols);
                     cfg.endpoints.push(Endpoint {
                         software: Software::Nginx,
@@ -693,7 +713,9 @@ impl ApacheReader<'_> {
 
     fn file(&mut self, path: &str, depth: usize) -> Result<(), String> {
         if depth > MAX_DEPTH {
-            return Err(format!("{path}: includes nested more than {MAX_DEPTH} deep"));
+            return Err(format!(
+                "{path}: includes nested more than {MAX_DEPTH} deep"
+            ));
         }
         if self.cfg.files.len() >= MAX_FILES {
             return Err(format!("{path}: more than {MAX_FILES} files included"));
@@ -823,7 +845,11 @@ impl ApacheReader<'_> {
         origin: &Origin,
         depth: usize,
     ) -> Result<(), String> {
-        let directive = if optional { "IncludeOptional" } else { "Include" };
+        let directive = if optional {
+            "IncludeOptional"
+        } else {
+            "Include"
+        };
         let paths = if pattern.contains(['*', '?', '[']) {
             glob_any(self.root, pattern).map_err(|e| format!("{origin}: {e}"))?
         } else if self.root.symlink_metadata(pattern).is_ok() {
@@ -846,7 +872,10 @@ impl ApacheReader<'_> {
                 .metadata(&p)
                 .is_ok_and(|m| m.kind == FileKind::Directory);
             if is_dir {
-                let entries = self.root.read_dir(&p).map_err(|e| format!("{origin}: {e}"))?;
+                let entries = self
+                    .root
+                    .read_dir(&p)
+                    .map_err(|e| format!("{origin}: {e}"))?;
                 for e in entries {
                     let n = e.display_name();
                     if n.starts_with('.') {
@@ -859,7 +888,9 @@ impl ApacheReader<'_> {
             match self.file(&p, depth + 1) {
                 Ok(()) => {}
                 Err(e) if optional && self.root.metadata(&p).is_err() => {
-                    self.cfg.notes.push(format!("{origin}: {directive} {p}: {e}"));
+                    self.cfg
+                        .notes
+                        .push(format!("{origin}: {directive} {p}: {e}"));
                 }
                 Err(e) => return Err(format!("{origin}: {directive} {p}: {e}")),
             }
@@ -1034,13 +1065,19 @@ mod tests {
             words("a b#c;\n# x\nd \"e f\";"),
             ["a", "b#c", ";", "d", "e f", ";"]
         );
-        assert_eq!(words("ssl_certificate ${x}y.pem;"), ["ssl_certificate", "${x}y.pem", ";"]);
+        assert_eq!(
+            words("ssl_certificate ${x}y.pem;"),
+            ["ssl_certificate", "${x}y.pem", ";"]
+        );
         assert_eq!(words("a 'b\\'c' x\\ y;"), ["a", "b'c", "x y", ";"]);
-        assert_eq!(words("s{a b;}"), ["s", "{", "a", "b;}"].map(String::from)[..2]
-            .iter()
-            .cloned()
-            .chain(["a".into(), "b".into(), ";".into(), "}".into()])
-            .collect::<Vec<String>>());
+        assert_eq!(
+            words("s{a b;}"),
+            ["s", "{", "a", "b;}"].map(String::from)[..2]
+                .iter()
+                .cloned()
+                .chain(["a".into(), "b".into(), ";".into(), "}".into()])
+                .collect::<Vec<String>>()
+        );
         assert!(nginx_tokens(b"a \"b\"c;").is_err());
         assert!(nginx_tokens(b"a \"b").is_err());
     }

@@ -281,9 +281,7 @@ pub fn fields(cert: &X509Certificate<'_>, index: usize) -> Certificate {
         KeyType::Dsa => {
             // Dss-Parms ::= SEQUENCE { p, q, g }: the size is p's.
             if let Some(params) = spki.algorithm.parameters.as_ref() {
-                if let Ok((_, p)) =
-                    x509_parser::der_parser::der::parse_der_integer(params.data.as_ref())
-                {
+                if let Ok((_, p)) = x509_parser::der_parser::der::parse_der_integer(params.data) {
                     if let Ok(bytes) = p.as_slice() {
                         key_bits = bit_length(bytes);
                     }
@@ -384,9 +382,7 @@ fn signature(alg: &x509_parser::x509::AlgorithmIdentifier<'_>) -> (String, Optio
             let digest = alg
                 .parameters
                 .as_ref()
-                .and_then(|p| {
-                    x509_parser::signature_algorithm::RsaSsaPssParams::try_from(p).ok()
-                })
+                .and_then(|p| x509_parser::signature_algorithm::RsaSsaPssParams::try_from(p).ok())
                 .map(|p| digest_name(&p.hash_algorithm_oid().to_id_string()));
             return (
                 "rsassaPss".into(),
