@@ -1013,13 +1013,18 @@ mod tests {
     #[test]
     fn values_quotes_and_variables() {
         let (c, _d) = conf(
-            "v = TLSv1.3\nopenssl_conf = a # c\n[ a ]\nssl_conf = s\n[s]\nsystem_default = d\n[d]\nMinProtocol = \"$v\"\nCipherString = 'DEFAULT:@SECLEVEL=0' # x\n",
+            "v = TLSv1.3\nopenssl_conf = a # c\n[ a ]\nssl_conf = s\n[s]\nsystem_default = d\n[d]\nMinProtocol = $v\nCipherString = 'DEFAULT:@SECLEVEL=0' # x\n",
         );
         assert_eq!(c.refused, None);
         let e = effective(&c, Library::V3, 2);
         assert_eq!(e.min_protocol.map(|m| m.0), Some(TlsVersion::Tls13));
         assert_eq!(e.security_level.0, 0);
         assert_eq!(e.lowest, Some(TlsVersion::Tls13));
+        // Inside quotes `$` is copied as it is: `$v` is no protocol name.
+        let (c, _d) = conf("v = TLSv1.3\nopenssl_conf = a\n[a]\nssl_conf = s\n[s]\nsystem_default = d\n[d]\nMinProtocol = \"$v\"\n");
+        let e = effective(&c, Library::V3, 2);
+        assert_eq!(e.min_protocol, None);
+        assert_eq!(e.skipped.len(), 1);
     }
 
     #[test]
