@@ -83,6 +83,17 @@ pub enum Test {
     /// System loggers (rsyslog, syslog-ng, systemd-journal-upload), their log files and
     /// logrotate: forwarding off the host, file modes, remote input, retention.
     Logging(LoggingTest),
+    /// TLS certificates servers load and those in the usual directories: remaining
+    /// validity, key strength or signature digest.
+    Certificate(CertificateTest),
+    /// TLS private key files: owner and permissions.
+    TlsPrivateKeys(TlsPrivateKeysTest),
+    /// OpenSSL's system-wide configuration: the lowest TLS version programs negotiate.
+    Openssl(OpensslTest),
+    /// RHEL's system-wide crypto policy (crypto-policies).
+    CryptoPolicy(CryptoPolicyTest),
+    /// Whether the file systems holding the given paths are on dm-crypt volumes.
+    DiskEncryption(DiskEncryptionTest),
 }
 
 /// Sockets listening on a non-loopback address of the running host. Exactly one of
@@ -232,6 +243,66 @@ impl LoggingTest {
             + usize::from(self.log_files_mode_at_most.is_some())
             + usize::from(self.retention_days_at_least.is_some())
     }
+}
+
+/// Disk encryption (see the `disk_encryption` collector): the file system holding each of
+/// `mount_points` is on a dm-crypt volume (live: its device stack; offline: its fstab
+/// device is a crypttab mapping, or an LVM volume on crypttab mappings).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DiskEncryptionTest {
+    pub mount_points: Names,
+}
+
+/// OpenSSL's system default (see the `crypto_policy` collector): the lowest TLS version a
+/// context made with `SSL_CTX_new` negotiates, given `MinProtocol`, `Protocol` and the
+/// security level, for every OpenSSL library generation installed, must be at least
+/// `min_protocol` (`TLSv1.2`, or a parameter).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OpensslTest {
+    pub min_protocol: Word,
+}
+
+/// The TLS versions an `openssl` probe's `min_protocol` may name.
+pub const TLS_VERSIONS: [&str; 4] = ["TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"];
+
+/// RHEL crypto-policies: the configured and the applied policy must be one of `policies`
+/// and use none of `forbidden_modules` (sub-policies such as `SHA1`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CryptoPolicyTest {
+    pub policies: Names,
+    pub forbidden_modules: Names,
+}
+
+/// TLS certificates (see the `tls` collector). Exactly one of `min_days_valid`,
+/// `min_rsa_bits` with `min_ec_bits`, and `no_weak_signatures: true`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CertificateTest {
+    /// Every server certificate stays valid at least this many more days (and is valid
+    /// now); every chain certificate is valid now.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_days_valid: Option<Num>,
+    /// Smallest RSA (and DSA) key size in bits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_rsa_bits: Option<Num>,
+    /// Smallest elliptic-curve key size in bits (Ed25519 and Ed448 always suffice).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_ec_bits: Option<Num>,
+    /// `true`: no server or chain certificate is signed with MD2, MD4, MD5 or SHA-1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub no_weak_signatures: Option<bool>,
+}
+
+/// TLS private key files (see the `tls` collector): owned by one of `owners`, no access
+/// for others, and group read only when the group is one of `group_readable_by`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsPrivateKeysTest {
+    pub owners: Names,
+    pub group_readable_by: Names,
 }
 
 /// A query over the file system walk. Exactly one query, each `true` (or a list).
@@ -1730,6 +1801,45 @@ impl Test {
                     problems,
                 );
             }
+            Test::Certificate(c) => {
+                let expiry = c.min_days_valid.is_some();
+                let strength = c.min_rsa_bits.is_some() || c.min_ec_bits.is_some();
+                let sig = c.no_weak_signatures.is_some();
+                if usize::from(expiry) + usize::from(strength) + usize::from(sig) != 1
+                    || (strength && (c.min_rsa_bits.is_none() || c.min_ec_bits.is_none()))
+                    || c.no_weak_signatures == Some(false)
+                {
+                    problems.push(
+                        "certificate: give exactly one of `min_days_valid`, `min_rsa_bits` with \
+                         `min_ec_bits`, and `no_weak_signatures: true`"
+                            .into(),
+                    );
+                }
+                non_negative("certificate: min_days_valid", &c.min_days_valid, problems);
+                non_negative("certificate: min_rsa_bits", &c.min_rsa_bits, problems);
+                non_negative("certificate: min_ec_bits", &c.min_ec_bits, problems);
+            }
+            Test::TlsPrivateKeys(_) | Test::CryptoPolicy(_) => {}
+            Test::DiskEncryption(d) => {
+                if let Names::Value(v) = &d.mount_points {
+                    if v.is_empty() || v.iter().any(|p| !p.starts_with('/')) {
+                        problems.push(
+                            "disk_encryption: mount_points must be absolute paths (at least one)"
+                                .into(),
+                        );
+                    }
+                }
+            }
+            Test::Openssl(o) => {
+                if let Word::Value(v) = &o.min_protocol {
+                    if !TLS_VERSIONS.contains(&v.as_str()) {
+                        problems.push(format!(
+                            "openssl: min_protocol {v:?} is not one of {}",
+                            TLS_VERSIONS.join(", ")
+                        ));
+                    }
+                }
+            }
             Test::Firewall(f) => {
                 let given = [
                     f.enabled == Some(true),
@@ -1810,6 +1920,25 @@ impl Test {
                     )
                     .chain(l.except.iter().filter_map(Names::param))
                     .chain(l.retention_days_at_least.iter().filter_map(Num::param))
+                    .collect(),
+                Test::Certificate(c) => [&c.min_days_valid, &c.min_rsa_bits, &c.min_ec_bits]
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Num::param)
+                    .collect(),
+                Test::Openssl(o) => o.min_protocol.param().into_iter().collect(),
+                Test::DiskEncryption(d) => d.mount_points.param().into_iter().collect(),
+                Test::CryptoPolicy(c) => c
+                    .policies
+                    .param()
+                    .into_iter()
+                    .chain(c.forbidden_modules.param())
+                    .collect(),
+                Test::TlsPrivateKeys(k) => k
+                    .owners
+                    .param()
+                    .into_iter()
+                    .chain(k.group_readable_by.param())
                     .collect(),
                 _ => Vec::new(),
             })
@@ -1924,6 +2053,33 @@ impl Test {
                     .iter_mut()
                     .try_for_each(|n| n.resolve(params))
             }
+            Test::Certificate(c) => [
+                &mut c.min_days_valid,
+                &mut c.min_rsa_bits,
+                &mut c.min_ec_bits,
+            ]
+            .into_iter()
+            .flatten()
+            .try_for_each(|n| n.resolve(params)),
+            Test::TlsPrivateKeys(k) => {
+                k.owners.resolve(params)?;
+                k.group_readable_by.resolve(params)
+            }
+            Test::Openssl(o) => {
+                o.min_protocol.resolve(params)?;
+                match &o.min_protocol {
+                    Word::Value(v) if !TLS_VERSIONS.contains(&v.as_str()) => Err(format!(
+                        "min_protocol {v:?} is not one of {}",
+                        TLS_VERSIONS.join(", ")
+                    )),
+                    _ => Ok(()),
+                }
+            }
+            Test::CryptoPolicy(c) => {
+                c.policies.resolve(params)?;
+                c.forbidden_modules.resolve(params)
+            }
+            Test::DiskEncryption(d) => d.mount_points.resolve(params),
             _ => Ok(()),
         }
     }

@@ -14,6 +14,8 @@ pub mod accounts;
 pub mod audit;
 mod audit_syscalls;
 pub mod clamav;
+pub mod crypto_policy;
+pub mod crypttab;
 pub mod files;
 pub mod firewall;
 pub mod keyvalue;
@@ -37,6 +39,7 @@ pub mod syslog_ng;
 pub mod systemd;
 pub mod systemd_conf;
 pub mod timesync;
+pub mod tls;
 pub mod walk;
 
 use std::any::Any;

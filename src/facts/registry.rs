@@ -134,6 +134,9 @@ impl Registry {
         let _ = r.register(SyslogNgCollector);
         let _ = r.register(LogrotateCollector);
         let _ = r.register(LogFilesCollector);
+        let _ = r.register(TlsCollector);
+        let _ = r.register(CryptoPolicyCollector);
+        let _ = r.register(DiskEncryptionCollector);
         let _ = r.register(FilesCollector);
         let _ = r.register(HomeDirsCollector);
         let _ = r.register(FilesystemWalkCollector::default());
@@ -573,6 +576,48 @@ impl Collector for RsyslogCollector {
     }
 }
 
+/// TLS certificates and private key files: those servers load (nginx, Apache httpd,
+/// Postfix) and those in the usual directories.
+pub struct TlsCollector;
+impl FactKind for super::tls::Tls {
+    const NAME: &'static str = "tls";
+}
+impl Collector for TlsCollector {
+    type Output = super::tls::Tls;
+    fn paths(&self) -> Vec<String> {
+        use super::tls as t;
+        let mut p = vec![t::servers::NGINX_CONF.to_string()];
+        p.extend(t::servers::APACHE_CONFS.iter().map(|(c, _)| c.to_string()));
+        p.push(t::servers::POSTFIX_MAIN.into());
+        p.push("(their include files and the certificate and key files they name)".into());
+        p.extend(
+            t::CERT_DIRS
+                .iter()
+                .map(|d| format!("{d}/*.{{pem,crt,cer,der,cert}}")),
+        );
+        p.extend(t::LETSENCRYPT_CERTS.iter().map(|s| s.to_string()));
+        p.extend(t::KEY_DIRS.iter().map(|d| format!("{d}/* (metadata only)")));
+        p.extend(
+            t::LETSENCRYPT_KEYS
+                .iter()
+                .map(|s| format!("{s} (metadata only)")),
+        );
+        p
+    }
+    fn needs(&self) -> &'static [&'static str] {
+        &["accounts"]
+    }
+    fn collect(&self, root: &HostRoot, _: &Plan) -> Fact<Self::Output> {
+        super::tls::collect(root, &accounts::collect(root))
+    }
+    fn collect_after(&self, root: &HostRoot, plan: &Plan, earlier: &Facts) -> Fact<Self::Output> {
+        match earlier.fact::<accounts::Accounts>() {
+            Ok(acc) => super::tls::collect(root, acc),
+            Err(_) => self.collect(root, plan),
+        }
+    }
+}
+
 /// syslog-ng's destinations and log paths (`None` without its configuration).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(transparent)]
@@ -630,6 +675,63 @@ impl Collector for LogFilesCollector {
     }
     fn collect(&self, root: &HostRoot, _: &Plan) -> Fact<Self::Output> {
         super::log_files::collect(root)
+    }
+}
+
+/// dm-crypt volumes opened at boot (crypttab), LVM on top of them, and, live, which
+/// mounted file systems sit on dm-crypt.
+pub struct DiskEncryptionCollector;
+impl FactKind for super::crypttab::DiskEncryption {
+    const NAME: &'static str = "disk_encryption";
+}
+impl Collector for DiskEncryptionCollector {
+    type Output = super::crypttab::DiskEncryption;
+    fn paths(&self) -> Vec<String> {
+        use super::crypttab as c;
+        vec![
+            c::CRYPTTAB.into(),
+            c::DMCRYPT_ALPINE.into(),
+            format!("{}/*", c::LVM_BACKUP),
+            format!("{} (live host)", c::MOUNTINFO),
+            "/sys/block/*/dm/{name,uuid}, /sys/block/*/slaves, /sys/dev/block/* (live host)".into(),
+        ]
+    }
+    fn collect(&self, root: &HostRoot, _: &Plan) -> Fact<Self::Output> {
+        super::crypttab::collect(root)
+    }
+}
+
+/// OpenSSL's system-wide configuration and RHEL's crypto-policies.
+pub struct CryptoPolicyCollector;
+impl FactKind for super::crypto_policy::CryptoPolicy {
+    const NAME: &'static str = "crypto_policy";
+}
+impl Collector for CryptoPolicyCollector {
+    type Output = super::crypto_policy::CryptoPolicy;
+    fn paths(&self) -> Vec<String> {
+        use super::crypto_policy as c;
+        let mut p: Vec<String> = c::OPENSSL_CNF.iter().map(|s| s.to_string()).collect();
+        p.push("(files its .include lines name)".into());
+        p.push(c::CRYPTO_POLICIES_CONFIG.into());
+        p.push(c::CRYPTO_POLICIES_CURRENT.into());
+        p
+    }
+    fn needs(&self) -> &'static [&'static str] {
+        &["os_release"]
+    }
+    fn collect(&self, root: &HostRoot, plan: &Plan) -> Fact<Self::Output> {
+        self.collect_after(root, plan, &Facts::new(super::host_info(root)))
+    }
+    fn collect_after(&self, root: &HostRoot, _: &Plan, earlier: &Facts) -> Fact<Self::Output> {
+        let os = match earlier.fact::<os_release::OsRelease>() {
+            Ok(Fact::Collected { value }) => Some(value.clone()),
+            _ => os_release::collect(root).value().cloned(),
+        };
+        let family = os
+            .as_ref()
+            .map(|o| super::crypto_policy::family(o.id.as_deref(), &o.id_like))
+            .unwrap_or("other");
+        super::crypto_policy::collect(root, family)
     }
 }
 
@@ -1032,7 +1134,7 @@ mod tests {
         sorted.sort();
         sorted.dedup();
         assert_eq!(sorted.len(), names.len(), "{names:?}");
-        assert_eq!(names.len(), 30);
+        assert_eq!(names.len(), 33);
     }
 
     #[test]

@@ -37,6 +37,11 @@ pub(super) fn evaluate(test: &Test, inputs: super::Inputs) -> Verdict {
         Test::Listening(t) => listening::listening(t, facts),
         Test::Mta(t) => listening::mta(t, facts),
         Test::Logging(t) => logging::logging(t, facts),
+        Test::Certificate(t) => tls::certificate(t, &inputs),
+        Test::TlsPrivateKeys(t) => tls::tls_private_keys(t, &inputs),
+        Test::Openssl(t) => crypto::openssl(t, facts),
+        Test::CryptoPolicy(t) => crypto::crypto_policy(t, facts),
+        Test::DiskEncryption(t) => crypto::disk_encryption(t, facts),
         Test::All(_) | Test::Any(_) | Test::None(_) | Test::Not(_) => {
             crate::eval::evaluate_test_with(test, inputs)
         }
@@ -84,6 +89,7 @@ macro_rules! collected {
 mod accounts;
 mod audit;
 mod config;
+mod crypto;
 mod daemon_conf;
 mod files;
 mod filesystem;
@@ -101,6 +107,7 @@ mod sshd;
 mod sudo;
 mod sysctl;
 mod time;
+mod tls;
 
 use accounts::account;
 use config::{config, login_defs};
