@@ -393,39 +393,14 @@ fn logrotate_d(conf: &Path, state: &Path) -> LogrotateRun {
                 (None, Some(_)) => 0,
                 (None, None) => -1,
             };
-            run.blocks.push((shell_words(&c[1]), c[2].to_string(), n));
+            run.blocks.push((
+                ward::facts::logrotate::split_words(&c[1]),
+                c[2].to_string(),
+                n,
+            ));
         }
     }
     run
-}
-
-/// Words as popt splits them (blanks separate, quotes group).
-fn shell_words(s: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut quote = None;
-    let mut any = false;
-    for c in s.chars() {
-        match quote {
-            Some(q) if c == q => quote = None,
-            Some(_) => cur.push(c),
-            None if c == '"' || c == '\'' => {
-                quote = Some(c);
-                any = true;
-            }
-            None if c.is_whitespace() => {
-                if any || !cur.is_empty() {
-                    out.push(std::mem::take(&mut cur));
-                    any = false;
-                }
-            }
-            None => cur.push(c),
-        }
-    }
-    if any || !cur.is_empty() {
-        out.push(cur);
-    }
-    out
 }
 
 fn criterion_text(c: &Criterion) -> String {

@@ -208,14 +208,7 @@ type Files<'a> = &'a [FileSpec];
 /// The case's files are bind-mounted over /etc/sudoers and /etc/sudoers.d in a private
 /// mount namespace (`unshare -m`), so the machine's own policy is untouched.
 fn sudo_l(dir: &Path) -> (Option<Vec<(String, bool)>>, String) {
-    let script = format!(
-        "mount --bind {d}/etc/sudoers /etc/sudoers && mount --bind {d}/etc/sudoers.d /etc/sudoers.d && sudo -ll -U daemon",
-        d = dir.display()
-    );
-    let out = Command::new("unshare")
-        .args(["-m", "--propagation", "private", "sh", "-c", &script])
-        .output()
-        .expect("unshare (util-linux) must be installed");
+    let out = with_case_mounted(dir, "sudo -ll -U daemon");
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     assert!(
         !stderr.contains("not found") && !stderr.contains("Operation not permitted"),
@@ -290,16 +283,22 @@ fn write_case(files: Files) -> tempfile::TempDir {
     tmp
 }
 
-/// `visudo -c` on the case: whether it reports a syntax error.
-fn visudo_parse_error(dir: &Path) -> bool {
+/// Run `command` in a private mount namespace with the case's sudoers and sudoers.d
+/// bind-mounted over the machine's.
+fn with_case_mounted(dir: &Path, command: &str) -> std::process::Output {
     let script = format!(
-        "mount --bind {d}/etc/sudoers /etc/sudoers && mount --bind {d}/etc/sudoers.d /etc/sudoers.d && visudo -c",
+        "mount --bind {d}/etc/sudoers /etc/sudoers && mount --bind {d}/etc/sudoers.d /etc/sudoers.d && {command}",
         d = dir.display()
     );
-    let out = Command::new("unshare")
+    Command::new("unshare")
         .args(["-m", "--propagation", "private", "sh", "-c", &script])
         .output()
-        .expect("unshare must be installed");
+        .expect("unshare (util-linux) must be installed")
+}
+
+/// `visudo -c` on the case: whether it reports a syntax error.
+fn visudo_parse_error(dir: &Path) -> bool {
+    let out = with_case_mounted(dir, "visudo -c");
     let all = format!(
         "{}{}",
         String::from_utf8_lossy(&out.stdout),

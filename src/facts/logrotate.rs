@@ -791,7 +791,7 @@ fn parse_size(v: &str) -> Result<u64, String> {
 }
 
 /// Split a file list as popt splits a command line: blanks separate, quotes group.
-fn split_words(s: &str) -> Vec<String> {
+pub fn split_words(s: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut cur = String::new();
     let mut quote: Option<char> = None;

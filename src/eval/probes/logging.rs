@@ -18,7 +18,7 @@ use crate::facts::registry::{LogrotateConf, RsyslogConf, SyslogNgConf};
 use crate::facts::rsyslog::{Action, Rsyslog};
 use crate::facts::syslog_ng::SyslogNg;
 use crate::facts::systemd_conf::SystemdConf;
-use crate::facts::{Fact, Facts};
+use crate::facts::{Fact, FactKind, Facts};
 use crate::host_root::FileKind;
 
 /// The loggers that start at boot, with the evidence of their enablement.
@@ -97,10 +97,15 @@ pub(super) fn logging(t: &LoggingTest, facts: &Facts) -> Verdict {
     )
 }
 
-/// rsyslog's configuration, or the verdict to return: `Ok(None)` when it has none.
-fn rsyslog(facts: &Facts) -> Result<Option<&Rsyslog>, Verdict> {
-    let src = EvidenceSource::file(crate::facts::rsyslog::RSYSLOG_CONF, None);
-    let conf: &RsyslogConf = match facts.fact::<RsyslogConf>() {
+/// A logger's configuration (a collector whose output wraps `Fact<Option<T>>`), or the
+/// verdict to return: `Ok(None)` when the logger has none.
+fn logger_conf<'a, K: FactKind, T>(
+    facts: &'a Facts,
+    path: &str,
+    inner: impl Fn(&'a K) -> &'a Fact<Option<T>>,
+) -> Result<Option<&'a T>, Verdict> {
+    let src = EvidenceSource::file(path, None);
+    let conf: &K = match facts.fact::<K>() {
         Ok(Fact::Collected { value }) => value,
         Ok(Fact::Error {
             reason,
@@ -108,7 +113,7 @@ fn rsyslog(facts: &Facts) -> Result<Option<&Rsyslog>, Verdict> {
         }) => return Err(Verdict::error(src, reason.clone(), *permission_denied)),
         Err(e) => return Err(Verdict::error(src, e.to_string(), false)),
     };
-    match &conf.0 {
+    match inner(conf) {
         Fact::Collected { value } => Ok(value.as_ref()),
         Fact::Error {
             reason,
@@ -117,23 +122,20 @@ fn rsyslog(facts: &Facts) -> Result<Option<&Rsyslog>, Verdict> {
     }
 }
 
+fn rsyslog(facts: &Facts) -> Result<Option<&Rsyslog>, Verdict> {
+    logger_conf(
+        facts,
+        crate::facts::rsyslog::RSYSLOG_CONF,
+        |c: &RsyslogConf| &c.0,
+    )
+}
+
 fn syslog_ng(facts: &Facts) -> Result<Option<&SyslogNg>, Verdict> {
-    let src = EvidenceSource::file(crate::facts::syslog_ng::SYSLOG_NG_CONF, None);
-    let conf: &SyslogNgConf = match facts.fact::<SyslogNgConf>() {
-        Ok(Fact::Collected { value }) => value,
-        Ok(Fact::Error {
-            reason,
-            permission_denied,
-        }) => return Err(Verdict::error(src, reason.clone(), *permission_denied)),
-        Err(e) => return Err(Verdict::error(src, e.to_string(), false)),
-    };
-    match &conf.0 {
-        Fact::Collected { value } => Ok(value.as_ref()),
-        Fact::Error {
-            reason,
-            permission_denied,
-        } => Err(Verdict::error(src, reason.clone(), *permission_denied)),
-    }
+    logger_conf(
+        facts,
+        crate::facts::syslog_ng::SYSLOG_NG_CONF,
+        |c: &SyslogNgConf| &c.0,
+    )
 }
 
 /// Evidence for each error rsyslog reports (at most 10), and the reason text.
