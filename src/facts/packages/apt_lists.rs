@@ -382,3 +382,34 @@ fn stanzas(
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stanzas_skip_unwanted_packages_to_their_blank_line() {
+        let index: &[u8] = b"Package: other\nVersion: 9\nDescription: x\n\n\
+            package: openssl\nArchitecture: amd64\nVersion: 3.0.17-1\n Package: fake\n\n\
+            Package: other2\r\nVersion: 1\r\n\r\n\
+            Version: 2.0\nPackage: bash\nArchitecture: all\n\n\n\
+            Package: other3\nPackage: sudo\n\n\
+            Package: zlib1g\nVersion: 1:1.2\nArchitecture: amd64";
+        let wanted = ["openssl", "bash", "sudo", "zlib1g"];
+        let got = stanzas(index, |p| wanted.contains(&p)).unwrap();
+        let got: Vec<(&str, &str, &str)> = got
+            .iter()
+            .map(|(p, v, a)| (p.as_str(), v.as_str(), a.as_str()))
+            .collect();
+        // An unwanted stanza is passed over whole (its later `Package: sudo` line too); a
+        // CRLF blank line ends a stanza; the last stanza needs no final newline.
+        assert_eq!(
+            got,
+            [
+                ("openssl", "3.0.17-1", "amd64"),
+                ("bash", "2.0", "all"),
+                ("zlib1g", "1:1.2", "amd64")
+            ]
+        );
+    }
+}
