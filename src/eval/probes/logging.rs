@@ -138,6 +138,70 @@ fn syslog_ng(facts: &Facts) -> Result<Option<&SyslogNg>, Verdict> {
     )
 }
 
+/// The enabled rsyslog's configuration for a query: its evidence line added, a read
+/// failure or the errors rsyslog reports recorded; `None` when there is nothing to judge.
+fn enabled_rsyslog<'a>(
+    facts: &'a Facts,
+    en: &Enabled,
+    errors: &mut Vec<String>,
+    evidence: &mut Vec<Evidence>,
+) -> Option<&'a Rsyslog> {
+    evidence.push(en.rsyslog.as_ref()?.clone());
+    match rsyslog(facts) {
+        Err(v) => {
+            errors.push(v.reason.clone());
+            evidence.extend(v.evidence);
+            None
+        }
+        Ok(None) => None,
+        Ok(Some(r)) => {
+            if let Some(p) = rsyslog_problems(r, evidence) {
+                errors.push(p);
+            }
+            Some(r)
+        }
+    }
+}
+
+/// The enabled syslog-ng's configuration for a query, as [`enabled_rsyslog`].
+fn enabled_syslog_ng<'a>(
+    facts: &'a Facts,
+    en: &Enabled,
+    errors: &mut Vec<String>,
+    evidence: &mut Vec<Evidence>,
+) -> Option<&'a SyslogNg> {
+    evidence.push(en.syslog_ng.as_ref()?.clone());
+    match syslog_ng(facts) {
+        Err(v) => {
+            errors.push(v.reason.clone());
+            evidence.extend(v.evidence);
+            None
+        }
+        Ok(None) => None,
+        Ok(Some(n)) => {
+            if !n.problems.is_empty() {
+                errors.push(format!(
+                    "syslog-ng's configuration has {} problem(s)",
+                    n.problems.len()
+                ));
+            }
+            Some(n)
+        }
+    }
+}
+
+/// The verdict when a logger's configuration could not be judged.
+fn logger_error(errors: &[String], evidence: Vec<Evidence>) -> Verdict {
+    Verdict {
+        evidence,
+        ..Verdict::error(
+            EvidenceSource::collector("logger configuration"),
+            errors.join("; "),
+            false,
+        )
+    }
+}
+
 /// Evidence for each error rsyslog reports (at most 10), and the reason text.
 fn rsyslog_problems(r: &Rsyslog, evidence: &mut Vec<Evidence>) -> Option<String> {
     if r.problems.is_empty() {
@@ -385,14 +449,7 @@ fn forwarding(severity: Option<&Word>, facts: &Facts, en: &Enabled) -> Verdict {
         return Verdict::pass(passes.join("; "), evidence);
     }
     if !errors.is_empty() {
-        return Verdict {
-            evidence,
-            ..Verdict::error(
-                EvidenceSource::collector("logger configuration"),
-                errors.join("; "),
-                false,
-            )
-        };
+        return logger_error(&errors, evidence);
     }
     if en.rsyslog.is_none() && en.syslog_ng.is_none() && en.journal_upload.is_none() {
         evidence.extend(en.idle.iter().cloned());
@@ -440,100 +497,71 @@ fn file_modes(mask: &Mask, facts: &Facts, en: &Enabled) -> Verdict {
     if en.rsyslog.is_none() && en.syslog_ng.is_none() {
         return not_applicable("neither rsyslog nor syslog-ng is enabled", en.idle.clone());
     }
-    if let Some(ev) = &en.rsyslog {
-        evidence.push(ev.clone());
-        match rsyslog(facts) {
-            Err(v) => {
-                errors.push(v.reason.clone());
-                evidence.extend(v.evidence);
-            }
-            Ok(None) => {}
-            Ok(Some(r)) => {
-                if let Some(p) = rsyslog_problems(r, &mut evidence) {
-                    errors.push(p);
-                }
-                let umask = r.umask.as_ref();
-                for a in r.actions.iter().filter(|a| !a.disabled) {
-                    let Some(f) = &a.file else { continue };
-                    let eff = match umask {
-                        Some(u) => f.create_mode.mode & !u.mode,
-                        None => f.create_mode.mode,
-                    };
-                    let obs = format!(
-                        "{}{} created {:04o} (mode {:04o} from {}{}){}{}",
-                        f.path,
-                        if f.dynamic { " (dynamic name)" } else { "" },
-                        eff,
-                        f.create_mode.mode,
-                        f.create_mode.from,
-                        umask
-                            .map(|u| format!(", umask {:04o} from {}", u.mode, u.from))
-                            .unwrap_or_default(),
-                        f.owner
-                            .as_deref()
-                            .map(|o| format!(", owner {o}"))
-                            .unwrap_or_default(),
-                        f.group
-                            .as_deref()
-                            .map(|g| format!(", group {g}"))
-                            .unwrap_or_default(),
-                    );
-                    if eff & !limit != 0 {
-                        bad.push(format!("{} ({:04o})", f.path, eff));
-                        evidence.push(Evidence::new(
-                            EvidenceSource::origin(&a.origin),
-                            obs,
-                            want.clone(),
-                        ));
-                    } else {
-                        good += 1;
-                        if good <= 20 {
-                            evidence.push(Evidence::new(
-                                EvidenceSource::origin(&a.origin),
-                                obs,
-                                want.clone(),
-                            ));
-                        }
-                    }
+    if let Some(r) = enabled_rsyslog(facts, en, &mut errors, &mut evidence) {
+        let umask = r.umask.as_ref();
+        for a in r.actions.iter().filter(|a| !a.disabled) {
+            let Some(f) = &a.file else { continue };
+            let eff = match umask {
+                Some(u) => f.create_mode.mode & !u.mode,
+                None => f.create_mode.mode,
+            };
+            let obs = format!(
+                "{}{} created {:04o} (mode {:04o} from {}{}){}{}",
+                f.path,
+                if f.dynamic { " (dynamic name)" } else { "" },
+                eff,
+                f.create_mode.mode,
+                f.create_mode.from,
+                umask
+                    .map(|u| format!(", umask {:04o} from {}", u.mode, u.from))
+                    .unwrap_or_default(),
+                f.owner
+                    .as_deref()
+                    .map(|o| format!(", owner {o}"))
+                    .unwrap_or_default(),
+                f.group
+                    .as_deref()
+                    .map(|g| format!(", group {g}"))
+                    .unwrap_or_default(),
+            );
+            if eff & !limit != 0 {
+                bad.push(format!("{} ({:04o})", f.path, eff));
+                evidence.push(Evidence::new(
+                    EvidenceSource::origin(&a.origin),
+                    obs,
+                    want.clone(),
+                ));
+            } else {
+                good += 1;
+                if good <= 20 {
+                    evidence.push(Evidence::new(
+                        EvidenceSource::origin(&a.origin),
+                        obs,
+                        want.clone(),
+                    ));
                 }
             }
         }
     }
-    if let Some(ev) = &en.syslog_ng {
-        evidence.push(ev.clone());
-        match syslog_ng(facts) {
-            Err(v) => {
-                errors.push(v.reason.clone());
-                evidence.extend(v.evidence);
-            }
-            Ok(None) => {}
-            Ok(Some(n)) => {
-                if !n.problems.is_empty() {
-                    errors.push(format!(
-                        "syslog-ng's configuration has {} problem(s)",
-                        n.problems.len()
-                    ));
+    if let Some(n) = enabled_syslog_ng(facts, en, &mut errors, &mut evidence) {
+        for d in &n.destinations {
+            for drv in d.drivers.iter().filter(|x| x.kind == "file") {
+                let (mode, from) = match (drv.perm, n.default_perm) {
+                    (Some(p), _) => (p, "perm()".to_string()),
+                    (None, Some(p)) => (p, "options { perm(); }".to_string()),
+                    (None, None) => (0o600, "syslog-ng default".to_string()),
+                };
+                let obs = format!("{} created {mode:04o} ({from})", drv.target);
+                if mode & !limit != 0 {
+                    bad.push(format!("{} ({mode:04o})", drv.target));
+                } else {
+                    good += 1;
                 }
-                for d in &n.destinations {
-                    for drv in d.drivers.iter().filter(|x| x.kind == "file") {
-                        let (mode, from) = match (drv.perm, n.default_perm) {
-                            (Some(p), _) => (p, "perm()".to_string()),
-                            (None, Some(p)) => (p, "options { perm(); }".to_string()),
-                            (None, None) => (0o600, "syslog-ng default".to_string()),
-                        };
-                        let obs = format!("{} created {mode:04o} ({from})", drv.target);
-                        if mode & !limit != 0 {
-                            bad.push(format!("{} ({mode:04o})", drv.target));
-                        } else {
-                            good += 1;
-                        }
-                        evidence.push(Evidence::new(
-                            EvidenceSource::origin(&drv.origin),
-                            obs,
-                            want.clone(),
-                        ));
-                    }
-                }
+                evidence.push(Evidence::new(
+                    EvidenceSource::origin(&drv.origin),
+                    obs,
+                    want.clone(),
+                ));
             }
         }
     }
@@ -547,14 +575,7 @@ fn file_modes(mask: &Mask, facts: &Facts, en: &Enabled) -> Verdict {
         );
     }
     if !errors.is_empty() {
-        return Verdict {
-            evidence,
-            ..Verdict::error(
-                EvidenceSource::collector("logger configuration"),
-                errors.join("; "),
-                false,
-            )
-        };
+        return logger_error(&errors, evidence);
     }
     if good == 0 {
         return Verdict::pass("the enabled loggers write no files", evidence);
@@ -589,64 +610,35 @@ fn remote_input(w: &Word, facts: &Facts, en: &Enabled) -> Verdict {
     let mut evidence = Vec::new();
     let mut inputs = Vec::new();
     let mut errors = Vec::new();
-    if let Some(ev) = &en.rsyslog {
-        evidence.push(ev.clone());
-        match rsyslog(facts) {
-            Err(v) => {
-                errors.push(v.reason.clone());
-                evidence.extend(v.evidence);
-            }
-            Ok(None) => {}
-            Ok(Some(r)) => {
-                if let Some(p) = rsyslog_problems(r, &mut evidence) {
-                    errors.push(p);
-                }
-                for i in r.inputs.iter().filter(|i| i.remote) {
-                    let obs = format!(
-                        "{} listening on port {}{}",
-                        i.module,
-                        i.port.as_deref().unwrap_or("?"),
-                        i.address
-                            .as_deref()
-                            .map(|a| format!(" address {a}"))
-                            .unwrap_or_default()
-                    );
-                    evidence.push(Evidence::new(
-                        EvidenceSource::origin(&i.origin),
-                        obs.clone(),
-                        want,
-                    ));
-                    inputs.push(format!("rsyslog {obs} ({})", i.origin));
-                }
-            }
+    if let Some(r) = enabled_rsyslog(facts, en, &mut errors, &mut evidence) {
+        for i in r.inputs.iter().filter(|i| i.remote) {
+            let obs = format!(
+                "{} listening on port {}{}",
+                i.module,
+                i.port.as_deref().unwrap_or("?"),
+                i.address
+                    .as_deref()
+                    .map(|a| format!(" address {a}"))
+                    .unwrap_or_default()
+            );
+            evidence.push(Evidence::new(
+                EvidenceSource::origin(&i.origin),
+                obs.clone(),
+                want,
+            ));
+            inputs.push(format!("rsyslog {obs} ({})", i.origin));
         }
     }
-    if let Some(ev) = &en.syslog_ng {
-        evidence.push(ev.clone());
-        match syslog_ng(facts) {
-            Err(v) => {
-                errors.push(v.reason.clone());
-                evidence.extend(v.evidence);
-            }
-            Ok(None) => {}
-            Ok(Some(n)) => {
-                if !n.problems.is_empty() {
-                    errors.push(format!(
-                        "syslog-ng's configuration has {} problem(s)",
-                        n.problems.len()
-                    ));
-                }
-                for s in &n.sources {
-                    for d in s.drivers.iter().filter(|d| d.remote()) {
-                        let obs = format!("source {} receives with {}()", s.name, d.kind);
-                        evidence.push(Evidence::new(
-                            EvidenceSource::origin(&d.origin),
-                            obs.clone(),
-                            want,
-                        ));
-                        inputs.push(format!("syslog-ng {obs} ({})", d.origin));
-                    }
-                }
+    if let Some(n) = enabled_syslog_ng(facts, en, &mut errors, &mut evidence) {
+        for s in &n.sources {
+            for d in s.drivers.iter().filter(|d| d.remote()) {
+                let obs = format!("source {} receives with {}()", s.name, d.kind);
+                evidence.push(Evidence::new(
+                    EvidenceSource::origin(&d.origin),
+                    obs.clone(),
+                    want,
+                ));
+                inputs.push(format!("syslog-ng {obs} ({})", d.origin));
             }
         }
     }
@@ -683,14 +675,7 @@ fn remote_input(w: &Word, facts: &Facts, en: &Enabled) -> Verdict {
         );
     }
     if !errors.is_empty() {
-        return Verdict {
-            evidence,
-            ..Verdict::error(
-                EvidenceSource::collector("logger configuration"),
-                errors.join("; "),
-                false,
-            )
-        };
+        return logger_error(&errors, evidence);
     }
     Verdict::pass("no enabled logger receives logs from the network", evidence)
 }
