@@ -440,9 +440,11 @@ pub struct SourceLine {
 pub fn version_cmp(a: &str, b: &str) -> std::cmp::Ordering {
     // gnulib's filevercmp compares the names without their suffixes (`.rules`, `.tar.gz`:
     // runs of `.` + letter or `~` + letters, digits, `~`), then whole, and ls breaks a tie
-    // with strcmp.
-    verrevcmp(&a[..prefix_len(a)], &b[..prefix_len(b)])
-        .then_with(|| verrevcmp(a, b))
+    // with strcmp. Its verrevcmp is dpkg's, character weights and all.
+    let (ab, bb) = (a.as_bytes(), b.as_bytes());
+    let cmp = crate::version::verrevcmp;
+    cmp(&ab[..prefix_len(a)], &bb[..prefix_len(b)])
+        .then_with(|| cmp(ab, bb))
         .then_with(|| a.as_bytes().cmp(b.as_bytes()))
 }
 
@@ -466,56 +468,6 @@ fn prefix_len(s: &str) -> usize {
         true
     };
     (1..b.len()).find(|&p| is_suffixes(p)).unwrap_or(b.len())
-}
-
-fn verrevcmp(a: &str, b: &str) -> std::cmp::Ordering {
-    use std::cmp::Ordering;
-    fn order(c: Option<u8>) -> i32 {
-        match c {
-            None => 0,
-            Some(c) if c.is_ascii_digit() => 0,
-            Some(c) if c.is_ascii_alphabetic() => i32::from(c),
-            Some(b'~') => -1,
-            Some(c) => i32::from(c) + 256,
-        }
-    }
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    let (mut i, mut j) = (0, 0);
-    while i < a.len() || j < b.len() {
-        let mut first_diff = 0;
-        while (i < a.len() && !a[i].is_ascii_digit()) || (j < b.len() && !b[j].is_ascii_digit()) {
-            let ac = order(a.get(i).copied());
-            let bc = order(b.get(j).copied());
-            if ac != bc {
-                return ac.cmp(&bc);
-            }
-            i += 1;
-            j += 1;
-        }
-        while i < a.len() && a[i] == b'0' {
-            i += 1;
-        }
-        while j < b.len() && b[j] == b'0' {
-            j += 1;
-        }
-        while i < a.len() && a[i].is_ascii_digit() && j < b.len() && b[j].is_ascii_digit() {
-            if first_diff == 0 {
-                first_diff = i32::from(a[i]) - i32::from(b[j]);
-            }
-            i += 1;
-            j += 1;
-        }
-        if i < a.len() && a[i].is_ascii_digit() {
-            return Ordering::Greater;
-        }
-        if j < b.len() && b[j].is_ascii_digit() {
-            return Ordering::Less;
-        }
-        if first_diff != 0 {
-            return first_diff.cmp(&0);
-        }
-    }
-    Ordering::Equal
 }
 
 /// What augenrules writes from the `rules.d` files (name, text), already in order: the

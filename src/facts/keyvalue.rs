@@ -139,31 +139,18 @@ pub fn parse(text: &str, path: &str, format: Format) -> KeyValues {
     }
 }
 
-/// The lines C's `fgets` into a `size`-byte buffer returns, with the physical line each
-/// starts on: at most `size - 1` bytes, ending after a newline when there is one (a longer
-/// line comes back in pieces), each cut at its first NUL as `strlen` would.
+/// The pieces C's `fgets` into a `size`-byte buffer returns, each with the physical line
+/// it starts on.
 fn fgets_lines(bytes: &[u8], size: usize) -> Vec<(usize, &[u8])> {
+    let mut file = super::cstdio::Fgets::new(bytes);
     let mut out = Vec::new();
-    let mut rest = bytes;
-    let mut line_no = 1;
-    while !rest.is_empty() {
-        let max = rest.len().min(size - 1);
-        let end = rest[..max]
-            .iter()
-            .position(|&b| b == b'\n')
-            .map_or(max, |p| p + 1);
-        let piece = &rest[..end];
-        let piece = match piece.iter().position(|&b| b == 0) {
-            Some(n) => &piece[..n],
-            None => piece,
+    loop {
+        let start = file.line_no() + 1;
+        let Some((piece, _)) = file.read(size) else {
+            return out;
         };
-        out.push((line_no, piece));
-        if rest[..end].ends_with(b"\n") {
-            line_no += 1;
-        }
-        rest = &rest[end..];
+        out.push((start, piece));
     }
-    out
 }
 
 /// `/etc/login.defs` as shadow 4.13's `def_load` reads it (Debian 12 builds it without

@@ -16,6 +16,7 @@ mod audit_syscalls;
 pub mod clamav;
 pub mod crypto_policy;
 pub mod crypttab;
+pub mod cstdio;
 pub mod files;
 pub mod firewall;
 pub mod keyvalue;

@@ -135,8 +135,8 @@ fn order(c: Option<u8>) -> i32 {
     }
 }
 
-/// dpkg's `verrevcmp`.
-fn verrevcmp(a: &[u8], b: &[u8]) -> Ordering {
+/// dpkg's `verrevcmp` (gnulib's `filevercmp` compares with the same function).
+pub(crate) fn verrevcmp(a: &[u8], b: &[u8]) -> Ordering {
     let (mut i, mut j) = (0, 0);
     while i < a.len() || j < b.len() {
         let mut first_diff = 0i32;

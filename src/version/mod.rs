@@ -10,6 +10,7 @@
 
 mod apk;
 mod dpkg;
+pub(crate) use dpkg::verrevcmp;
 mod rpm;
 mod semver_scheme;
 

@@ -12,6 +12,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::facts::cstdio::Fgets;
 use crate::facts::Origin;
 
 /// libpam's line buffer.
@@ -152,15 +153,13 @@ pub fn parse(path: &str, bytes: &[u8]) -> PamFile {
 pub(crate) fn parse_with(path: &str, bytes: &[u8], with_service: bool) -> PamFile {
     let mut out = PamFile::default();
     let mut reader = Reader {
-        data: bytes,
-        pos: 0,
-        line_no: 0,
+        file: Fgets::new(bytes),
     };
     loop {
         match reader.assemble() {
             Assembled::Eof => break,
             Assembled::Error(reason) => {
-                out.aborted = Some(format!("{path}:{}: {reason}", reader.line_no));
+                out.aborted = Some(format!("{path}:{}: {reason}", reader.file.line_no()));
                 break;
             }
             Assembled::Line {
@@ -199,40 +198,10 @@ enum Assembled {
 }
 
 struct Reader<'a> {
-    data: &'a [u8],
-    pos: usize,
-    /// Physical lines consumed so far (1-based number of the last one read).
-    line_no: usize,
+    file: Fgets<'a>,
 }
 
 impl Reader<'_> {
-    /// C `fgets(buf, n, f)`: at most `n - 1` bytes, through the first newline. Returns the
-    /// bytes as a C string sees them (cut at a NUL), whether a newline ended the read, and
-    /// `None` at end of file.
-    fn fgets(&mut self, n: usize) -> Option<(Vec<u8>, bool)> {
-        if self.pos >= self.data.len() {
-            return None;
-        }
-        let max = n.saturating_sub(1);
-        let rest = &self.data[self.pos..];
-        let mut take = rest.len().min(max);
-        let mut newline = false;
-        if let Some(i) = rest[..take].iter().position(|&b| b == b'\n') {
-            take = i + 1;
-            newline = true;
-        }
-        self.pos += take;
-        if newline || self.pos >= self.data.len() {
-            self.line_no += 1;
-        }
-        let chunk = &rest[..take];
-        let visible = match chunk.iter().position(|&b| b == 0) {
-            Some(z) => &chunk[..z],
-            None => chunk,
-        };
-        Some((visible.to_vec(), newline))
-    }
-
     /// `_pam_assemble_line`.
     fn assemble(&mut self) -> Assembled {
         // The buffer holds `buf[..p]` committed plus the piece being read at `p`.
@@ -252,8 +221,8 @@ impl Reader<'_> {
                     "a continued line fills libpam's 1024-byte buffer exactly (libpam loops)",
                 );
             }
-            let before = self.line_no;
-            let Some((piece, newline)) = self.fgets(BUF_SIZE - p) else {
+            let before = self.file.line_no();
+            let Some((piece, newline)) = self.file.read(BUF_SIZE - p) else {
                 return if used {
                     Assembled::Error("the file ends inside a continued line")
                 } else {
@@ -273,7 +242,7 @@ impl Reader<'_> {
             if !used {
                 first_line = this_line;
             }
-            split |= !newline && self.pos < self.data.len();
+            split |= !newline && self.file.has_more();
             if let Some(h) = s.iter().position(|&b| b == b'#') {
                 buf.extend_from_slice(&piece[..skip + h]);
                 return Assembled::Line {
@@ -292,7 +261,7 @@ impl Reader<'_> {
                 used = true;
                 continue;
             }
-            buf.extend_from_slice(&piece);
+            buf.extend_from_slice(piece);
             return Assembled::Line {
                 text: buf,
                 first_line,
