@@ -404,7 +404,7 @@ impl Catalogue {
         validate::validate(
             &checks,
             &frameworks,
-            &profiles,
+            &mut profiles,
             &fixture_map,
             &fixture_names,
             &broken,

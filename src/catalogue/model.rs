@@ -380,6 +380,9 @@ pub struct FrameworkInfo {
     /// Notes on scope and on what could not be confirmed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
+    /// Changes a later edition makes to the one encoded here.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<EditionChange>,
 }
 
 /// How much of a requirement a scan can evidence.
@@ -422,6 +425,169 @@ pub struct Requirement {
     /// The evidence expected in answer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub evidence: Option<String>,
+    /// Other identifiers of the same requirement: an earlier numbering (CMMC model v2.0
+    /// `AC.L1-3.1.1` beside the final rule's `AC.L1-b.1.i`). Attestations may use them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<String>,
+    /// Organisation sizes the requirement is written for (HICP: small, medium, large).
+    /// Empty: every size.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sizes: Vec<OrgSize>,
+    /// The level it belongs to (CMMC: 1 or 2). A profile naming a level reports exactly
+    /// that level's requirements.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub level: Option<u8>,
+    /// The lowest implementation group that includes it (CIS Controls: 1, 2 or 3). A
+    /// profile naming IG2 reports IG1 and IG2 safeguards.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ig: Option<u8>,
+    /// The edition the id and title were read from, when not the framework's own (a 2019
+    /// HICP title in the 2023 file, because the 2023 one could not be confirmed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edition: Option<String>,
+    /// Where the id and title were read, when not the framework's own source.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// What about this requirement could not be confirmed against the official text. An
+    /// unconfirmed requirement is shown as such wherever it appears.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unconfirmed: Option<String>,
+}
+
+impl Requirement {
+    /// Whether this requirement is reported under a profile's view of its framework.
+    pub fn in_scope(&self, scope: &FrameworkRef) -> bool {
+        let size = scope
+            .size
+            .is_none_or(|s| self.sizes.is_empty() || self.sizes.contains(&s));
+        let level = scope.level.is_none_or(|l| self.level.is_none_or(|m| m == l));
+        let ig = scope.ig.is_none_or(|g| self.ig.is_none_or(|m| m <= g));
+        size && level && ig
+    }
+
+    /// Whether `id` names this requirement (its id or an alias).
+    pub fn answers_to(&self, id: &str) -> bool {
+        self.id == id || self.aliases.iter().any(|a| a == id)
+    }
+}
+
+/// An organisation size, as HICP divides its practices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrgSize {
+    Small,
+    Medium,
+    Large,
+}
+
+impl std::fmt::Display for OrgSize {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            OrgSize::Small => "small",
+            OrgSize::Medium => "medium",
+            OrgSize::Large => "large",
+        })
+    }
+}
+
+/// A change a later edition makes, recorded beside the edition the file encodes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EditionChange {
+    /// The later edition (`"3.3"`).
+    pub edition: String,
+    /// When it takes effect, if known (`2026-04-27`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub effective: Option<String>,
+    /// Requirement ids it touches (empty: the framework as a whole).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub requirements: Vec<String>,
+    /// What changes, in Ward's words.
+    pub change: String,
+}
+
+/// A framework as a profile reports it: its id, narrowed to one organisation size, one
+/// level or up to one implementation group when the framework tags its requirements so.
+/// Written as a plain id or as `{ id: cis-v8, ig: 1 }`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct FrameworkRef {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size: Option<OrgSize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub level: Option<u8>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ig: Option<u8>,
+}
+
+impl FrameworkRef {
+    /// The whole framework.
+    pub fn whole(id: impl Into<String>) -> FrameworkRef {
+        FrameworkRef {
+            id: id.into(),
+            size: None,
+            level: None,
+            ig: None,
+        }
+    }
+
+    /// `hicp-2023 (medium)`, `cis-v8 (IG1)`, or just the id.
+    pub fn label(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(s) = self.size {
+            parts.push(format!("{s} organisations"));
+        }
+        if let Some(l) = self.level {
+            parts.push(format!("level {l}"));
+        }
+        if let Some(g) = self.ig {
+            parts.push(format!("IG{g}"));
+        }
+        if parts.is_empty() {
+            self.id.clone()
+        } else {
+            format!("{} ({})", self.id, parts.join(", "))
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for FrameworkRef {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Full {
+            id: String,
+            #[serde(default)]
+            size: Option<OrgSize>,
+            #[serde(default)]
+            level: Option<u8>,
+            #[serde(default)]
+            ig: Option<u8>,
+        }
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = FrameworkRef;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a framework id or a map with `id` and one of `size`, `level`, `ig`")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<FrameworkRef, E> {
+                Ok(FrameworkRef::whole(v))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<FrameworkRef, A::Error> {
+                let f = Full::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+                Ok(FrameworkRef {
+                    id: f.id,
+                    size: f.size,
+                    level: f.level,
+                    ig: f.ig,
+                })
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 /// A framework file.
@@ -441,9 +607,14 @@ pub struct Profile {
     pub id: String,
     pub title: String,
     pub description: String,
-    /// Frameworks reported (ids). Empty: all.
+    /// Another profile this one starts from: its frameworks, checks, severities and
+    /// parameters apply unless this profile sets its own (parameters and severities one by
+    /// one; `exclude` adds to the parent's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extends: Option<String>,
+    /// Frameworks reported (ids, or `{ id, size | level | ig }`). Empty: all.
     #[serde(default)]
-    pub frameworks: Vec<String>,
+    pub frameworks: Vec<FrameworkRef>,
     /// Check id patterns to include (`*` wildcards). Empty: every check the frameworks
     /// map, or every check when no frameworks are named.
     #[serde(default)]

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use super::model::{Check, ParamDecl, Severity};
+use super::model::{Check, FrameworkRef, ParamDecl, Severity};
 use super::test::ParamValue;
 use super::Catalogue;
 
@@ -41,17 +41,29 @@ impl Catalogue {
                 ));
             }
         }
-        let fw_ids: Vec<String> = if !frameworks.is_empty() {
-            frameworks.to_vec()
-        } else if let Some(p) = profile.filter(|p| !p.frameworks.is_empty()) {
-            p.frameworks.clone()
+        // Frameworks named on the command line replace the profile's; one the profile
+        // narrows (a size, level or implementation group) keeps its narrowing.
+        let profile_refs: &[FrameworkRef] = profile.map(|p| p.frameworks.as_slice()).unwrap_or(&[]);
+        let fw_refs: Vec<FrameworkRef> = if !frameworks.is_empty() {
+            frameworks
+                .iter()
+                .map(|f| {
+                    profile_refs
+                        .iter()
+                        .find(|r| &r.id == f)
+                        .cloned()
+                        .unwrap_or_else(|| FrameworkRef::whole(f.clone()))
+                })
+                .collect()
+        } else if !profile_refs.is_empty() {
+            profile_refs.to_vec()
         } else {
-            self.frameworks.keys().cloned().collect()
+            self.frameworks.keys().cloned().map(FrameworkRef::whole).collect()
         };
-        let mapped: BTreeSet<&str> = fw_ids
+        let mapped: BTreeSet<&str> = fw_refs
             .iter()
-            .filter_map(|f| self.frameworks.get(f))
-            .flat_map(|f| f.requirements.iter())
+            .filter_map(|f| self.frameworks.get(&f.id).map(|fw| (f, fw)))
+            .flat_map(|(f, fw)| fw.requirements.iter().filter(move |r| r.in_scope(f)))
             .flat_map(|r| r.checks.iter().map(|c| c.check.as_str()))
             .collect();
         let narrowed = !frameworks.is_empty() || profile.is_some_and(|p| !p.frameworks.is_empty());
@@ -72,7 +84,7 @@ impl Catalogue {
         Ok(Selection {
             profile: profile.map(|p| p.id.clone()),
             checks,
-            frameworks: fw_ids,
+            frameworks: fw_refs,
             severity: profile.map(|p| p.severity.clone()).unwrap_or_default(),
             parameters: profile
                 .map(|p| {
@@ -126,7 +138,8 @@ impl Catalogue {
 pub struct Selection {
     pub profile: Option<String>,
     pub checks: Vec<String>,
-    pub frameworks: Vec<String>,
+    /// Frameworks reported, each with the part of it in scope.
+    pub frameworks: Vec<FrameworkRef>,
     pub severity: BTreeMap<String, Severity>,
     /// Parameter values set for this run, and who set them.
     pub parameters: BTreeMap<String, (ParamValue, ParamSource)>,

@@ -21,12 +21,13 @@ type ParamDecls<'a> = BTreeMap<&'a str, (&'a str, &'a ParamDecl)>;
 pub(super) fn validate(
     checks: &BTreeMap<String, Loaded<Check>>,
     frameworks: &BTreeMap<String, Loaded<Framework>>,
-    profiles: &BTreeMap<String, Loaded<Profile>>,
+    profiles: &mut BTreeMap<String, Loaded<Profile>>,
     fixture_map: &BTreeMap<String, Loaded<Fixture>>,
     fixture_names: &BTreeSet<String>,
     broken: &BTreeSet<String>,
     problems: &mut Vec<Diagnostic>,
 ) {
+    resolve_profiles(profiles, broken, problems);
     validate_checks(checks, fixture_names, problems);
     validate_frameworks(frameworks, checks, broken, problems);
     let param_decls = param_decls(checks, problems);
@@ -143,6 +144,22 @@ fn validate_frameworks(
             if !seen.insert(r.id.clone()) {
                 problems.push(at("duplicate requirement id".into()));
             }
+            for a in &r.aliases {
+                if !seen.insert(a.clone()) {
+                    problems.push(at(format!(
+                        "alias {a:?} is already the id or alias of another requirement"
+                    )));
+                }
+            }
+            if r.level.is_some_and(|l| !(1..=3).contains(&l)) {
+                problems.push(at("`level` must be 1, 2 or 3".into()));
+            }
+            if r.ig.is_some_and(|g| !(1..=3).contains(&g)) {
+                problems.push(at("`ig` (implementation group) must be 1, 2 or 3".into()));
+            }
+            if r.unconfirmed.as_deref().is_some_and(|u| u.trim().is_empty()) {
+                problems.push(at("`unconfirmed` must say what could not be confirmed".into()));
+            }
             match r.status {
                 Coverage::Manual if !r.checks.is_empty() => {
                     problems.push(at("manual requirements map no checks".into()))
@@ -157,9 +174,31 @@ fn validate_frameworks(
             {
                 problems.push(at("needs the `question` an auditor must answer".into()));
             }
+            let mut mapped = BTreeSet::new();
             for c in &r.checks {
                 if !checks.contains_key(&c.check) && !broken.contains(&c.check) {
                     problems.push(at(format!("unknown check {:?}", c.check)));
+                }
+                if !mapped.insert(c.check.as_str()) {
+                    problems.push(at(format!("maps check {:?} twice", c.check)));
+                }
+                if c.why.trim().is_empty() {
+                    problems.push(at(format!("check {:?} needs a `why`", c.check)));
+                }
+            }
+        }
+        for ch in &l.item.framework.changes {
+            for r in &ch.requirements {
+                if !seen.contains(r) {
+                    problems.push(diag(
+                        &l.file,
+                        l.line,
+                        l.column,
+                        format!(
+                            "framework {id}: change in edition {} names unknown requirement {r:?}",
+                            ch.edition
+                        ),
+                    ));
                 }
             }
         }
@@ -219,8 +258,31 @@ fn validate_profiles(
             }
         }
         for f in &l.item.frameworks {
-            if !frameworks.contains_key(f) && !broken.contains(f) {
-                problems.push(at(format!("unknown framework {f:?}")));
+            let Some(fw) = frameworks.get(&f.id) else {
+                if !broken.contains(&f.id) {
+                    problems.push(at(format!("unknown framework {:?}", f.id)));
+                }
+                continue;
+            };
+            let reqs = &fw.item.requirements;
+            if f.size.is_some() && reqs.iter().all(|r| r.sizes.is_empty()) {
+                problems.push(at(format!(
+                    "framework {} tags no requirement with organisation sizes; `size` selects nothing",
+                    f.id
+                )));
+            }
+            if let Some(level) = f.level {
+                if !reqs.iter().any(|r| r.level == Some(level)) {
+                    problems.push(at(format!("framework {} has no level {level} requirement", f.id)));
+                }
+            }
+            if let Some(ig) = f.ig {
+                if !(1..=3).contains(&ig) || reqs.iter().all(|r| r.ig.is_none()) {
+                    problems.push(at(format!(
+                        "framework {} has no implementation group {ig}",
+                        f.id
+                    )));
+                }
             }
         }
         for pat in l.item.include.iter().chain(&l.item.exclude) {
@@ -232,6 +294,94 @@ fn validate_profiles(
             if !checks.contains_key(c) {
                 problems.push(at(format!("severity override for unknown check {c:?}")));
             }
+        }
+    }
+}
+
+/// Apply `extends`: each profile starts from its parent's (already resolved) settings.
+/// Frameworks and `include` are the child's when it sets any, else the parent's; `exclude`
+/// adds to the parent's; severities and parameters are the parent's with the child's on
+/// top. An unknown parent or a cycle is a problem at the child.
+fn resolve_profiles(
+    profiles: &mut BTreeMap<String, Loaded<Profile>>,
+    broken: &BTreeSet<String>,
+    problems: &mut Vec<Diagnostic>,
+) {
+    // Order parents before children; a chain is followed at most `profiles.len()` steps.
+    let ids: Vec<String> = profiles.keys().cloned().collect();
+    let mut done: BTreeSet<String> = BTreeSet::new();
+    for id in &ids {
+        let mut chain = vec![id.clone()];
+        loop {
+            let last = chain.last().expect("chain starts non-empty");
+            let Some(parent) = profiles.get(last).and_then(|l| l.item.extends.clone()) else {
+                break;
+            };
+            if done.contains(&parent) {
+                break;
+            }
+            if chain.contains(&parent) {
+                let l = &profiles[id];
+                problems.push(diag(
+                    &l.file,
+                    l.line,
+                    l.column,
+                    format!(
+                        "profile {id}: `extends` makes a cycle: {} -> {parent}",
+                        chain.join(" -> ")
+                    ),
+                ));
+                chain.clear();
+                break;
+            }
+            if !profiles.contains_key(&parent) {
+                if !broken.contains(&parent) {
+                    let l = &profiles[last];
+                    problems.push(diag(
+                        &l.file,
+                        l.line,
+                        l.column,
+                        format!("profile {last}: extends unknown profile {parent:?}"),
+                    ));
+                }
+                chain.clear();
+                break;
+            }
+            chain.push(parent);
+        }
+        // Resolve from the root of the chain down to `id`.
+        for child in chain.into_iter().rev() {
+            if done.contains(&child) {
+                continue;
+            }
+            let parent = profiles[&child]
+                .item
+                .extends
+                .clone()
+                .and_then(|p| profiles.get(&p).map(|l| l.item.clone()));
+            if let Some(parent) = parent {
+                let c = &mut profiles.get_mut(&child).expect("in map").item;
+                if c.frameworks.is_empty() {
+                    c.frameworks = parent.frameworks.clone();
+                }
+                if c.include.is_empty() {
+                    c.include = parent.include.clone();
+                }
+                let mut exclude = parent.exclude.clone();
+                for pat in std::mem::take(&mut c.exclude) {
+                    if !exclude.contains(&pat) {
+                        exclude.push(pat);
+                    }
+                }
+                c.exclude = exclude;
+                let mut severity = parent.severity.clone();
+                severity.extend(std::mem::take(&mut c.severity));
+                c.severity = severity;
+                let mut parameters = parent.parameters.clone();
+                parameters.extend(std::mem::take(&mut c.parameters));
+                c.parameters = parameters;
+            }
+            done.insert(child);
         }
     }
 }

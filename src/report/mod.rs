@@ -361,9 +361,9 @@ impl Report {
         facts_digest: String,
     ) -> Report {
         let mut req_index: BTreeMap<&str, Vec<RequirementRef>> = BTreeMap::new();
-        for fid in &selection.frameworks {
-            if let Some(fw) = catalogue.frameworks.get(fid) {
-                for r in &fw.requirements {
+        for fref in &selection.frameworks {
+            if let Some(fw) = catalogue.frameworks.get(&fref.id) {
+                for r in fw.requirements.iter().filter(|r| r.in_scope(fref)) {
                     for c in &r.checks {
                         req_index
                             .entry(c.check.as_str())
@@ -413,11 +413,12 @@ impl Report {
         let frameworks = selection
             .frameworks
             .iter()
-            .filter_map(|fid| catalogue.frameworks.get(fid))
-            .map(|fw| {
+            .filter_map(|fref| catalogue.frameworks.get(&fref.id).map(|fw| (fref, fw)))
+            .map(|(fref, fw)| {
                 let requirements: Vec<RequirementResult> = fw
                     .requirements
                     .iter()
+                    .filter(|r| r.in_scope(fref))
                     .map(|r| {
                         let mapped: Vec<(&ReportFinding, &str)> = r
                             .checks
