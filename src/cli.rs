@@ -310,6 +310,11 @@ struct SelectArgs {
     /// parameters.
     #[arg(long = "param", value_name = "NAME=VALUE")]
     params: Vec<String>,
+    /// Answers to manual and partial framework requirements (YAML, repeatable); `ward
+    /// frameworks attest-template ID` writes one to fill in. Expiry is judged today, or on
+    /// `--as-of`.
+    #[arg(long = "attestations", value_name = "FILE")]
+    attestations: Vec<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -417,7 +422,7 @@ pub fn run() -> Result<ExitCode> {
                     .spawn_scoped(scope, || feeds.knowledge())
                     .context("starting a thread")?;
                 let (cat, selection, facts, dir) =
-                    collect_facts(&host, &catalogue, &select, Some(&output.output))?;
+                    collect_facts(&host, &catalogue, &select, feeds.as_of, Some(&output.output))?;
                 let dir = dir.context("no output directory")?;
                 let knowledge = knowledge
                     .join()
@@ -448,6 +453,7 @@ pub fn run() -> Result<ExitCode> {
                 &host,
                 &catalogue,
                 &select,
+                None,
                 (!to_stdout).then_some(dir.as_path()),
             )?;
             let json = serde_json::to_string_pretty(&facts)? + "\n";
@@ -470,7 +476,7 @@ pub fn run() -> Result<ExitCode> {
         } => {
             let renderer = Renderer::new(output.templates.as_deref())?;
             let cat = load_catalogue(&catalogue, false)?;
-            let selection = select_checks(&cat, &select)?;
+            let selection = select_checks(&cat, &select, feeds.as_of)?;
             let bytes = read_bundle(&facts, max_bundle_size)?;
             let digest = {
                 use sha2::{Digest, Sha256};
@@ -681,10 +687,11 @@ fn collect_facts(
     host: &HostArgs,
     catalogue: &CatalogueArgs,
     select: &SelectArgs,
+    as_of: Option<jiff::civil::Date>,
     out_dir: Option<&Path>,
 ) -> Result<(Catalogue, Selection, Facts, Option<OutputDir>)> {
     let cat = load_catalogue(catalogue, false)?;
-    let selection = select_checks(&cat, select)?;
+    let selection = select_checks(&cat, select, as_of)?;
     let root = host_root(host)?;
     let out = match out_dir {
         Some(dir) => {
@@ -787,13 +794,28 @@ fn load_catalogue(args: &CatalogueArgs, with_fixtures: bool) -> Result<Catalogue
     Ok(cat)
 }
 
-fn select_checks(cat: &Catalogue, args: &SelectArgs) -> Result<Selection> {
+/// The run's selection: profile, frameworks, `--param` values and `--attestations`, whose
+/// expiry is judged today or on `as_of`.
+fn select_checks(
+    cat: &Catalogue,
+    args: &SelectArgs,
+    as_of: Option<jiff::civil::Date>,
+) -> Result<Selection> {
     let mut selection = cat
         .select(args.profile.as_deref(), &args.frameworks)
         .map_err(anyhow::Error::msg)?;
     for p in &args.params {
         cat.set_param(&mut selection, p)
             .map_err(anyhow::Error::msg)?;
+    }
+    if !args.attestations.is_empty() {
+        let files = args
+            .attestations
+            .iter()
+            .map(|p| ward::attest::AttestFile::read(p))
+            .collect::<Result<Vec<_>, _>>()?;
+        let today = as_of.unwrap_or_else(ward::feeds::assess::today);
+        selection.attestations = ward::attest::load(&files, cat, today)?;
     }
     Ok(selection)
 }
@@ -873,7 +895,7 @@ fn controls(cmd: ControlsCommand) -> Result<ExitCode> {
             json,
         } => {
             let cat = load_catalogue(&catalogue, false)?;
-            let selection = select_checks(&cat, &select)?;
+            let selection = select_checks(&cat, &select, None)?;
             let checks: Vec<_> = selection
                 .checks
                 .iter()

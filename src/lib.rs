@@ -10,6 +10,7 @@
 //! turns facts into findings and aggregates them per framework requirement; [`report`]
 //! renders one report model as JSON, HTML and Markdown.
 
+pub mod attest;
 pub mod catalogue;
 pub mod eval;
 pub mod exec;

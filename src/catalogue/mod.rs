@@ -26,8 +26,8 @@ pub use load::{
     builtin_data, builtin_sources, dir_sources, CatalogueError, Diagnostic, Replacement, SourceFile,
 };
 pub use model::{
-    Check, CheckRef, Coverage, Expect, Family, FixtureCase, FixtureRefs, Framework, FrameworkInfo,
-    ParamDecl, Profile, Remediation, Requirement, Severity,
+    Check, CheckRef, Coverage, EditionChange, Expect, Family, FixtureCase, FixtureRefs, Framework,
+    FrameworkInfo, FrameworkRef, OrgSize, ParamDecl, Profile, Remediation, Requirement, Severity,
 };
 pub use select::{id_matches, ParamSource, ParamUse, Selection};
 pub use test::{ParamValue, Params, Test};

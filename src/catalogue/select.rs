@@ -94,6 +94,7 @@ impl Catalogue {
                         .collect()
                 })
                 .unwrap_or_default(),
+            attestations: Vec::new(),
         })
     }
 
@@ -143,6 +144,8 @@ pub struct Selection {
     pub severity: BTreeMap<String, Severity>,
     /// Parameter values set for this run, and who set them.
     pub parameters: BTreeMap<String, (ParamValue, ParamSource)>,
+    /// Answers to manual and partial requirements (`--attestations`), expiry judged.
+    pub attestations: Vec<crate::attest::Attestation>,
 }
 
 impl Selection {

@@ -583,6 +583,8 @@ pub enum RequirementStatus {
     Unknown,
     /// A person must answer it (manual, or partial with the automated part clean).
     NeedsAttestation,
+    /// A current attestation answers it as met (and no mapped check failed or errored).
+    Attested,
     /// Every mapped check was not applicable on this host.
     NotApplicable,
 }
@@ -615,6 +617,24 @@ pub fn aggregate(coverage: Coverage, outcomes: &[Outcome]) -> (RequirementStatus
         RequirementStatus::Met
     };
     (status, counts)
+}
+
+/// A requirement's status once an attestation is taken into account. Only a requirement
+/// that still needs a person's answer takes one: a failing or unevaluated check is never
+/// overridden by a statement. A current answer of met gives attested; not met and
+/// partially met give not met. An expired attestation is no answer.
+pub fn with_attestation(
+    status: RequirementStatus,
+    attestation: Option<&crate::attest::Attestation>,
+) -> RequirementStatus {
+    use crate::attest::Answer;
+    match (status, attestation) {
+        (RequirementStatus::NeedsAttestation, Some(a)) if !a.expired => match a.answer {
+            Answer::Met => RequirementStatus::Attested,
+            Answer::NotMet | Answer::PartiallyMet => RequirementStatus::NotMet,
+        },
+        (s, _) => s,
+    }
 }
 
 #[cfg(test)]

@@ -215,6 +215,9 @@ pub fn command_order<'a>(keys: impl Iterator<Item = &'a str>, host: Option<Famil
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FrameworkResult {
     pub id: String,
+    /// The part reported: the id, or the id with the organisation size, level or
+    /// implementation group the profile narrowed it to (`cis-controls-v8 (IG1)`).
+    pub scope: String,
     pub title: String,
     pub edition: String,
     pub publisher: String,
@@ -234,7 +237,11 @@ pub struct FrameworkSummary {
     pub not_met: usize,
     pub unknown: usize,
     pub needs_attestation: usize,
+    /// Answered as met by a current attestation.
+    pub attested: usize,
     pub not_applicable: usize,
+    /// Requirements whose attestation has expired (counted under needs attestation).
+    pub expired_attestations: usize,
 }
 
 /// One requirement's result.
@@ -254,6 +261,19 @@ pub struct RequirementResult {
     pub counts: BTreeMap<Outcome, usize>,
     pub question: Option<String>,
     pub evidence_expected: Option<String>,
+    /// Other identifiers of the requirement (an earlier numbering).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<String>,
+    /// The edition its id and title come from, when not the framework's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edition: Option<String>,
+    /// What about it could not be confirmed against the official text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unconfirmed: Option<String>,
+    /// The attestation that answers it, if any (also when expired: then it counts as no
+    /// answer and `expired` is true).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attestation: Option<crate::attest::Attestation>,
 }
 
 /// Counts over all findings.
@@ -430,7 +450,16 @@ impl Report {
                         let outcomes: Vec<Outcome> =
                             mapped.iter().map(|(f, _)| f.outcome).collect();
                         let (status, counts) = eval::aggregate(r.status, &outcomes);
+                        let attestation = selection
+                            .attestations
+                            .iter()
+                            .find(|a| a.framework == fw.framework.id && a.requirement == r.id);
+                        let status = eval::with_attestation(status, attestation);
                         RequirementResult {
+                            aliases: r.aliases.clone(),
+                            edition: r.edition.clone(),
+                            unconfirmed: r.unconfirmed.clone(),
+                            attestation: attestation.cloned(),
                             id: r.id.clone(),
                             title: r.title.clone(),
                             group: r.group.clone(),
@@ -454,6 +483,7 @@ impl Report {
                 let n =
                     |s: RequirementStatus| requirements.iter().filter(|r| r.status == s).count();
                 FrameworkResult {
+                    scope: fref.label(),
                     id: fw.framework.id.clone(),
                     title: fw.framework.title.clone(),
                     edition: fw.framework.edition.clone(),
@@ -466,7 +496,12 @@ impl Report {
                         not_met: n(RequirementStatus::NotMet),
                         unknown: n(RequirementStatus::Unknown),
                         needs_attestation: n(RequirementStatus::NeedsAttestation),
+                        attested: n(RequirementStatus::Attested),
                         not_applicable: n(RequirementStatus::NotApplicable),
+                        expired_attestations: requirements
+                            .iter()
+                            .filter(|r| r.attestation.as_ref().is_some_and(|a| a.expired))
+                            .count(),
                     },
                     requirements,
                 }
