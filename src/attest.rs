@@ -104,6 +104,17 @@ pub struct Attestation {
     /// Its expiry has passed on the day the report judges (today or `--as-of`): it counts
     /// as no answer.
     pub expired: bool,
+    /// It was given after the day the report judges (`--as-of` an earlier day): it counts
+    /// as no answer on that day.
+    #[serde(default)]
+    pub not_yet_given: bool,
+}
+
+impl Attestation {
+    /// Whether it answers its requirement on the day judged.
+    pub fn is_current(&self) -> bool {
+        !self.expired && !self.not_yet_given
+    }
 }
 
 /// Attestation files that could not be loaded, with every problem found.
@@ -137,13 +148,15 @@ impl AttestFile {
     }
 }
 
-/// Load attestation files against a catalogue, judging expiry on `today`. Every problem in
+/// Load attestation files against a catalogue, judging expiry on `today` (the day the
+/// report judges: today, or `--as-of`). A date after the real today is refused as a typo. Every problem in
 /// every file is reported at once; any problem refuses the whole set.
 pub fn load(
     files: &[AttestFile],
     catalogue: &Catalogue,
     today: jiff::civil::Date,
 ) -> Result<Vec<Attestation>, AttestError> {
+    let real_today = crate::feeds::assess::today();
     let mut problems = Vec::new();
     let mut out: Vec<Attestation> = Vec::new();
     // (framework, requirement) -> origin of the first answer.
@@ -221,8 +234,8 @@ pub fn load(
                     if x < d {
                         bad(format!("expires {x} is before the date {d}"));
                     }
-                    if *d > today {
-                        bad(format!("date {d} is in the future (judging as of {today})"));
+                    if *d > real_today {
+                        bad(format!("date {d} is in the future"));
                     }
                 }
                 (d, x) => {
@@ -241,7 +254,7 @@ pub fn load(
                 continue;
             }
             first.insert(key, origin.clone());
-            if let (Ok(_), Ok(x)) = (date, expires) {
+            if let (Ok(d), Ok(x)) = (date, expires) {
                 out.push(Attestation {
                     framework: raw.framework,
                     requirement: req.id.clone(),
@@ -253,6 +266,7 @@ pub fn load(
                     notes: raw.notes,
                     origin,
                     expired: x < today,
+                    not_yet_given: d > today,
                 });
             }
         }
@@ -299,7 +313,12 @@ pub fn template(
         if r.status == Coverage::Automated {
             continue;
         }
-        let _ = writeln!(s, "  # {} {} ({:?})", r.id, one_line(&r.title), r.status);
+        let status = if r.status == Coverage::Partial {
+            "partial: the scan shows part"
+        } else {
+            "manual"
+        };
+        let _ = writeln!(s, "  # {} {} ({status})", r.id, one_line(&r.title));
         if let Some(q) = &r.question {
             let _ = writeln!(s, "  # Question: {}", one_line(q));
         }
@@ -331,8 +350,7 @@ fn one_line(s: &str) -> String {
 /// Quote a value unless it is a plain YAML scalar of safe characters.
 fn yaml_scalar(s: &str) -> String {
     if !s.is_empty()
-        && s
-            .chars()
+        && s.chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
         && s.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
     {

@@ -99,6 +99,20 @@ enum Command {
         #[command(subcommand)]
         command: ControlsCommand,
     },
+    /// List the frameworks with their coverage, show one, or write an attestation template.
+    #[command(
+        args_conflicts_with_subcommands = true,
+        after_help = "Examples:\n  ward frameworks\n  ward frameworks show hicp-2023 --size medium\n  ward frameworks attest-template dspt-caf-2024-25 -o dspt-attestations.yaml"
+    )]
+    Frameworks {
+        #[command(subcommand)]
+        command: Option<FrameworksCommand>,
+        #[command(flatten)]
+        catalogue: CatalogueArgs,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
     /// Manage vulnerability and end-of-life feeds (OSV, CISA KEV, endoflife.date).
     Feeds {
         #[command(subcommand)]
@@ -225,6 +239,100 @@ struct DataDirArg {
     /// ~/.local/share/ward for others).
     #[arg(long, value_name = "DIR")]
     data_dir: Option<PathBuf>,
+}
+
+#[derive(Subcommand, Debug)]
+enum FrameworksCommand {
+    /// List the frameworks: requirements automated / partial / manual and checks mapped.
+    List {
+        #[command(flatten)]
+        catalogue: CatalogueArgs,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print a framework's requirements: id, status, title and the checks behind each.
+    Show {
+        /// The framework id.
+        id: String,
+        #[command(flatten)]
+        scope: ScopeArgs,
+        #[command(flatten)]
+        catalogue: CatalogueArgs,
+    },
+    /// Write an attestations file with every manual and partial requirement and its question.
+    AttestTemplate {
+        /// The framework id.
+        id: String,
+        #[command(flatten)]
+        scope: ScopeArgs,
+        #[command(flatten)]
+        catalogue: CatalogueArgs,
+        /// Write to this file (refused if it exists) instead of standard output.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
+}
+
+/// The part of a framework to show: as a profile narrows it, or by size, level or group.
+#[derive(Debug, Args)]
+struct ScopeArgs {
+    /// Narrow the framework as this profile does.
+    #[arg(long, value_name = "PROFILE", conflicts_with_all = ["size", "level", "ig"])]
+    profile: Option<String>,
+    /// Only requirements for this organisation size (HICP).
+    #[arg(long, value_enum)]
+    size: Option<SizeArg>,
+    /// Only requirements of this level (CMMC).
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=3))]
+    level: Option<u8>,
+    /// Only safeguards of implementation groups up to this one (CIS Controls).
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=3))]
+    ig: Option<u8>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum SizeArg {
+    Small,
+    Medium,
+    Large,
+}
+
+impl ScopeArgs {
+    fn scope(&self, cat: &Catalogue, id: &str) -> Result<ward::catalogue::FrameworkRef> {
+        use ward::catalogue::{FrameworkRef, OrgSize};
+        if !cat.frameworks.contains_key(id) {
+            bail!(
+                "unknown framework {id:?}; available: {}",
+                cat.frameworks
+                    .keys()
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+        if let Some(p) = &self.profile {
+            let Some(profile) = cat.profiles.get(p) else {
+                bail!("unknown profile {p:?}");
+            };
+            return Ok(profile
+                .frameworks
+                .iter()
+                .find(|f| f.id == id)
+                .cloned()
+                .unwrap_or_else(|| FrameworkRef::whole(id)));
+        }
+        Ok(FrameworkRef {
+            id: id.to_string(),
+            size: self.size.map(|s| match s {
+                SizeArg::Small => OrgSize::Small,
+                SizeArg::Medium => OrgSize::Medium,
+                SizeArg::Large => OrgSize::Large,
+            }),
+            level: self.level,
+            ig: self.ig,
+        })
+    }
 }
 
 #[derive(Subcommand, Debug)]
@@ -421,8 +529,13 @@ pub fn run() -> Result<ExitCode> {
                     .name("ward-feeds".into())
                     .spawn_scoped(scope, || feeds.knowledge())
                     .context("starting a thread")?;
-                let (cat, selection, facts, dir) =
-                    collect_facts(&host, &catalogue, &select, feeds.as_of, Some(&output.output))?;
+                let (cat, selection, facts, dir) = collect_facts(
+                    &host,
+                    &catalogue,
+                    &select,
+                    feeds.as_of,
+                    Some(&output.output),
+                )?;
                 let dir = dir.context("no output directory")?;
                 let knowledge = knowledge
                     .join()
@@ -508,6 +621,11 @@ pub fn run() -> Result<ExitCode> {
             )
         }
         Command::Controls { command } => controls(command),
+        Command::Frameworks {
+            command,
+            catalogue,
+            json,
+        } => frameworks(command.unwrap_or(FrameworksCommand::List { catalogue, json })),
         Command::Feeds { command } => feeds(command),
     }
 }
@@ -884,6 +1002,152 @@ fn finish(
 /// once. (Dropping the report, facts and catalogue of a scan took a few milliseconds.)
 fn exiting<T>(value: T) {
     std::mem::forget(value);
+}
+
+fn frameworks(cmd: FrameworksCommand) -> Result<ExitCode> {
+    let mut out = std::io::stdout().lock();
+    match cmd {
+        FrameworksCommand::List { catalogue, json } => {
+            let cat = load_catalogue(&catalogue, false)?;
+            let rows: Vec<_> = cat
+                .frameworks
+                .values()
+                .map(|f| {
+                    f.coverage(&ward::catalogue::FrameworkRef::whole(
+                        f.framework.id.clone(),
+                    ))
+                })
+                .collect();
+            if json {
+                serde_json::to_writer_pretty(&mut out, &rows)?;
+                writeln!(out)?;
+                return Ok(ExitCode::SUCCESS);
+            }
+            writeln!(
+                out,
+                "{:<22} {:>5} {:>9} {:>7} {:>6} {:>7}  TITLE (EDITION)",
+                "FRAMEWORK", "REQS", "AUTOMATED", "PARTIAL", "MANUAL", "CHECKS"
+            )?;
+            for r in &rows {
+                let unconfirmed = if r.unconfirmed > 0 {
+                    format!(" [{} unconfirmed]", r.unconfirmed)
+                } else {
+                    String::new()
+                };
+                writeln!(
+                    out,
+                    "{:<22} {:>5} {:>9} {:>7} {:>6} {:>7}  {} ({}){unconfirmed}",
+                    r.id,
+                    r.requirements,
+                    r.automated,
+                    r.partial,
+                    r.manual,
+                    r.checks_mapped,
+                    r.title,
+                    r.edition
+                )?;
+            }
+            writeln!(
+                out,
+                "\nCHECKS: distinct checks mapped. Partial and manual requirements need an \
+                 attestation (`ward frameworks attest-template ID`)."
+            )?;
+            Ok(ExitCode::SUCCESS)
+        }
+        FrameworksCommand::Show {
+            id,
+            scope,
+            catalogue,
+        } => {
+            let cat = load_catalogue(&catalogue, false)?;
+            let scope = scope.scope(&cat, &id)?;
+            let fw = &cat.frameworks[&id];
+            let c = fw.coverage(&scope);
+            writeln!(
+                out,
+                "{} - {} ({}, {})",
+                c.scope, fw.framework.title, fw.framework.edition, fw.framework.publisher
+            )?;
+            if let Some(url) = &fw.framework.url {
+                writeln!(out, "{url}")?;
+            }
+            writeln!(
+                out,
+                "{} requirements: {} automated, {} partial, {} manual; {} checks mapped{}\n",
+                c.requirements,
+                c.automated,
+                c.partial,
+                c.manual,
+                c.checks_mapped,
+                if c.unconfirmed > 0 {
+                    format!(
+                        "; {} not confirmed against the official text",
+                        c.unconfirmed
+                    )
+                } else {
+                    String::new()
+                }
+            )?;
+            let mut group: Option<&str> = None;
+            for r in fw.requirements.iter().filter(|r| r.in_scope(&scope)) {
+                if r.group.as_deref() != group {
+                    group = r.group.as_deref();
+                    if let Some(g) = group {
+                        writeln!(out, "{g}")?;
+                    }
+                }
+                let status = match r.status {
+                    ward::catalogue::Coverage::Automated => "automated",
+                    ward::catalogue::Coverage::Partial => "partial",
+                    ward::catalogue::Coverage::Manual => "manual",
+                };
+                let mut tags = Vec::new();
+                if !r.aliases.is_empty() {
+                    tags.push(format!("also {}", r.aliases.join(", ")));
+                }
+                if let Some(e) = &r.edition {
+                    tags.push(format!("{e} edition"));
+                }
+                if r.unconfirmed.is_some() {
+                    tags.push("unconfirmed".into());
+                }
+                let tags = if tags.is_empty() {
+                    String::new()
+                } else {
+                    format!(" [{}]", tags.join("; "))
+                };
+                writeln!(out, "  {:<16} {:<9} {}{tags}", r.id, status, r.title.trim())?;
+                for m in &r.checks {
+                    writeln!(out, "      {} - {}", m.check, m.why)?;
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        FrameworksCommand::AttestTemplate {
+            id,
+            scope,
+            catalogue,
+            output,
+        } => {
+            let cat = load_catalogue(&catalogue, false)?;
+            let scope = scope.scope(&cat, &id)?;
+            let text = ward::attest::template(&cat, &scope, ward::feeds::assess::today())
+                .context("framework not found")?;
+            match output {
+                None => out.write_all(text.as_bytes())?,
+                Some(path) => {
+                    let mut f = std::fs::OpenOptions::new()
+                        .write(true)
+                        .create_new(true)
+                        .open(&path)
+                        .with_context(|| format!("creating {}", path.display()))?;
+                    f.write_all(text.as_bytes())?;
+                    eprintln!("ward: wrote {}", path.display());
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
 }
 
 fn controls(cmd: ControlsCommand) -> Result<ExitCode> {

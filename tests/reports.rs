@@ -270,6 +270,10 @@ fn synthetic() -> Report {
             counts: counts(&[(Fail, 1), (Pass, 1)]),
             question: None,
             evidence_expected: None,
+            aliases: vec![],
+            edition: None,
+            unconfirmed: None,
+            attestation: None,
         },
         RequirementResult {
             id: "1.2".into(),
@@ -286,13 +290,17 @@ fn synthetic() -> Report {
             counts: counts(&[(Error, 1)]),
             question: Some("Are audit logs reviewed every month?".into()),
             evidence_expected: Some("The review log for the last three months.".into()),
+            aliases: vec!["1.2-old".into()],
+            edition: Some("2019".into()),
+            unconfirmed: Some("title read in a <third-party> copy | not the original".into()),
+            attestation: None,
         },
         RequirementResult {
             id: "2.1".into(),
             title: "Staff complete data security training".into(),
             group: Some("Staff <responsibilities>".into()),
             coverage: Coverage::Manual,
-            status: RequirementStatus::NeedsAttestation,
+            status: RequirementStatus::Attested,
             checks: vec![],
             mapped: vec![],
             counts: BTreeMap::new(),
@@ -300,6 +308,25 @@ fn synthetic() -> Report {
                 "Have 95% of staff completed training this year?\nWho keeps the records?".into(),
             ),
             evidence_expected: Some("Training records & the <LMS> export.".into()),
+            aliases: vec![],
+            edition: None,
+            unconfirmed: None,
+            attestation: Some(ward::attest::Attestation {
+                framework: "dspt-test".into(),
+                requirement: "2.1".into(),
+                answer: ward::attest::Answer::Met,
+                owner: "Head of <b>Training</b> | IG".into(),
+                date: "2026-01-05".into(),
+                expires: "2027-01-04".into(),
+                evidence: vec![
+                    ward::attest::EvidenceRef::Document("LMS export [Q4](http://evil.example/x)".into()),
+                    ward::attest::EvidenceRef::Ticket("IG-42".into()),
+                ],
+                notes: None,
+                origin: "attest.yaml:2".into(),
+                expired: false,
+                not_yet_given: false,
+            }),
         },
     ];
     let mut failed_by_severity = BTreeMap::new();
@@ -363,6 +390,7 @@ fn synthetic() -> Report {
         findings,
         frameworks: vec![FrameworkResult {
             id: "dspt-test".into(),
+            scope: "dspt-test".into(),
             title: "Test Toolkit".into(),
             edition: "2024-25".into(),
             publisher: "Example Publisher".into(),
@@ -373,8 +401,10 @@ fn synthetic() -> Report {
                 met: 0,
                 not_met: 1,
                 unknown: 1,
-                needs_attestation: 1,
+                needs_attestation: 0,
+                attested: 1,
                 not_applicable: 0,
+                expired_attestations: 0,
             },
             requirements,
         }],
@@ -732,6 +762,7 @@ fn json_has_exactly_the_contract_field_names() {
             "notes",
             "requirements",
             "summary",
+            "scope",
         ],
     );
     assert_eq!(fw["url"], FRAMEWORK_URL);
@@ -744,7 +775,9 @@ fn json_has_exactly_the_contract_field_names() {
             "not_met",
             "unknown",
             "needs_attestation",
+            "attested",
             "not_applicable",
+            "expired_attestations",
         ],
     );
     for r in fw["requirements"].as_array().unwrap() {
@@ -762,6 +795,10 @@ fn json_has_exactly_the_contract_field_names() {
                 "counts",
                 "question",
                 "evidence_expected",
+                "aliases",
+                "edition",
+                "unconfirmed",
+                "attestation",
             ],
         );
         // `mapped` holds the same checks as `checks`, in the same order.
@@ -779,7 +816,7 @@ fn json_has_exactly_the_contract_field_names() {
         .iter()
         .map(|r| r["status"].as_str().unwrap())
         .collect();
-    assert_eq!(statuses, ["not_met", "unknown", "needs_attestation"]);
+    assert_eq!(statuses, ["not_met", "unknown", "attested"]);
     assert_eq!(fw["requirements"][0]["coverage"], "automated");
     assert_eq!(fw["requirements"][0]["counts"]["fail"], 1);
     assert_eq!(fw["requirements"][0]["counts"]["pass"], 1);
@@ -894,7 +931,7 @@ fn markdown_keeps_tables_intact() {
     for line in md.lines().filter(|l| l.starts_with("| ")) {
         let cells = line.replace("\\|", "").matches('|').count();
         assert!(
-            [3, 4, 6, 7, 10].contains(&cells),
+            [3, 4, 6, 7, 8, 10].contains(&cells),
             "row with a broken cell count: {line}"
         );
     }

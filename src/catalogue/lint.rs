@@ -20,15 +20,50 @@ pub fn lint(cat: &Catalogue) -> Vec<String> {
                 c.origin, c.id
             ));
         }
-        let mapped = cat.frameworks.values().any(|f| {
+        let maps = |f: &&super::Framework| {
             f.requirements
                 .iter()
                 .any(|r| r.checks.iter().any(|x| x.check == c.id))
-        });
+        };
+        let mapped = cat.frameworks.values().any(|f| maps(&f));
         if !mapped {
             out.push(format!(
                 "{}: check {} evidences no framework requirement",
                 c.origin, c.id
+            ));
+        }
+        // Ward serves NHS organisations and US healthcare alike: each check should count
+        // for the DSPT and for at least one US framework (when the catalogue has them).
+        let dspt: Vec<_> = cat
+            .frameworks
+            .values()
+            .filter(|f| f.framework.id.starts_with("dspt-"))
+            .collect();
+        if mapped && !dspt.is_empty() && !dspt.iter().any(maps) {
+            out.push(format!(
+                "{}: check {} is mapped by no requirement of the DSPT ({})",
+                c.origin,
+                c.id,
+                dspt.iter()
+                    .map(|f| f.framework.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+        let us: Vec<_> = cat
+            .frameworks
+            .values()
+            .filter(|f| f.framework.jurisdiction == Some(super::model::Jurisdiction::Us))
+            .collect();
+        if mapped && !us.is_empty() && !us.iter().any(maps) {
+            out.push(format!(
+                "{}: check {} is mapped by no requirement of a US framework ({})",
+                c.origin,
+                c.id,
+                us.iter()
+                    .map(|f| f.framework.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ));
         }
         let families = c.families();

@@ -10,6 +10,7 @@
 //! is compiled into the binary so `ward scan` works from any folder; `--catalogue DIR` adds
 //! to it, and an item with the same id as a built-in one replaces it.
 
+mod coverage;
 pub mod fixtures;
 mod lint;
 mod load;
@@ -21,6 +22,7 @@ mod validate;
 
 use std::collections::BTreeMap;
 
+pub use coverage::CoverageFigures;
 pub use lint::lint;
 pub use load::{
     builtin_data, builtin_sources, dir_sources, CatalogueError, Diagnostic, Replacement, SourceFile,

@@ -380,9 +380,22 @@ pub struct FrameworkInfo {
     /// Notes on scope and on what could not be confirmed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
+    /// Where the framework is set: `uk`, `us` or `international`. `ward controls lint`
+    /// wants every check mapped by the DSPT and by at least one US framework.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jurisdiction: Option<Jurisdiction>,
     /// Changes a later edition makes to the one encoded here.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub changes: Vec<EditionChange>,
+}
+
+/// Where a framework is set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Jurisdiction {
+    Uk,
+    Us,
+    International,
 }
 
 /// How much of a requirement a scan can evidence.
@@ -460,7 +473,9 @@ impl Requirement {
         let size = scope
             .size
             .is_none_or(|s| self.sizes.is_empty() || self.sizes.contains(&s));
-        let level = scope.level.is_none_or(|l| self.level.is_none_or(|m| m == l));
+        let level = scope
+            .level
+            .is_none_or(|l| self.level.is_none_or(|m| m == l));
         let ig = scope.ig.is_none_or(|g| self.ig.is_none_or(|m| m <= g));
         size && level && ig
     }

@@ -58,7 +58,11 @@ impl Catalogue {
         } else if !profile_refs.is_empty() {
             profile_refs.to_vec()
         } else {
-            self.frameworks.keys().cloned().map(FrameworkRef::whole).collect()
+            self.frameworks
+                .keys()
+                .cloned()
+                .map(FrameworkRef::whole)
+                .collect()
         };
         let mapped: BTreeSet<&str> = fw_refs
             .iter()

@@ -157,8 +157,13 @@ fn validate_frameworks(
             if r.ig.is_some_and(|g| !(1..=3).contains(&g)) {
                 problems.push(at("`ig` (implementation group) must be 1, 2 or 3".into()));
             }
-            if r.unconfirmed.as_deref().is_some_and(|u| u.trim().is_empty()) {
-                problems.push(at("`unconfirmed` must say what could not be confirmed".into()));
+            if r.unconfirmed
+                .as_deref()
+                .is_some_and(|u| u.trim().is_empty())
+            {
+                problems.push(at(
+                    "`unconfirmed` must say what could not be confirmed".into()
+                ));
             }
             match r.status {
                 Coverage::Manual if !r.checks.is_empty() => {
@@ -273,7 +278,10 @@ fn validate_profiles(
             }
             if let Some(level) = f.level {
                 if !reqs.iter().any(|r| r.level == Some(level)) {
-                    problems.push(at(format!("framework {} has no level {level} requirement", f.id)));
+                    problems.push(at(format!(
+                        "framework {} has no level {level} requirement",
+                        f.id
+                    )));
                 }
             }
             if let Some(ig) = f.ig {

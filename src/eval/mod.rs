@@ -622,14 +622,15 @@ pub fn aggregate(coverage: Coverage, outcomes: &[Outcome]) -> (RequirementStatus
 /// A requirement's status once an attestation is taken into account. Only a requirement
 /// that still needs a person's answer takes one: a failing or unevaluated check is never
 /// overridden by a statement. A current answer of met gives attested; not met and
-/// partially met give not met. An expired attestation is no answer.
+/// partially met give not met. An expired attestation, or one given after the day judged,
+/// is no answer.
 pub fn with_attestation(
     status: RequirementStatus,
     attestation: Option<&crate::attest::Attestation>,
 ) -> RequirementStatus {
     use crate::attest::Answer;
     match (status, attestation) {
-        (RequirementStatus::NeedsAttestation, Some(a)) if !a.expired => match a.answer {
+        (RequirementStatus::NeedsAttestation, Some(a)) if a.is_current() => match a.answer {
             Answer::Met => RequirementStatus::Attested,
             Answer::NotMet | Answer::PartiallyMet => RequirementStatus::NotMet,
         },

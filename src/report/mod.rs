@@ -262,17 +262,17 @@ pub struct RequirementResult {
     pub question: Option<String>,
     pub evidence_expected: Option<String>,
     /// Other identifiers of the requirement (an earlier numbering).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default)]
     pub aliases: Vec<String>,
     /// The edition its id and title come from, when not the framework's.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub edition: Option<String>,
     /// What about it could not be confirmed against the official text.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub unconfirmed: Option<String>,
     /// The attestation that answers it, if any (also when expired: then it counts as no
     /// answer and `expired` is true).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub attestation: Option<crate::attest::Attestation>,
 }
 

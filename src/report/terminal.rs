@@ -249,8 +249,18 @@ pub fn summary(report: &Report, color: bool) -> String {
                     BLUE,
                 ),
             ];
+            if c.attested > 0 {
+                parts.push(p.count(c.attested, "attested", CYAN));
+            }
             if c.not_applicable > 0 {
                 parts.push(format!("{} not applicable", c.not_applicable));
+            }
+            if c.expired_attestations > 0 {
+                parts.push(format!(
+                    "{} attestation{} expired",
+                    c.expired_attestations,
+                    if c.expired_attestations == 1 { "" } else { "s" }
+                ));
             }
             let name = if fw.edition.trim().is_empty() {
                 clean(&fw.title)
