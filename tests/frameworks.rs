@@ -569,3 +569,23 @@ fn profiles_extend_profiles_and_a_cycle_is_refused() {
         + &String::from_utf8_lossy(&out.get_output().stdout);
     assert!(err.contains("`extends` makes a cycle"), "{err}");
 }
+
+#[test]
+fn lint_wants_every_check_mapped_by_the_dspt_and_a_us_framework() {
+    let mut cat = Catalogue::builtin().unwrap();
+    assert_eq!(ward::catalogue::lint(&cat), Vec::<String>::new());
+    // Take ssh.root-login out of both DSPT editions, and ssh.ciphers out of every US one.
+    for (id, fw) in cat.frameworks.iter_mut() {
+        let us = fw.framework.jurisdiction == Some(ward::catalogue::Jurisdiction::Us);
+        for r in &mut fw.requirements {
+            r.checks.retain(|c| {
+                !(id.starts_with("dspt-") && c.check == "ssh.root-login"
+                    || us && c.check == "ssh.ciphers")
+            });
+        }
+    }
+    let problems = ward::catalogue::lint(&cat);
+    assert_eq!(problems.len(), 2, "{problems:#?}");
+    assert!(problems[0].contains("check ssh.ciphers is mapped by no requirement of a US framework"));
+    assert!(problems[1].contains("check ssh.root-login is mapped by no requirement of the DSPT"));
+}

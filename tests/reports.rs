@@ -319,7 +319,9 @@ fn synthetic() -> Report {
                 date: "2026-01-05".into(),
                 expires: "2027-01-04".into(),
                 evidence: vec![
-                    ward::attest::EvidenceRef::Document("LMS export [Q4](http://evil.example/x)".into()),
+                    ward::attest::EvidenceRef::Document(
+                        "LMS export [Q4](http://evil.example/x)".into(),
+                    ),
                     ward::attest::EvidenceRef::Ticket("IG-42".into()),
                 ],
                 notes: None,

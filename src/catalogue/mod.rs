@@ -29,7 +29,8 @@ pub use load::{
 };
 pub use model::{
     Check, CheckRef, Coverage, EditionChange, Expect, Family, FixtureCase, FixtureRefs, Framework,
-    FrameworkInfo, FrameworkRef, OrgSize, ParamDecl, Profile, Remediation, Requirement, Severity,
+    FrameworkInfo, FrameworkRef, Jurisdiction, OrgSize, ParamDecl, Profile, Remediation,
+    Requirement, Severity,
 };
 pub use select::{id_matches, ParamSource, ParamUse, Selection};
 pub use test::{ParamValue, Params, Test};

@@ -122,6 +122,9 @@ pub struct CatalogueSection {
     /// source (usually a built-in check).
     #[serde(default)]
     pub replaced: Vec<Replacement>,
+    /// Every parameter the evaluated checks read, with the value used and who set it.
+    #[serde(default)]
+    pub parameters: BTreeMap<String, crate::catalogue::ParamUse>,
 }
 
 /// A finding with what a reader needs to act on it.
@@ -535,6 +538,11 @@ impl Report {
                 profile: selection.profile.clone(),
                 checks: findings.len(),
                 replaced: catalogue.replaced.clone(),
+                parameters: findings
+                    .iter()
+                    .flat_map(|f| f.parameters.iter())
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect(),
             },
             summary: Summary::of(&findings),
             findings,
