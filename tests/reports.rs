@@ -376,6 +376,22 @@ fn synthetic() -> Report {
                 by: "/etc/ward/controls/checks/site.yaml:3".into(),
                 replaced: "builtin:checks/ssh.yaml:120".into(),
             }],
+            parameters: BTreeMap::from([
+                (
+                    "max_auth_tries".to_string(),
+                    ward::catalogue::ParamUse {
+                        value: ward::catalogue::ParamValue::Integer(3),
+                        source: ward::catalogue::ParamSource::Profile("gp-practice".into()),
+                    },
+                ),
+                (
+                    "log_file_mode".to_string(),
+                    ward::catalogue::ParamUse {
+                        value: ward::catalogue::ParamValue::Text("0640".into()),
+                        source: ward::catalogue::ParamSource::Default,
+                    },
+                ),
+            ]),
         },
         summary: Summary {
             total: 8,
@@ -663,7 +679,14 @@ fn json_has_exactly_the_contract_field_names() {
     assert_keys(
         &v["catalogue"],
         "catalogue",
-        &["digest", "sources", "profile", "checks", "replaced"],
+        &[
+            "digest",
+            "sources",
+            "profile",
+            "checks",
+            "replaced",
+            "parameters",
+        ],
     );
     assert_keys(
         &v["catalogue"]["replaced"][0],
