@@ -50,6 +50,25 @@ fn main() {
     let out_dir = std::env::var("OUT_DIR").expect("cargo sets OUT_DIR");
     let dest = Path::new(&out_dir).join("builtin_catalogue.rs");
     std::fs::write(dest, out).expect("writing the embedded catalogue list");
+    // The digest of the built-in set, as the loader computes it (layer path, NUL, text,
+    // NUL for each file in path order), so a scan does not hash 3 MB of YAML every run.
+    let digest = {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        for rel in &files {
+            let text = std::fs::read_to_string(root.join(rel)).expect("reading a catalogue file");
+            h.update(rel.as_bytes());
+            h.update([0]);
+            h.update(text.as_bytes());
+            h.update([0]);
+        }
+        h.finalize().iter().fold(String::new(), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
+    };
+    std::fs::write(Path::new(&out_dir).join("builtin_digest.txt"), digest)
+        .expect("writing the built-in catalogue digest");
     let parsed = parse_all(&root, &files);
     std::fs::write(Path::new(&out_dir).join("builtin_parsed.json"), parsed)
         .expect("writing the parsed built-in catalogue");

@@ -61,6 +61,31 @@ pub struct SourceFile {
 /// Every file of `controls/` (layer-relative path, text), embedded by `build.rs`.
 const BUILTIN: &[(&str, &str)] = &include!(concat!(env!("OUT_DIR"), "/builtin_catalogue.rs"));
 
+/// SHA-256 of the built-in set (hex), computed by `build.rs` exactly as
+/// [`Catalogue::load`] computes a set's digest.
+const BUILTIN_DIGEST: &str = include_str!(concat!(env!("OUT_DIR"), "/builtin_digest.txt"));
+
+/// The digest of one source set: SHA-256 over each file's layer path, NUL, text, NUL, in
+/// path order. The unchanged built-in set has its digest from build time.
+fn set_digest(files: &[&SourceFile]) -> String {
+    let unchanged_builtin = files.len() == BUILTIN.len()
+        && files
+            .iter()
+            .zip(BUILTIN.iter())
+            .all(|(f, (rel, text))| f.builtin && f.rel == *rel && f.text.len() == text.len());
+    if unchanged_builtin {
+        return BUILTIN_DIGEST.to_string();
+    }
+    let mut hasher = Sha256::new();
+    for f in files {
+        hasher.update(f.rel.as_bytes());
+        hasher.update([0]);
+        hasher.update(f.text.as_bytes());
+        hasher.update([0]);
+    }
+    hex::encode(hasher.finalize())
+}
+
 /// The built-in catalogue, compiled into the binary by `build.rs`.
 pub fn builtin_sources() -> Vec<SourceFile> {
     BUILTIN
@@ -124,6 +149,24 @@ fn prebuilt() -> BTreeMap<String, Prebuilt> {
         "/builtin_parsed.json"
     )))
     .unwrap_or_default()
+}
+
+/// The catalogue's digest: the one set's digest, or, when directories are layered over the
+/// built-in set, SHA-256 over each set's name, NUL, digest, NUL in load order.
+fn catalogue_digest(sets: &[(String, String)]) -> String {
+    match sets {
+        [(_, one)] => format!("sha256:{one}"),
+        _ => {
+            let mut h = Sha256::new();
+            for (name, d) in sets {
+                h.update(name.as_bytes());
+                h.update([0]);
+                h.update(d.as_bytes());
+                h.update([0]);
+            }
+            format!("sha256:{}", hex::encode(h.finalize()))
+        }
+    }
 }
 
 /// Read the YAML files of a catalogue directory (`checks/`, `frameworks/`, `profiles/`,
@@ -261,7 +304,7 @@ impl Catalogue {
         let mut frameworks: BTreeMap<String, Loaded<Framework>> = BTreeMap::new();
         let mut profiles: BTreeMap<String, Loaded<Profile>> = BTreeMap::new();
         let mut fixture_map: BTreeMap<String, Loaded<fixtures::Fixture>> = BTreeMap::new();
-        let mut hasher = Sha256::new();
+        let mut set_digests: Vec<(String, String)> = Vec::new();
         let mut sources = Vec::new();
         // Ids of checks that failed to parse: references to them are not reported again.
         let mut broken: BTreeSet<String> = BTreeSet::new();
@@ -271,11 +314,8 @@ impl Catalogue {
             sources.push(set_name.clone());
             let mut files: Vec<&SourceFile> = files.iter().collect();
             files.sort_by(|a, b| a.rel.cmp(&b.rel));
+            set_digests.push((set_name.clone(), set_digest(&files)));
             for f in files {
-                hasher.update(f.rel.as_bytes());
-                hasher.update([0]);
-                hasher.update(f.text.as_bytes());
-                hasher.update([0]);
                 let layer = f.rel.split(['/', '\\']).next().unwrap_or("");
                 let mut pre = match f.builtin {
                     true => prebuilt_files
@@ -421,7 +461,7 @@ impl Catalogue {
             frameworks: frameworks.into_iter().map(|(k, v)| (k, v.item)).collect(),
             profiles: profiles.into_iter().map(|(k, v)| (k, v.item)).collect(),
             fixtures: fixture_map.into_iter().map(|(k, v)| (k, v.item)).collect(),
-            digest: format!("sha256:{}", hex::encode(hasher.finalize())),
+            digest: catalogue_digest(&set_digests),
             sources,
             replaced,
         })

@@ -153,6 +153,14 @@ fn parse(name: &'static str, text: &str) -> Result<tera::Tera, tera::Error> {
     tera.register_filter("md_code", md_code_filter);
     tera.register_filter("md_prose", md_prose_filter);
     tera.register_filter("md_url", md_url_filter);
+    // Words and badges for outcomes and statuses, in Rust rather than template macros: a
+    // report with eight frameworks calls them thousands of times.
+    tera.register_filter("outcome_word", outcome_word_filter);
+    tera.register_filter("counts_words", counts_words_filter);
+    tera.register_filter("outcome_label", outcome_label_filter);
+    tera.register_filter("status_label", status_label_filter);
+    tera.register_filter("outcome_badge", Badge(outcome_badge));
+    tera.register_filter("status_badge", Badge(status_badge));
     tera.add_raw_template(name, text)?;
     Ok(tera)
 }
@@ -490,4 +498,125 @@ fn md_prose_filter(value: &Value, args: &HashMap<String, Value>) -> tera::Result
 
 fn md_url_filter(value: &Value, _: &HashMap<String, Value>) -> tera::Result<Value> {
     Ok(Value::String(md_url(&filter_input("md_url", value)?)))
+}
+
+/// Outcomes in the order reports list them.
+const OUTCOME_ORDER: [&str; 7] = [
+    "fail",
+    "error",
+    "pass",
+    "not_applicable",
+    "manual",
+    "attested",
+    "waived",
+];
+
+/// `not applicable` for `not_applicable`, the outcome itself otherwise.
+fn outcome_word(o: &str) -> &str {
+    if o == "not_applicable" {
+        "not applicable"
+    } else {
+        o
+    }
+}
+
+fn as_str<'a>(value: &'a Value, filter: &str) -> tera::Result<&'a str> {
+    value
+        .as_str()
+        .ok_or_else(|| tera::Error::msg(format!("{filter}: expected a string, got {value}")))
+}
+
+fn outcome_word_filter(value: &Value, _: &HashMap<String, Value>) -> tera::Result<Value> {
+    Ok(Value::String(
+        outcome_word(as_str(value, "outcome_word")?).to_string(),
+    ))
+}
+
+/// `{"fail": 1, "pass": 2}` as `1 fail, 2 pass`, in report order, outcomes with no count
+/// left out.
+fn counts_words_filter(value: &Value, _: &HashMap<String, Value>) -> tera::Result<Value> {
+    let counts = value.as_object().ok_or_else(|| {
+        tera::Error::msg(format!("counts_words: expected an object, got {value}"))
+    })?;
+    let mut out = String::new();
+    for o in OUTCOME_ORDER {
+        let n = counts.get(o).and_then(Value::as_u64).unwrap_or(0);
+        if n > 0 {
+            if !out.is_empty() {
+                out.push_str(", ");
+            }
+            out.push_str(&format!("{n} {}", outcome_word(o)));
+        }
+    }
+    Ok(Value::String(out))
+}
+
+/// The Markdown label of an outcome (`✗ FAIL`).
+fn outcome_label_filter(value: &Value, _: &HashMap<String, Value>) -> tera::Result<Value> {
+    let o = as_str(value, "outcome_label")?;
+    Ok(Value::String(match o {
+        "fail" => "✗ FAIL".to_string(),
+        "error" => "⚠ ERROR".to_string(),
+        "pass" => "✓ PASS".to_string(),
+        "not_applicable" => "– N/A".to_string(),
+        "manual" => "✎ MANUAL".to_string(),
+        "attested" => "☑ ATTESTED".to_string(),
+        "waived" => "⊘ WAIVED".to_string(),
+        other => md_cell(other),
+    }))
+}
+
+/// The Markdown label of a requirement status (`✓ Met`).
+fn status_label_filter(value: &Value, _: &HashMap<String, Value>) -> tera::Result<Value> {
+    let s = as_str(value, "status_label")?;
+    Ok(Value::String(match s {
+        "met" => "✓ Met".to_string(),
+        "not_met" => "✗ Not met".to_string(),
+        "unknown" => "? Unknown".to_string(),
+        "needs_attestation" => "✎ Needs attestation".to_string(),
+        "attested" => "☑ Attested".to_string(),
+        "not_applicable" => "– Not applicable".to_string(),
+        other => md_cell(other),
+    }))
+}
+
+/// An HTML badge filter: its output is markup built from fixed strings and the escaped
+/// value, so tera must not escape it again.
+struct Badge(fn(&str) -> String);
+
+impl tera::Filter for Badge {
+    fn filter(&self, value: &Value, _: &HashMap<String, Value>) -> tera::Result<Value> {
+        Ok(Value::String((self.0)(as_str(value, "badge")?)))
+    }
+
+    fn is_safe(&self) -> bool {
+        true
+    }
+}
+
+fn outcome_badge(o: &str) -> String {
+    let (class, text) = match o {
+        "fail" => ("o-fail", "&#x2717; Fail"),
+        "error" => ("o-error", "&#x26A0; Error"),
+        "pass" => ("o-pass", "&#x2713; Pass"),
+        "not_applicable" => ("o-not_applicable", "&#x2013; Not applicable"),
+        "manual" => ("o-manual", "&#x270E; Manual"),
+        "attested" => ("o-attested", "&#x2611; Attested"),
+        "waived" => ("o-waived", "&#x2298; Waived"),
+        other => return format!("<span class=\"badge\">{}</span>", tera::escape_html(other)),
+    };
+    format!("<span class=\"badge {class}\">{text}</span>")
+}
+
+fn status_badge(s: &str) -> String {
+    let (class, text) = match s {
+        "met" => ("s-met", "&#x2713; Met"),
+        "not_met" => ("s-not_met", "&#x2717; Not met"),
+        "unknown" => ("s-unknown", "? Unknown"),
+        "needs_attestation" => ("s-needs_attestation", "&#x270E; Needs attestation"),
+        "attested" => ("s-attested", "&#x2611; Attested"),
+        "not_applicable" => ("s-not_applicable", "&#x2013; Not applicable"),
+        other => return format!("<span class=\"badge\">{}</span>", tera::escape_html(other)),
+    };
+    format!("<span class=\"badge {class}\">{text}</span>")
 }
