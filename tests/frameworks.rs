@@ -58,6 +58,32 @@ fn scan(root: &Path, extra: &[&str]) -> (Value, String) {
     (json, md)
 }
 
+/// The requirement `id` of the first framework in a report.
+fn requirement<'a>(report: &'a Value, id: &str) -> &'a Value {
+    report["frameworks"][0]["requirements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == id)
+        .unwrap_or_else(|| panic!("no requirement {id}"))
+}
+
+/// Scan with the DSPT CAF profile and the example attestations, judged on `as_of`.
+fn scan_dspt_attested(root: &Path, as_of: &str) -> (Value, String) {
+    let example = repo().join("examples/attestations/dspt-caf.yaml");
+    scan(
+        root,
+        &[
+            "--profile",
+            "dspt-caf",
+            "--attestations",
+            example.to_str().unwrap(),
+            "--as-of",
+            as_of,
+        ],
+    )
+}
+
 /// Read a framework file as plain YAML values, independently of Ward's model.
 fn framework_yaml(id: &str) -> Value {
     let text = fs::read_to_string(repo().join(format!("controls/frameworks/{id}.yaml"))).unwrap();
@@ -197,18 +223,7 @@ fn hicp_medium_and_cyber_essentials_report_every_requirement_once() {
 #[test]
 fn dspt_caf_attestations_answer_outcomes_and_expired_ones_need_answering_again() {
     let host = fixture_root("accounts-hardened");
-    let example = repo().join("examples/attestations/dspt-caf.yaml");
-    let (json, md) = scan(
-        host.path(),
-        &[
-            "--profile",
-            "dspt-caf",
-            "--attestations",
-            example.to_str().unwrap(),
-            "--as-of",
-            "2026-12-01",
-        ],
-    );
+    let (json, md) = scan_dspt_attested(host.path(), "2026-12-01");
     assert_every_requirement_once(&json, &md, "dspt-caf-2024-25", 47);
     let reqs: BTreeMap<&str, &Value> = json["frameworks"][0]["requirements"]
         .as_array()
@@ -247,30 +262,9 @@ fn dspt_caf_attestations_answer_outcomes_and_expired_ones_need_answering_again()
 
     // Judged on a day before it lapsed, the same answer still counts; answers given after
     // that day do not count yet.
-    let (json, _) = scan(
-        host.path(),
-        &[
-            "--profile",
-            "dspt-caf",
-            "--attestations",
-            example.to_str().unwrap(),
-            "--as-of",
-            "2025-01-15",
-        ],
-    );
-    let a2a = json["frameworks"][0]["requirements"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["id"] == "A2.a")
-        .unwrap();
-    assert_eq!(a2a["status"], "attested");
-    let a1a = json["frameworks"][0]["requirements"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["id"] == "A1.a")
-        .unwrap();
+    let (json, _) = scan_dspt_attested(host.path(), "2025-01-15");
+    assert_eq!(requirement(&json, "A2.a")["status"], "attested");
+    let a1a = requirement(&json, "A1.a");
     assert_eq!(a1a["status"], "needs_attestation");
     assert_eq!(a1a["attestation"]["not_yet_given"], true);
 }
@@ -295,12 +289,7 @@ fn a_failing_check_is_not_overridden_by_an_attestation() {
             file.to_str().unwrap(),
         ],
     );
-    let b2c = json["frameworks"][0]["requirements"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["id"] == "B2.c")
-        .unwrap();
+    let b2c = requirement(&json, "B2.c");
     assert_eq!(b2c["status"], "not_met", "{b2c:#}");
     assert_eq!(b2c["attestation"]["answer"], "met");
 }
